@@ -1,0 +1,103 @@
+"""The shape of the model, declared once.
+
+Every array in helsemodlite is indexed by some of the dimensions below, always in the order
+they are listed here: ``(draw, year, group, sex, age)`` for personnel arrays and
+``(draw, year, sex, pop_age)`` for population arrays (the leading ``draw`` axis is the scenario /
+Monte Carlo axis and is omitted where an array has no such variation). Coordinates are plain
+tuples so that they can be used as pandas categories and as numpy index positions alike.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+BASE_YEAR: Final = 2024
+"""Base year: personnel stocks, service use and staffing composition are observed for 2024."""
+
+HORIZON: Final = 2050
+"""Last projection year (the published gap table stops at 2040; the population runs to 2050)."""
+
+YEARS: Final = tuple(range(BASE_YEAR, HORIZON + 1))
+"""Projection years; values refer to the 4th quarter (stocks) or the whole year (årsverk)."""
+
+GAP_TABLE_YEARS: Final = (2025, 2030, 2035, 2040)
+
+# The 14 education groups: canonical id -> display label as SSB publishes it.
+GROUP_LABELS: Final = {
+    "bioingenior": "Bioingeniør",
+    "ergoterapeut": "Ergoterapeut",
+    "fysioterapeut": "Fysioterapeut",
+    "helsefagarbeider": "Helsefagarbeider",
+    "helsesekretaer": "Helsesekretær (inkl. tannhelsesekretær)",
+    "helsesykepleier": "Helsesykepleier",
+    "jordmor": "Jordmor",
+    "lege": "Lege",
+    "psykolog": "Psykologer",
+    "radiograf": "Radiograf",
+    "sykepleier": "Sykepleier",
+    "tannlege": "Tannlege",
+    "tannpleier": "Tannpleier",
+    "vernepleier": "Vernepleier",
+}
+GROUPS: Final = tuple(GROUP_LABELS)
+"""Canonical group ids, alphabetical: the order of the ``group`` axis of every array."""
+
+PUBLICATION_ORDER: Final = (
+    "sykepleier",
+    "helsefagarbeider",
+    "vernepleier",
+    "helsesekretaer",
+    "bioingenior",
+    "jordmor",
+    "radiograf",
+    "tannlege",
+    "helsesykepleier",
+    "fysioterapeut",
+    "ergoterapeut",
+    "psykolog",
+    "tannpleier",
+    "lege",
+)
+"""Row order of the gap table in Helsepersonellplan 2040."""
+
+# Personnel outside the 14 groups: demand only, no supply projection (as in Helsemod).
+OUTSIDE_LABELS: Final = {
+    "annen_helseutdanning": "Annen helseutdanning",
+    "administrasjon_service": "Annen utdanning i administrasjon og service",
+    "uten_relevant_helseutdanning": "Uten relevant helseutdanning",
+}
+OUTSIDE: Final = tuple(OUTSIDE_LABELS)
+CATEGORIES: Final = GROUPS + OUTSIDE
+"""Staffing categories of the demand side: the 14 groups, then the three outside categories."""
+
+SEXES: Final = ("F", "M")
+"""Sex codes: F = kvinner (female), M = menn (male)."""
+
+AGE_MIN: Final = 20
+AGE_MAX: Final = 79
+AGES: Final = tuple(range(AGE_MIN, AGE_MAX + 1))
+"""Single years of age of the personnel stocks. Persons older than AGE_MAX leave the stock
+(flow ``aged_out``); inflows younger than AGE_MIN are counted at AGE_MIN."""
+
+POP_AGE_MAX: Final = 105
+POP_AGES: Final = tuple(range(POP_AGE_MAX + 1))
+"""Single years of age of the population, 0 … 105 where 105 means 105 or older."""
+
+POPULATION_ALTERNATIVES: Final = ("MMMM", "HHMH", "LLML")
+"""SSB's 2024-round national alternatives (fertility, life expectancy, internal migration,
+immigration). MMMM is the main alternative and the reference."""
+REFERENCE_POPULATION: Final = "MMMM"
+
+SUM_LABEL: Final = "Sum"
+
+ARSVERK_HOURS_PER_WEEK: Final = 37.5
+"""One årsverk is 37.5 agreed hours a week."""
+
+
+def group_label(group: str) -> str:
+    """Display label of a group id, an outside category id, or ``Sum``."""
+    if group in GROUP_LABELS:
+        return GROUP_LABELS[group]
+    if group in OUTSIDE_LABELS:
+        return OUTSIDE_LABELS[group]
+    return group

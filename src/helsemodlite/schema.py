@@ -1,0 +1,147 @@
+"""Schemas of the model-ready input files (``inputs/model/*.csv``).
+
+One declaration per file: its key columns with the coordinates they must cover completely, and its
+value columns with the kind of value they hold. ``helsemodlite inputs check`` validates any inputs
+directory against these declarations; the loader trusts a directory that passed.
+
+Value kinds:
+
+- ``count``: a number of persons or årsverk, finite and >= 0;
+- ``rate``: a probability or share, finite and in [0, 1];
+- ``nonneg``: any finite number >= 0 (e.g. a relative use index, expected årsverk per person);
+- ``real``: any finite number (e.g. a calibrated base-year shortage, which may be negative);
+- ``flag``: 0 or 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import dims
+
+
+@dataclass(frozen=True)
+class FileSchema:
+    """Declaration of one model-ready CSV file."""
+
+    name: str
+    """File name inside ``inputs/model/`` (or ``inputs/calibration/``)."""
+    keys: dict[str, tuple[object, ...] | None]
+    """Key columns and the coordinates each must cover; ``None`` = free text ids."""
+    values: dict[str, str]
+    """Value columns and their kind (see module docstring)."""
+    text: tuple[str, ...] = ()
+    """Other (descriptive, non-key) text columns that must be present."""
+    unique_keys: bool = True
+    description: str = ""
+    value_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Extra bounds on a value column (inclusive), beyond its kind."""
+    folder: str = "model"
+
+
+FTE_MAX = 1.5
+"""Upper bound on expected årsverk per employed person (extra jobs can push E above 1)."""
+
+SCHEMAS: tuple[FileSchema, ...] = (
+    FileSchema(
+        name="population.csv",
+        keys={
+            "alternative": dims.POPULATION_ALTERNATIVES,
+            "year": dims.YEARS,
+            "sex": dims.SEXES,
+            "age": dims.POP_AGES,
+        },
+        values={"persons": "count"},
+        description="Population on 1 January by alternative, sex and single age (105 = 105+).",
+    ),
+    FileSchema(
+        name="mortality.csv",
+        keys={
+            "alternative": dims.POPULATION_ALTERNATIVES,
+            "year": dims.YEARS,
+            "sex": dims.SEXES,
+            "age": dims.POP_AGES,
+        },
+        values={"q": "rate"},
+        description="Probability of dying within the year for a person of this age on 1 January.",
+    ),
+    FileSchema(
+        name="births.csv",
+        keys={"alternative": dims.POPULATION_ALTERNATIVES, "year": dims.YEARS},
+        values={"births": "count"},
+        description="Live births during the year.",
+    ),
+    FileSchema(
+        name="personnel.csv",
+        keys={"group": dims.GROUPS, "sex": dims.SEXES, "age": dims.AGES},
+        values={
+            "stock": "count",
+            "p_work": "rate",
+            "fte": "nonneg",
+            "exit_rate": "rate",
+            "graduates": "count",
+            "immigrants": "count",
+            "sick_leave": "rate",
+        },
+        value_bounds={"fte": (0.0, FTE_MAX)},
+        description=(
+            "Supply side per group x sex x age in the base year: stock of persons with the "
+            "education (4th quarter 2024), probability of working in health and care services P, "
+            "expected årsverk per person working there E, other exits (emigration etc.) per year, "
+            "annual inflow of domestic graduates and immigrants (reference level), and the share "
+            "of agreed årsverk lost to sick leave."
+        ),
+    ),
+    FileSchema(
+        name="services.csv",
+        keys={"service": None},
+        values={"arsverk_2024": "count", "healthy_ageing": "flag", "public": "flag"},
+        text=("label", "driver"),
+        description=(
+            "Service areas of the demand side: 2024 årsverk (all staff), the demographic driver "
+            "('population' or 'births'), whether healthier ageing applies, whether publicly "
+            "financed."
+        ),
+    ),
+    FileSchema(
+        name="service_use.csv",
+        keys={"service": None, "sex": dims.SEXES, "age": dims.POP_AGES},
+        values={"use": "nonneg"},
+        description="Relative use of each service per person by sex and age (any scale).",
+    ),
+    FileSchema(
+        name="staffing.csv",
+        keys={"service": None, "category": dims.CATEGORIES},
+        values={"arsverk_2024": "count"},
+        description="Årsverk 2024 by service area and staffing category (14 groups + 3 outside).",
+    ),
+    FileSchema(
+        name="parameters.csv",
+        keys={"parameter": None},
+        values={"value": "real"},
+        text=("unit", "source"),
+        description="Scalar reference assumptions.",
+    ),
+    FileSchema(
+        name="calibration.csv",
+        keys={"group": dims.GROUPS},
+        values={"inflow_factor": "nonneg", "initial_shortage": "real", "demand_trend": "real"},
+        value_bounds={"demand_trend": (-0.1, 0.1), "inflow_factor": (0.0, 10.0)},
+        folder="calibration",
+        description=(
+            "Calibrated time-invariant parameters per group (see docs/calibration.md): factor on "
+            "the reference inflow, base-year shortage (årsverk, positive = shortage), constant "
+            "annual demand-trend residual."
+        ),
+    ),
+)
+
+SCHEMA_BY_NAME = {s.name: s for s in SCHEMAS}
+
+REQUIRED_PARAMETERS: dict[str, tuple[float, float]] = {
+    "standard_growth": (-0.1, 0.1),
+    "healthy_ageing_min_age": (0, 105),
+    "healthy_ageing_share": (0.0, 1.0),
+    "initial_shortage_total": (-1e6, 1e6),
+}
+"""Scalars that ``parameters.csv`` must define, with their allowed range."""
