@@ -1,5 +1,49 @@
-"""helsemodlite: open projections of supply of and demand for health personnel in Norway."""
+"""helsemodlite: open projections of supply of and demand for health personnel in Norway.
+
+The public API is listed in ``__all__``; everything else is an implementation detail. Heavy
+modules (pandas, statsmodels, scipy) are imported on first use, so ``import helsemodlite`` is fast.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError, HelsemodliteError, InputError
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "project": ("api", "project"),
+    "Projection": ("projection", "Projection"),
+    "Inputs": ("inputs", "Inputs"),
+    "load_inputs": ("inputs", "load_inputs"),
+    "check_inputs": ("inputs", "check_inputs"),
+    "default_inputs_dir": ("inputs", "default_inputs_dir"),
+}
+
+__all__ = [
+    "ConfigError",
+    "HelsemodliteError",
+    "InputError",
+    "__version__",
+    *_LAZY,
+]
+
+if TYPE_CHECKING:
+    from .api import project
+    from .inputs import Inputs, check_inputs, default_inputs_dir, load_inputs
+    from .projection import Projection
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'helsemodlite' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

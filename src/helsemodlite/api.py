@@ -1,0 +1,78 @@
+"""The public entry points: load the inputs once, build the paths, run the kernels."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .hooks import ReferencePath, reference_demand_plan
+from .inputs import Inputs, default_inputs_dir, load_inputs
+from .projection import Projection
+
+InputsLike = Inputs | str | Path | None
+
+
+@lru_cache(maxsize=8)
+def _cached_inputs(directory: str, stamp: tuple[float, ...]) -> Inputs:
+    return load_inputs(directory)
+
+
+def _file_stamp(directory: Path) -> tuple[float, ...]:
+    return tuple(
+        p.stat().st_mtime for p in sorted(directory.glob("*/*.csv")) if p.is_file()
+    )
+
+
+def resolve_inputs(inputs: InputsLike = None) -> Inputs:
+    """An :class:`Inputs` from an object, a directory, or the default data set (cached per
+    directory; reloaded when a file changes)."""
+    if isinstance(inputs, Inputs):
+        return inputs
+    directory = Path(inputs) if inputs is not None else default_inputs_dir()
+    return _cached_inputs(str(directory.resolve()), _file_stamp(directory))
+
+
+def personnel_mortality(inputs: Inputs, alternatives: np.ndarray) -> np.ndarray:
+    """(draw, year, sex, age): death probabilities at the personnel ages for each draw's
+    population alternative."""
+    ages = np.asarray(inputs.ages)
+    return inputs.mortality[alternatives][..., ages]
+
+
+def run(inputs: Inputs, path: Any, plan: engine.DemandPlan, names: tuple[str, ...], *,
+        detail: bool) -> Projection:
+    """Run the kernels for prepared paths (shared by :func:`project` and batches)."""
+    q = personnel_mortality(inputs, plan.alternative)
+    supply = engine.run_supply(inputs, path, q, detail=detail)
+    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+    cells = engine.demand_cells(inputs, plan, base_supply)
+    observed, total = engine.group_demand(inputs, cells)
+    return Projection(
+        inputs=inputs,
+        scenarios=names,
+        supply_result=supply,
+        demand_observed=observed,
+        demand=total,
+        demand_cells=cells,
+    )
+
+
+def project(scenario: Any = None, *, inputs: InputsLike = None, detail: bool = True) -> Projection:
+    """Project supply, demand and gap from the base year to the horizon.
+
+    ``scenario``: None (the reference), a :class:`~helsemodlite.Scenario`, a path to a scenario
+    TOML file, or a dict with the keys of such a file. ``inputs``: an :class:`Inputs`, an inputs
+    directory, or None for the embedded default data set.
+    """
+    inp = resolve_inputs(inputs)
+    if scenario is None:
+        return run(inp, ReferencePath(inp), reference_demand_plan(inp), ("referanse",),
+                   detail=detail)
+    from .hooks import scenario_paths  # noqa: PLC0415  (scenario support, see hooks)
+
+    path, plan, names = scenario_paths(inp, [scenario])
+    return run(inp, path, plan, names, detail=detail)

@@ -1,0 +1,163 @@
+"""Command-line interface: a thin adapter over the public Python API.
+
+Every sub-command parses its arguments, calls one API function and prints or writes the result.
+Bad input (inputs directory, scenario file, arguments) exits with code 2 and a message naming
+the file and key or column, without a traceback and without writing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import HelsemodliteError
+
+EXIT_BAD_INPUT = 2
+
+
+def format_arsverk(value: float) -> str:
+    """Rounded to the nearest 100, thousands separated by a space, as in the publication."""
+    rounded = int(round(value / 100.0)) * 100
+    text = f"{abs(rounded):,}".replace(",", " ")
+    return f"-{text}" if rounded < 0 else text
+
+
+def render_gap_table(table, title: str) -> str:  # type: ignore[no-untyped-def]
+    """Plain-text gap table: group labels, rounded to nearest 100, Sum row last."""
+    label_w = max(len("Utdanningsgruppe"), *(len(str(i)) for i in table.index))
+    cols = [str(c) for c in table.columns]
+    widths = [max(8, len(c)) for c in cols]
+    lines = [title, ""]
+    lines.append("Utdanningsgruppe".ljust(label_w) + "".join(c.rjust(w + 2) for c, w in
+                                                           zip(cols, widths, strict=True)))
+    lines.append("-" * (label_w + sum(w + 2 for w in widths)))
+    for label, row in table.iterrows():
+        if label == "Sum":
+            lines.append("-" * (label_w + sum(w + 2 for w in widths)))
+        cells = "".join(format_arsverk(v).rjust(w + 2) for v, w in zip(row, widths, strict=True))
+        lines.append(str(label).ljust(label_w) + cells)
+    return "\n".join(lines)
+
+
+def _cmd_gap_table(args: argparse.Namespace) -> int:
+    from .api import project
+
+    years = tuple(args.years) if args.years else (2025, 2030, 2035, 2040)
+    proj = project(args.scenario, inputs=args.inputs, detail=False)
+    if args.csv:
+        table = proj.gap_table(years=years, labels=False)
+        table.columns = [str(c) for c in table.columns]
+        sys.stdout.write(table.to_csv(float_format="%.6f", lineterminator="\n"))
+    else:
+        name = proj.scenarios[0]
+        title = (
+            "Differanse mellom tilbud og etterspørsel, årsverk (negativt tall = underskudd). "
+            f"Scenario: {name}. 14 utdanningsgrupper, avrundet til nærmeste 100."
+        )
+        print(render_gap_table(proj.gap_table(years=years), title))
+    return 0
+
+
+def _cmd_inputs_check(args: argparse.Namespace) -> int:
+    from .inputs import check_inputs, default_inputs_dir
+
+    directory = Path(args.inputs) if args.inputs else default_inputs_dir()
+    problems = check_inputs(directory)
+    if problems:
+        print(f"helsemodlite: {len(problems)} problem(s) in inputs directory {directory}:",
+              file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"inputs OK: {directory}")
+    return 0
+
+
+def _cmd_inputs_build(args: argparse.Namespace) -> int:
+    from .build import build_inputs
+
+    changed = build_inputs(args.inputs, check_only=args.check)
+    if args.check:
+        if changed:
+            print("model files differ from a rebuild: " + ", ".join(changed), file=sys.stderr)
+            return 1
+        print("model files are identical to a rebuild")
+        return 0
+    print("rebuilt inputs/model/" + (f" (changed: {', '.join(changed)})" if changed else
+                                     " (no changes)"))
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate
+
+    table, report = calibrate(args.inputs, write=not args.dry_run)
+    print(table.to_string(index=False))
+    print()
+    print(report.to_string(index=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="helsemodlite",
+        description="Projections of supply of and demand for health personnel in Norway "
+        "(in the spirit of SSB's Helsemod).",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"helsemodlite {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def inputs_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--inputs", metavar="DIR", default=None,
+                       help="inputs directory (default: the embedded data set)")
+
+    p = sub.add_parser("gap-table", help="print the 2025–2040 gap table (reference or scenario)")
+    p.add_argument("--csv", action="store_true",
+                   help="CSV on stdout: group,2025,2030,2035,2040 (unrounded)")
+    p.add_argument("--scenario", metavar="FILE", default=None, help="scenario TOML file")
+    p.add_argument("--years", type=int, nargs="+", metavar="YEAR", help="columns to show")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_gap_table)
+
+    p = sub.add_parser("inputs", help="check or rebuild an inputs directory")
+    isub = p.add_subparsers(dest="inputs_command", required=True, metavar="ACTION")
+    c = isub.add_parser("check", help="validate an inputs directory")
+    inputs_arg(c)
+    c.set_defaults(func=_cmd_inputs_check)
+    b = isub.add_parser("build", help="rebuild model-ready files from sources and assumptions")
+    inputs_arg(b)
+    b.add_argument("--check", action="store_true", help="only report whether files would change")
+    b.set_defaults(func=_cmd_inputs_build)
+
+    p = sub.add_parser("calibrate", help="refit the calibration to the published reference path")
+    inputs_arg(p)
+    p.add_argument("--dry-run", action="store_true", help="fit and print, do not write")
+    p.set_defaults(func=_cmd_calibrate)
+
+    try:
+        from .runner import add_commands
+    except ImportError:  # scenario commands not available
+        pass
+    else:
+        add_commands(sub, inputs_arg)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except HelsemodliteError as exc:
+        print(f"helsemodlite: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

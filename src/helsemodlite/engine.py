@@ -1,0 +1,269 @@
+"""The projection kernels: supply stock-flow (the one year loop) and demand by service area.
+
+Everything here is pure numpy on arrays with a leading ``draw`` axis (one draw per scenario or
+Monte Carlo draw). Symbols follow docs/model.md:
+
+Supply, for draw d, group g, sex s, age a, year index i (i = 0 is the base year):
+
+    deaths[i]  = N[i-1] · q[i]                  (q: death probability during year i)
+    exits[i]   = N[i-1] · x                     (x: emigration and other exits)
+    N[i, a+1]  = N[i-1, a] − deaths[i, a] − exits[i, a] + G[i, a+1] + I[i, a+1]
+    N[i, a0]   = G[i, a0] + I[i, a0]            (youngest age: inflow only)
+    aged_out[i] = survivors at the oldest age, who leave the stock
+    S[i]       = Σ_{s,a} N[i] · P[i] · E[i] · (1 − ab[i]) / (1 − ab[0])
+
+Demand, per service area k and staffing category c:
+
+    idx_k[i]   = Σ_{s,a} Pop[i] · u_k(a − δ[i,s]) / Σ_{s,a} Pop[0] · u_k(a)   (δ = healthier ageing)
+    cells[i,k,c] = B[k,c] · idx_k[i] · (1 + r)^i      (B: base-year staffing, r: standard growth)
+    D_g[i]     = Σ_k cells[i,k,g] · (1 + τ_g)^i + shortage_g
+    gap_g[i]   = S_g[i] − D_g[i]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from .inputs import Inputs
+
+FLOWS = ("deaths", "exits", "aged_out", "graduates", "immigrants")
+
+
+class YearDrivers(Protocol):
+    """Supply parameters in force in one year, each broadcastable to (draw, group, sex, age)."""
+
+    p_work: np.ndarray
+    fte: np.ndarray
+    graduates: np.ndarray
+    immigrants: np.ndarray
+    absence_factor: np.ndarray
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Plain container implementing :class:`YearDrivers`."""
+
+    p_work: np.ndarray
+    fte: np.ndarray
+    graduates: np.ndarray
+    immigrants: np.ndarray
+    absence_factor: np.ndarray
+
+
+class SupplyPath(Protocol):
+    """The supply parameters of every draw, year by year (see :mod:`helsemodlite.hooks`)."""
+
+    n_draws: int
+
+    def at(self, i: int) -> YearDrivers: ...
+
+
+@dataclass(frozen=True)
+class DemandPlan:
+    """Per-draw demand settings. Arrays have dims (draw,)."""
+
+    alternative: np.ndarray
+    """Index into ``Inputs.alternatives``."""
+    healthy_ageing: np.ndarray
+    """bool: healthier ageing switched on."""
+    standard_growth: np.ndarray
+    """Annual growth in årsverk per user (reference 0.005)."""
+
+
+@dataclass
+class SupplyResult:
+    """Supply aggregates (draw, year, group) and, when asked for, cell detail
+    (draw, year, group, sex, age)."""
+
+    stock: np.ndarray
+    employed: np.ndarray
+    arsverk: np.ndarray
+    flows: dict[str, np.ndarray]
+    cells: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def run_supply(
+    inputs: Inputs, path: SupplyPath, q: np.ndarray, *, detail: bool = False
+) -> SupplyResult:
+    """The year loop of the supply model.
+
+    ``q``: death probabilities (draw or 1, year, sex, age) at the personnel ages. Flows of year
+    index i are those during year i; year 0 is the observed base year (no flows). Returns
+    aggregates over sex and age and, with ``detail``, every cell.
+    """
+    n_d = path.n_draws
+    n_y = len(inputs.years)
+    shape = (n_d,) + inputs.stock.shape
+    n_g = shape[1]
+    x = inputs.exit_rate
+    stock = np.broadcast_to(inputs.stock, shape).copy()
+    agg = {k: np.zeros((n_d, n_y, n_g)) for k in ("stock", "employed", "arsverk", *FLOWS)}
+    cells: dict[str, np.ndarray] = {}
+    if detail:
+        cells = {
+            k: np.zeros((n_d, n_y) + inputs.stock.shape)
+            for k in ("stock", "employed", "arsverk", *FLOWS)
+        }
+    for i in range(n_y):
+        drv = path.at(i)
+        if i > 0:
+            deaths = stock * q[:, i, None, :, :]
+            exits = stock * x
+            survivors = stock - deaths - exits
+            grads = np.broadcast_to(drv.graduates, shape)
+            imms = np.broadcast_to(drv.immigrants, shape)
+            aged_out = np.zeros(shape)
+            aged_out[..., -1] = survivors[..., -1]
+            stock = np.empty(shape)
+            stock[..., 1:] = survivors[..., :-1]
+            stock[..., 0] = 0.0
+            stock += grads + imms
+            flows = {"deaths": deaths, "exits": exits, "aged_out": aged_out,
+                     "graduates": grads, "immigrants": imms}
+            for k, v in flows.items():
+                agg[k][:, i] = v.sum(axis=(-2, -1))
+                if detail:
+                    cells[k][:, i] = v
+        employed = stock * drv.p_work
+        arsverk = employed * drv.fte * drv.absence_factor
+        agg["stock"][:, i] = stock.sum(axis=(-2, -1))
+        agg["employed"][:, i] = employed.sum(axis=(-2, -1))
+        agg["arsverk"][:, i] = arsverk.sum(axis=(-2, -1))
+        if detail:
+            cells["stock"][:, i] = stock
+            cells["employed"][:, i] = employed
+            cells["arsverk"][:, i] = arsverk
+    return SupplyResult(
+        stock=agg["stock"],
+        employed=agg["employed"],
+        arsverk=agg["arsverk"],
+        flows={k: agg[k] for k in FLOWS},
+        cells=cells,
+    )
+
+
+def stock_flow_residual(result: SupplyResult) -> np.ndarray:
+    """Cell-level residual of the stock-flow identity (draw, year>0, group, sex, age).
+
+    ``stock[i, a] − (stock[i-1, a-1] − deaths[i, a-1] − exits[i, a-1]) − G[i, a] − I[i, a]`` and
+    the aged-out flow at the oldest age. Zero up to rounding after any run with ``detail``.
+    """
+    c = result.cells
+    prev = c["stock"][:, :-1] - c["deaths"][:, 1:] - c["exits"][:, 1:]
+    expected = np.zeros_like(c["stock"][:, 1:])
+    expected[..., 1:] = prev[..., :-1]
+    expected += c["graduates"][:, 1:] + c["immigrants"][:, 1:]
+    resid = c["stock"][:, 1:] - expected
+    resid[..., -1] += c["aged_out"][:, 1:, ..., -1] - prev[..., -1]
+    return resid
+
+
+def aggregate_residual(result: SupplyResult) -> np.ndarray:
+    """(draw, year>0, group): stock[i] − stock[i−1] − inflow[i] + outflow[i]."""
+    f = result.flows
+    inflow = f["graduates"] + f["immigrants"]
+    outflow = f["deaths"] + f["exits"] + f["aged_out"]
+    return result.stock[:, 1:] - result.stock[:, :-1] - inflow[:, 1:] + outflow[:, 1:]
+
+
+# ------------------------------------------------------------------------------------------------
+# Demand
+
+
+def remaining_life_expectancy(q: np.ndarray, from_age: int) -> np.ndarray:
+    """Period remaining life expectancy at ``from_age`` from death probabilities.
+
+    ``q``: (..., pop_age) with the last age open. Deaths assumed mid-year; the open age group's
+    expectancy is 1/m with m = −ln(1 − q). Returns (...,).
+    """
+    qa = np.clip(q[..., from_age:], 0.0, 1.0 - 1e-12)
+    surv = np.cumprod(1.0 - qa, axis=-1)
+    lx = np.concatenate([np.ones(qa.shape[:-1] + (1,)), surv[..., :-1]], axis=-1)
+    lived = (lx[..., :-1] + surv[..., :-1]) / 2.0
+    open_m = -np.log1p(-qa[..., -1])
+    return lived.sum(axis=-1) + lx[..., -1] / np.maximum(open_m, 1e-12)
+
+
+def shifted_use(use: np.ndarray, delta: np.ndarray, min_age: int) -> np.ndarray:
+    """Use profile shifted up in age by ``delta`` years from ``min_age`` on (healthier ageing).
+
+    ``use``: (service, sex, pop_age); ``delta``: (..., sex) years, >= 0. Returns
+    (..., service, sex, pop_age) with ``u(a − δ)`` for ages >= min_age, linear interpolation.
+    """
+    n_age = use.shape[-1]
+    ages = np.arange(n_age, dtype=float)
+    src = ages - np.where(ages >= min_age, 1.0, 0.0) * delta[..., None, :, None]
+    src = np.broadcast_to(np.clip(src, 0.0, n_age - 1.0), np.broadcast_shapes(src.shape, use.shape))
+    lo = np.floor(src).astype(np.int64)
+    hi = np.minimum(lo + 1, n_age - 1)
+    frac = src - lo
+    u = np.broadcast_to(use, src.shape)
+    return np.take_along_axis(u, lo, axis=-1) * (1 - frac) + np.take_along_axis(u, hi, axis=-1) * frac
+
+
+def demand_index(inputs: Inputs, alternative: int, healthy_ageing: bool) -> np.ndarray:
+    """(year, service): demographic demand index of each service area, 1 in the base year.
+
+    Driver ``population``: Σ Pop(t)·u(t) / Σ Pop(0)·u(0) with the use profile shifted by
+    healthier ageing where it applies; driver ``births``: births(t) / births(0).
+    """
+    pop = inputs.population[alternative]  # (year, sex, pop_age)
+    use = inputs.use  # (service, sex, pop_age)
+    base = np.einsum("sa,ksa->k", pop[0], use)
+    plain = np.einsum("ysa,ksa->yk", pop, use) / base
+    idx = plain
+    if healthy_ageing:
+        p = inputs.parameters
+        min_age = int(p["healthy_ageing_min_age"])
+        e = remaining_life_expectancy(inputs.mortality[alternative], min_age)  # (year, sex)
+        delta = p["healthy_ageing_share"] * np.maximum(e - e[0], 0.0)
+        shifted = shifted_use(use, delta, min_age)  # (year, service, sex, pop_age)
+        healthy = np.einsum("ysa,yksa->yk", pop, shifted) / base
+        idx = np.where(inputs.healthy_ageing[None, :], healthy, plain)
+    births = inputs.births[alternative] / inputs.births[alternative][0]
+    by_births = np.array([d == "births" for d in inputs.service_driver])
+    return np.where(by_births[None, :], births[:, None], idx)
+
+
+def base_staffing(inputs: Inputs, supply_base: np.ndarray) -> np.ndarray:
+    """(service, category): base-year årsverk by service and staffing category.
+
+    Each of the 14 groups is spread over the service areas as in ``staffing.csv`` and scaled
+    so that its base-year demand equals its base-year supply ``supply_base`` (group,): observed
+    employment is observed-composition demand. Outside categories keep their observed årsverk.
+    """
+    b = inputs.staffing.copy()
+    n_g = len(inputs.groups)
+    col = b[:, :n_g].sum(axis=0)
+    b[:, :n_g] *= np.where(col > 0, supply_base / np.where(col > 0, col, 1.0), 0.0)
+    return b
+
+
+def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> np.ndarray:
+    """(draw, year, service, category): demand in årsverk before group-level calibration terms."""
+    b = base_staffing(inputs, supply_base)
+    t = np.arange(len(inputs.years), dtype=float)
+    cache: dict[tuple[int, bool], np.ndarray] = {}
+    n_d = len(plan.alternative)
+    out = np.empty((n_d, len(t)) + b.shape)
+    for d in range(n_d):
+        key = (int(plan.alternative[d]), bool(plan.healthy_ageing[d]))
+        if key not in cache:
+            cache[key] = demand_index(inputs, *key)[:, :, None] * b[None, :, :]
+        out[d] = cache[key] * ((1.0 + plan.standard_growth[d]) ** t)[:, None, None]
+    return out
+
+
+def group_demand(inputs: Inputs, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Observed-composition demand (draw, year, group) with the calibrated trend, and the total
+    demand including the base-year shortage."""
+    n_g = len(inputs.groups)
+    t = np.arange(cells.shape[1], dtype=float)
+    cal = inputs.calibration
+    observed = cells[..., :n_g].sum(axis=2) * (1.0 + cal.demand_trend[None, None, :]) ** t[
+        None, :, None
+    ]
+    return observed, observed + cal.initial_shortage[None, None, :]

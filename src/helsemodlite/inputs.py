@@ -1,0 +1,501 @@
+"""Reading and validating an inputs directory (the edge where data enter the model).
+
+An inputs directory holds ``model/*.csv`` (model-ready arrays, see :mod:`helsemodlite.schema`)
+and ``calibration/calibration.csv``. :func:`check_inputs` validates a directory and returns every
+problem found, each naming file, column and line; :func:`load_inputs` validates and returns an
+:class:`Inputs` of numpy arrays in the dimension order of :mod:`helsemodlite.dims`. Kernels trust
+an :class:`Inputs`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import dims
+from .errors import InputError
+from .schema import REQUIRED_PARAMETERS, SCHEMA_BY_NAME, SCHEMAS, FileSchema
+
+MAX_REPORTED_ROWS = 5
+"""At most this many offending lines are listed per file and rule (then a count)."""
+
+DRIVERS = ("population", "births")
+
+
+def default_inputs_dir() -> Path:
+    """The embedded default data set: ``inputs/`` at the top of the source tree.
+
+    ``HELSEMODLITE_INPUTS`` overrides it.
+    """
+    env = os.environ.get("HELSEMODLITE_INPUTS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "inputs"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated time-invariant parameters per group (see docs/calibration.md).
+
+    All arrays have dims ``(group,)``.
+    """
+
+    inflow_factor: np.ndarray
+    """Factor on the reference inflow of graduates and immigrants (1 = as in the data)."""
+    initial_shortage: np.ndarray
+    """Base-year shortage in årsverk (positive = shortage), carried into every year's demand."""
+    demand_trend: np.ndarray
+    """Constant annual growth residual of the group's observed-composition demand."""
+
+    @classmethod
+    def neutral(cls, n_groups: int) -> Calibration:
+        return cls(np.ones(n_groups), np.zeros(n_groups), np.zeros(n_groups))
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A validated data set as numpy arrays. Dims are stated per field."""
+
+    directory: Path | None
+    groups: tuple[str, ...]
+    sexes: tuple[str, ...]
+    ages: tuple[int, ...]
+    years: tuple[int, ...]
+    pop_ages: tuple[int, ...]
+    alternatives: tuple[str, ...]
+    population_alternative: str
+    """The alternative used when a scenario does not choose one."""
+
+    population: np.ndarray
+    """(alternative, year, sex, pop_age): persons on 1 January."""
+    mortality: np.ndarray
+    """(alternative, year, sex, pop_age): probability of dying during the year."""
+    births: np.ndarray
+    """(alternative, year): live births."""
+
+    stock: np.ndarray
+    """(group, sex, age): persons with the education, 4th quarter of the base year."""
+    p_work: np.ndarray
+    """(group, sex, age): probability of working in health and care services."""
+    fte: np.ndarray
+    """(group, sex, age): expected årsverk per person working there."""
+    exit_rate: np.ndarray
+    """(group, sex, age): annual probability of leaving the stock other than by death."""
+    graduates: np.ndarray
+    """(group, sex, age): domestic graduates per year, reference level (persons)."""
+    immigrants: np.ndarray
+    """(group, sex, age): immigrants with the education per year, reference level (persons)."""
+    sick_leave: np.ndarray
+    """(group, sex, age): base-year share of agreed årsverk lost to sick leave."""
+
+    services: tuple[str, ...]
+    service_labels: tuple[str, ...]
+    service_arsverk: np.ndarray
+    """(service,): årsverk 2024, all staff."""
+    service_driver: tuple[str, ...]
+    healthy_ageing: np.ndarray
+    """(service,) bool: healthier ageing applies."""
+    public: np.ndarray
+    """(service,) bool: publicly financed."""
+    use: np.ndarray
+    """(service, sex, pop_age): relative use per person."""
+    staffing: np.ndarray
+    """(service, category): årsverk in the base year, categories = groups + outside."""
+    outside: tuple[str, ...]
+
+    parameters: dict[str, float]
+    calibration: Calibration
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    """sha256 of every file read, by path relative to the inputs directory."""
+
+    @property
+    def base_year(self) -> int:
+        return self.years[0]
+
+    @property
+    def alternative_index(self) -> int:
+        return self.alternatives.index(self.population_alternative)
+
+    def with_calibration(self, calibration: Calibration) -> Inputs:
+        return replace(self, calibration=calibration)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and checking
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _leading_comment_lines(path: Path) -> int:
+    n = 0
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                n += 1
+            else:
+                break
+    return n
+
+
+def _lines(label: str, mask: np.ndarray, offset: int) -> str:
+    rows = np.flatnonzero(mask)
+    shown = ", ".join(str(int(r) + offset) for r in rows[:MAX_REPORTED_ROWS])
+    more = f" and {len(rows) - MAX_REPORTED_ROWS} more" if len(rows) > MAX_REPORTED_ROWS else ""
+    return f"{label} {shown}{more}"
+
+
+def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataFrame | None:
+    """Read and validate one file. Returns the typed frame, or None if it is unusable."""
+    rel = f"{schema.folder}/{schema.name}"
+    if not path.is_file():
+        problems.append(f"{rel}: missing file (expected at {path})")
+        return None
+    try:
+        raw = pd.read_csv(
+            path, comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
+        return None
+    offset = _leading_comment_lines(path) + 2  # header line, then 1-based lines
+    expected = list(schema.keys) + list(schema.text) + list(schema.values)
+    missing = [c for c in expected if c not in raw.columns]
+    for col in missing:
+        problems.append(f"{rel}: missing column '{col}' (expected columns: {', '.join(expected)})")
+    if missing:
+        return None
+    n_before = len(problems)
+    out = pd.DataFrame(index=raw.index)
+    for col, coords in schema.keys.items():
+        cells = raw[col].str.strip()
+        empty = (cells == "").to_numpy()
+        if empty.any():
+            problems.append(f"{rel}: column '{col}' is empty at {_lines('line', empty, offset)}")
+        if coords is None:
+            out[col] = cells
+            continue
+        if isinstance(coords[0], int):
+            num = pd.to_numeric(cells, errors="coerce")
+            bad = (num.isna() | (num != num.round())).to_numpy() & ~empty
+            if bad.any():
+                problems.append(
+                    f"{rel}: column '{col}' must hold whole numbers; "
+                    f"{_lines('line', bad, offset)} (e.g. '{cells[bad].iloc[0]}')"
+                )
+            vals = num.where(~pd.Series(bad | empty, index=num.index))
+            unknown = (~vals.isin(coords) & vals.notna()).to_numpy()
+            if unknown.any():
+                problems.append(
+                    f"{rel}: column '{col}' has values outside {coords[0]}..{coords[-1]} at "
+                    f"{_lines('line', unknown, offset)} (e.g. {vals[unknown].iloc[0]:g})"
+                )
+            out[col] = vals
+        else:
+            unknown = (~cells.isin(coords)).to_numpy() & ~empty
+            if unknown.any():
+                problems.append(
+                    f"{rel}: column '{col}' has unknown values at "
+                    f"{_lines('line', unknown, offset)} (e.g. '{cells[unknown].iloc[0]}'; "
+                    f"expected one of {', '.join(map(str, coords))})"
+                )
+            out[col] = cells
+    for col in schema.text:
+        out[col] = raw[col]
+    for col, kind in schema.values.items():
+        cells = raw[col].str.strip()
+        num = pd.to_numeric(cells, errors="coerce")
+        lower = cells.str.lower()
+        blank = (cells == "").to_numpy()
+        nan_text = lower.isin(["nan", "na", "n/a", "null", "none"]).to_numpy()
+        nonnum = num.isna().to_numpy() & ~blank & ~nan_text
+        if blank.any():
+            problems.append(f"{rel}: column '{col}' has missing values at "
+                            f"{_lines('line', blank, offset)}")
+        if nan_text.any():
+            problems.append(f"{rel}: column '{col}' has NaN at {_lines('line', nan_text, offset)}")
+        if nonnum.any():
+            problems.append(
+                f"{rel}: column '{col}' has non-numeric values at "
+                f"{_lines('line', nonnum, offset)} (e.g. '{cells[nonnum].iloc[0]}')"
+            )
+        arr = num.to_numpy(dtype=float)
+        inf = np.isinf(arr)
+        if inf.any():
+            problems.append(f"{rel}: column '{col}' has infinite values at "
+                            f"{_lines('line', inf, offset)}")
+        fin = np.isfinite(arr)
+        lo, hi = {
+            "count": (0.0, math.inf),
+            "rate": (0.0, 1.0),
+            "nonneg": (0.0, math.inf),
+            "real": (-math.inf, math.inf),
+            "flag": (0.0, 1.0),
+        }[kind]
+        if col in schema.value_bounds:
+            blo, bhi = schema.value_bounds[col]
+            lo, hi = max(lo, blo), min(hi, bhi)
+        below = fin & (arr < lo)
+        above = fin & (arr > hi)
+        what = {"count": "a count", "rate": "a rate", "nonneg": "a non-negative value",
+                "real": "a value", "flag": "a flag"}[kind]
+        if below.any():
+            problems.append(
+                f"{rel}: column '{col}' must be >= {lo:g} ({what}); "
+                f"{_lines('line', below, offset)} (e.g. {arr[below][0]:g})"
+            )
+        if above.any():
+            problems.append(
+                f"{rel}: column '{col}' must be <= {hi:g} ({what}); "
+                f"{_lines('line', above, offset)} (e.g. {arr[above][0]:g})"
+            )
+        if kind == "flag":
+            notflag = fin & ~np.isin(arr, [0.0, 1.0])
+            if notflag.any():
+                problems.append(f"{rel}: column '{col}' must be 0 or 1; "
+                                f"{_lines('line', notflag, offset)}")
+        out[col] = arr
+    if len(problems) > n_before:
+        return None
+    keys = list(schema.keys)
+    if schema.unique_keys:
+        dup = out.duplicated(subset=keys, keep="first").to_numpy()
+        if dup.any():
+            problems.append(
+                f"{rel}: duplicate rows for the same {' x '.join(keys)} at "
+                f"{_lines('line', dup, offset)}"
+            )
+            return None
+    # Coverage: every combination of the declared coordinates must be present.
+    _check_coverage(rel, out, schema, problems)
+    return out if len(problems) == n_before else None
+
+
+def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: list[str]) -> None:
+    keys = list(schema.keys)
+    free = [k for k in keys if schema.keys[k] is None]
+    fixed = [k for k in keys if schema.keys[k] is not None]
+    # For each declared coordinate, report a value that is missing entirely (clearest message).
+    for k in fixed:
+        coords = schema.keys[k]
+        assert coords is not None
+        absent = [c for c in coords if c not in set(df[k].tolist())]
+        if absent:
+            shown = ", ".join(map(str, absent[:10])) + (" …" if len(absent) > 10 else "")
+            problems.append(f"{rel}: column '{k}' does not cover {shown} (no rows at all)")
+    if any(p.startswith(rel) and "no rows at all" in p for p in problems):
+        return
+    n_free = len(df[free].drop_duplicates()) if free else 1
+    expected = n_free * math.prod(len(schema.keys[k] or ()) for k in fixed)
+    if len(df) != expected:
+        full = pd.MultiIndex.from_product(
+            [sorted(set(df[k])) if schema.keys[k] is None else list(schema.keys[k] or ())
+             for k in keys],
+            names=keys,
+        )
+        have = pd.MultiIndex.from_frame(df[keys])
+        missing = full.difference(have)
+        shown = "; ".join(
+            ", ".join(f"{k}={v}" for k, v in zip(keys, m, strict=True))
+            for m in list(missing)[:MAX_REPORTED_ROWS]
+        )
+        more = f" and {len(missing) - MAX_REPORTED_ROWS} more" if len(missing) > MAX_REPORTED_ROWS \
+            else ""
+        problems.append(f"{rel}: incomplete coverage of {' x '.join(keys)}; missing {shown}{more}")
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    services = tables.get("services.csv")
+    if services is not None:
+        bad = ~services["driver"].str.strip().isin(DRIVERS)
+        if bad.any():
+            problems.append(
+                f"model/services.csv: column 'driver' must be one of {', '.join(DRIVERS)}; got "
+                f"'{services.loc[bad, 'driver'].iloc[0]}' for service "
+                f"'{services.loc[bad, 'service'].iloc[0]}'"
+            )
+        ids = set(services["service"])
+        for name in ("service_use.csv", "staffing.csv"):
+            other = tables.get(name)
+            if other is None:
+                continue
+            theirs = set(other["service"])
+            if theirs - ids:
+                problems.append(f"model/{name}: column 'service' has services not in "
+                                f"services.csv: {', '.join(sorted(theirs - ids))}")
+            if ids - theirs:
+                problems.append(f"model/{name}: no rows for service(s) "
+                                f"{', '.join(sorted(ids - theirs))} of services.csv")
+        staffing = tables.get("staffing.csv")
+        if staffing is not None and not (set(staffing["service"]) ^ ids):
+            tot = staffing.groupby("service")["arsverk_2024"].sum()
+            want = services.set_index("service")["arsverk_2024"]
+            rel_dev = ((tot - want.reindex(tot.index)).abs() / want.reindex(tot.index).clip(lower=1))
+            for svc in rel_dev.index[rel_dev > 1e-3]:
+                problems.append(
+                    f"model/staffing.csv: årsverk of service '{svc}' sum to {tot[svc]:.1f}, but "
+                    f"services.csv says {want[svc]:.1f}"
+                )
+        use = tables.get("service_use.csv")
+        if use is not None:
+            tot = use.groupby("service")["use"].sum()
+            for svc in tot.index[tot <= 0]:
+                problems.append(f"model/service_use.csv: service '{svc}' has zero use at all ages")
+    params = tables.get("parameters.csv")
+    if params is not None:
+        values = dict(zip(params["parameter"], params["value"], strict=True))
+        for name, (lo, hi) in REQUIRED_PARAMETERS.items():
+            if name not in values:
+                problems.append(f"model/parameters.csv: missing parameter '{name}'")
+            elif not lo <= values[name] <= hi:
+                problems.append(f"model/parameters.csv: parameter '{name}' must be in "
+                                f"[{lo:g}, {hi:g}], got {values[name]:g}")
+
+
+def _read_all(
+    directory: Path, *, calibrated: bool = True
+) -> tuple[dict[str, pd.DataFrame], list[str], dict[str, str]]:
+    problems: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    hashes: dict[str, str] = {}
+    if not directory.is_dir():
+        return tables, [f"{directory}: inputs directory does not exist"], hashes
+    for schema in SCHEMAS:
+        path = directory / schema.folder / schema.name
+        if schema.name == "calibration.csv" and not calibrated:
+            continue
+        df = _read_table(path, schema, problems)
+        if df is not None:
+            tables[schema.name] = df
+        if path.is_file():
+            hashes[f"{schema.folder}/{schema.name}"] = _sha256(path)
+    _cross_checks(tables, problems)
+    return tables, problems, hashes
+
+
+def check_inputs(inputs: str | Path | None = None) -> list[str]:
+    """Validate an inputs directory. Returns the list of problems (empty = valid)."""
+    directory = Path(inputs) if inputs is not None else default_inputs_dir()
+    _, problems, _ = _read_all(directory)
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# To arrays
+
+
+def _cube(df: pd.DataFrame, keys: list[str], coords: list[tuple], value: str) -> np.ndarray:
+    """Reshape a complete, unique long table into an array with the given coordinate order."""
+    codes = [
+        pd.Categorical(df[k], categories=list(c)).codes.astype(np.int64)
+        for k, c in zip(keys, coords, strict=True)
+    ]
+    shape = tuple(len(c) for c in coords)
+    flat = np.ravel_multi_index(codes, shape)
+    out = np.empty(int(np.prod(shape)))
+    out[flat] = df[value].to_numpy(dtype=float)
+    return out.reshape(shape)
+
+
+def load_inputs(
+    inputs: str | Path | None = None,
+    *,
+    population: str = dims.REFERENCE_POPULATION,
+    calibrated: bool = True,
+) -> Inputs:
+    """Read and validate an inputs directory (default: the embedded data set).
+
+    ``population`` picks the default population alternative (``MMMM``, ``HHMH`` or ``LLML``).
+    ``calibrated=False`` skips ``calibration/calibration.csv`` and uses neutral values (this is
+    what the calibration step itself reads). Raises :class:`InputError` listing every problem.
+    """
+    directory = Path(inputs) if inputs is not None else default_inputs_dir()
+    if population not in dims.POPULATION_ALTERNATIVES:
+        raise InputError(
+            f"population alternative '{population}' is unknown; expected one of "
+            f"{', '.join(dims.POPULATION_ALTERNATIVES)}"
+        )
+    tables, problems, hashes = _read_all(directory, calibrated=calibrated)
+    if problems:
+        raise InputError(problems, title=f"invalid inputs directory {directory}")
+    return inputs_from_tables(tables, directory=directory, population=population, hashes=hashes)
+
+
+def inputs_from_tables(
+    tables: dict[str, pd.DataFrame],
+    *,
+    directory: Path | None = None,
+    population: str = dims.REFERENCE_POPULATION,
+    hashes: dict[str, str] | None = None,
+) -> Inputs:
+    """Build :class:`Inputs` from validated long tables (keys as in :mod:`schema`)."""
+    alts = list(dims.POPULATION_ALTERNATIVES)
+    years, sexes = list(dims.YEARS), list(dims.SEXES)
+    pop_ages, ages, groups = list(dims.POP_AGES), list(dims.AGES), list(dims.GROUPS)
+    pop_keys = ["alternative", "year", "sex", "age"]
+    pop_coords = [alts, years, sexes, pop_ages]
+    personnel = tables["personnel.csv"]
+    pkeys, pcoords = ["group", "sex", "age"], [groups, sexes, ages]
+
+    def pcube(v: str) -> np.ndarray:
+        return _cube(personnel, pkeys, pcoords, v)
+
+    services_df = tables["services.csv"].sort_values("service", kind="stable")
+    services = tuple(services_df["service"])
+    params = tables["parameters.csv"]
+    calib = tables.get("calibration.csv")
+    calibration = (
+        Calibration(
+            inflow_factor=_cube(calib, ["group"], [groups], "inflow_factor"),
+            initial_shortage=_cube(calib, ["group"], [groups], "initial_shortage"),
+            demand_trend=_cube(calib, ["group"], [groups], "demand_trend"),
+        )
+        if calib is not None
+        else Calibration.neutral(len(groups))
+    )
+    return Inputs(
+        directory=directory,
+        groups=tuple(groups),
+        sexes=tuple(sexes),
+        ages=tuple(ages),
+        years=tuple(years),
+        pop_ages=tuple(pop_ages),
+        alternatives=tuple(alts),
+        population_alternative=population,
+        population=_cube(tables["population.csv"], pop_keys, pop_coords, "persons"),
+        mortality=_cube(tables["mortality.csv"], pop_keys, pop_coords, "q"),
+        births=_cube(tables["births.csv"], ["alternative", "year"], [alts, years], "births"),
+        stock=pcube("stock"),
+        p_work=pcube("p_work"),
+        fte=pcube("fte"),
+        exit_rate=pcube("exit_rate"),
+        graduates=pcube("graduates"),
+        immigrants=pcube("immigrants"),
+        sick_leave=pcube("sick_leave"),
+        services=services,
+        service_labels=tuple(services_df["label"]),
+        service_arsverk=services_df["arsverk_2024"].to_numpy(dtype=float),
+        service_driver=tuple(services_df["driver"].str.strip()),
+        healthy_ageing=services_df["healthy_ageing"].to_numpy() > 0.5,
+        public=services_df["public"].to_numpy() > 0.5,
+        use=_cube(tables["service_use.csv"], ["service", "sex", "age"],
+                  [list(services), sexes, pop_ages], "use"),
+        staffing=_cube(tables["staffing.csv"], ["service", "category"],
+                       [list(services), list(dims.CATEGORIES)], "arsverk_2024"),
+        outside=dims.OUTSIDE,
+        parameters={str(k): float(v) for k, v in zip(params["parameter"], params["value"],
+                                                      strict=True)},
+        calibration=calibration,
+        file_hashes=dict(sorted((hashes or {}).items())),
+    )
+
+
+def schema_for(name: str) -> FileSchema:
+    return SCHEMA_BY_NAME[name]

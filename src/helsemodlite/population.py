@@ -1,0 +1,903 @@
+"""Population module: a cohort-component projection of Norway by sex and single age.
+
+The projection runs from the registered population on 1 January 2024 (SSB table 07459) to
+1 January 2050 for each of SSB's three national alternatives of the 2024 round (``MMMM``,
+``HHMH``, ``LLML``; letters = fertility, life expectancy, internal migration, immigration).
+SSB's projection by age is not available here, only its national totals (table 14288), so this
+module rebuilds an age profile that is consistent with those totals:
+
+- **mortality**: UN WPP 2024 central death rates ``mx`` (5-year groups, 5-year periods),
+  interpolated log-linearly to single ages and single years, turned into the probability that a
+  person aged ``a`` on 1 January dies during the year (a Lexis parallelogram);
+  the alternatives scale the post-2024 decline of log ``mx`` (H faster, L slower);
+- **fertility**: a gamma-shaped age schedule (ages 15-49) times a total fertility rate path per
+  alternative; births of year ``t`` come from the mean of women on 1 January ``t`` and ``t+1``;
+- **net migration**: a Rogers-Castro age profile times an annual level; the level path (a few
+  knots, linearly interpolated) is fitted by least squares so that the projected totals match
+  SSB 14288 for every year 2025-2050.
+
+All parameters live in ``inputs/assumptions/population.toml``; the calibrated migration levels
+and the fit residuals are written to ``inputs/assumptions/population_calibration.csv`` as a
+documentation artefact (see :func:`write_calibration_artefact`). The build is deterministic.
+
+Array conventions (see :mod:`helsemodlite.dims`): population arrays are ``(..., year, sex, age)``
+with ``sex`` in ``dims.SEXES`` order and ``age`` = ``dims.POP_AGES`` (105 = 105+); any leading
+axes (``...``, e.g. a draw or alternative axis) broadcast through :func:`project_cohorts`.
+Units: persons (stocks and flows), deaths per person-year (``mx``), probabilities (``q``),
+births per woman-year (age-specific fertility rates).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import dims
+from .errors import InputError
+
+POPULATION_SOURCE = "population_norway_1jan_2024_2026_single_age_sex.csv"
+"""SSB 07459: population 1 January 2024-2026 by sex and single age (columns female_YYYY ...)."""
+PROJECTION_SOURCE = "population_projection_total_2024round.csv"
+"""SSB 14288: projected national totals 2024-2050, one column per alternative."""
+MORTALITY_SOURCE = "wpp2024_norway_mortality_mx_5yr.csv"
+"""UN WPP 2024: mx by sex and 5-year age group for the periods 2015-2020 ... 2040-2045."""
+ASSUMPTIONS_FILE = "population.toml"
+CALIBRATION_FILE = "population_calibration.csv"
+
+N_AGES = len(dims.POP_AGES)
+N_SEXES = len(dims.SEXES)
+SEX_INDEX = {s: i for i, s in enumerate(dims.SEXES)}
+_SEX_COLUMN = {"F": "female", "M": "male"}
+_WPP_SEX = {"F": "F", "M": "M"}
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the sources and the assumption file
+# --------------------------------------------------------------------------------------------
+
+
+def read_registered_population(sources_dir: Path) -> dict[int, np.ndarray]:
+    """Registered population on 1 January by year (SSB 07459).
+
+    Returns ``{year: array (sex, age)}`` in persons, for every year present in the file
+    (2024, 2025, 2026), ages ``dims.POP_AGES`` (105 = 105+).
+    """
+    path = Path(sources_dir) / POPULATION_SOURCE
+    df = pd.read_csv(path, comment="#")
+    problems = []
+    if list(df["age"]) != list(dims.POP_AGES):
+        problems.append(f"{path.name}: column 'age' must list the ages 0..105 in order.")
+    years = sorted({int(c.split("_")[1]) for c in df.columns if c.startswith(("female_", "male_"))})
+    out: dict[int, np.ndarray] = {}
+    for year in years:
+        cols = [f"{_SEX_COLUMN[s]}_{year}" for s in dims.SEXES]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            problems.append(f"{path.name}: missing column(s) {missing}.")
+            continue
+        arr = df[cols].to_numpy(dtype=float).T
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            problems.append(f"{path.name}: year {year} has missing or negative counts.")
+        out[year] = arr
+    if dims.BASE_YEAR not in out:
+        problems.append(f"{path.name}: the base year {dims.BASE_YEAR} is missing.")
+    if problems:
+        raise InputError(problems, title="Registered population (SSB 07459)")
+    return out
+
+
+def read_projection_totals(sources_dir: Path) -> pd.DataFrame:
+    """SSB 14288 national totals: DataFrame indexed by year (2024..2050), one column per
+    alternative in ``dims.POPULATION_ALTERNATIVES``; persons on 1 January."""
+    path = Path(sources_dir) / PROJECTION_SOURCE
+    df = pd.read_csv(path, comment="#").set_index("year")
+    problems = []
+    missing = [a for a in dims.POPULATION_ALTERNATIVES if a not in df.columns]
+    if missing:
+        problems.append(f"{path.name}: missing alternative column(s) {missing}.")
+    absent = [y for y in dims.YEARS if y not in df.index]
+    if absent:
+        problems.append(f"{path.name}: missing year(s) {absent}.")
+    if problems:
+        raise InputError(problems, title="Projected totals (SSB 14288)")
+    return df.loc[list(dims.YEARS), list(dims.POPULATION_ALTERNATIVES)].astype(float)
+
+
+def read_wpp_mx(sources_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """UN WPP 2024 death rates in 5-year groups.
+
+    Returns ``(period_mid, group_start, mx)``: period midpoints (years, e.g. 2017.5 for
+    2015-2020), the first age of each group (0, 1, 5, 10, ..., 95, 100 where 100 = 100+), and
+    ``mx`` of shape ``(period, sex, group)`` in deaths per person-year.
+    """
+    path = Path(sources_dir) / MORTALITY_SOURCE
+    df = pd.read_csv(path, comment="#", dtype={"age": str})
+    period_cols = [c for c in df.columns if c not in ("sex", "age")]
+    period_mid = np.array([(int(c[:4]) + int(c[5:9])) / 2.0 for c in period_cols])
+    group_start = np.array([int(a.rstrip("+")) for a in df.loc[df["sex"] == "F", "age"]])
+    mx = np.empty((len(period_cols), N_SEXES, len(group_start)))
+    problems = []
+    for s, sex in enumerate(dims.SEXES):
+        sub = df[df["sex"] == _WPP_SEX[sex]]
+        ages = np.array([int(a.rstrip("+")) for a in sub["age"]])
+        if not np.array_equal(ages, group_start):
+            problems.append(f"{path.name}: sex {sex} has different age groups than F.")
+            continue
+        mx[:, s, :] = sub[period_cols].to_numpy(dtype=float).T
+    if not problems and (not np.all(np.isfinite(mx)) or np.any(mx <= 0)):
+        problems.append(f"{path.name}: every mx must be a positive number.")
+    if problems:
+        raise InputError(problems, title="UN WPP death rates")
+    return period_mid, group_start, mx
+
+
+_REQUIRED_ASSUMPTIONS = (
+    "mortality.improvement_scale",
+    "mortality.anchor_year",
+    "mortality.infant_exposure",
+    "fertility.tfr",
+    "fertility.mean_age",
+    "fertility.sd_age",
+    "fertility.age_range",
+    "fertility.sex_ratio_at_birth",
+    "fertility.birth_exposure",
+    "migration.profile",
+    "migration.male_share",
+    "migration.calibration",
+)
+
+
+def load_assumptions(assumptions_dir: Path) -> dict[str, Any]:
+    """Read ``population.toml`` and check that every entry has value, unit, rationale and
+    evidence, and that the per-alternative entries cover ``dims.POPULATION_ALTERNATIVES``.
+    Raises :class:`InputError` listing every problem."""
+    path = Path(assumptions_dir) / ASSUMPTIONS_FILE
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    problems = []
+    for key in _REQUIRED_ASSUMPTIONS:
+        section, name = key.split(".")
+        entry = raw.get(section, {}).get(name)
+        if entry is None:
+            problems.append(f"{path.name}: entry [{key}] is missing.")
+            continue
+        for field in ("value", "unit", "rationale", "evidence"):
+            if field not in entry:
+                problems.append(f"{path.name}: entry [{key}] has no '{field}'.")
+    if not problems:
+        for key in ("mortality.improvement_scale", "fertility.tfr"):
+            section, name = key.split(".")
+            value = raw[section][name]["value"]
+            missing = [a for a in dims.POPULATION_ALTERNATIVES if a not in value]
+            if missing:
+                problems.append(f"{path.name}: [{key}] value lacks alternative(s) {missing}.")
+        tfr = raw["fertility"]["tfr"]
+        for alt in dims.POPULATION_ALTERNATIVES:
+            if alt in tfr["value"] and len(tfr["value"][alt]) != len(tfr["years"]):
+                problems.append(f"{path.name}: [fertility.tfr] {alt} needs one value per year.")
+        share = raw["migration"]["male_share"]["value"]
+        if not 0.0 < share < 1.0:
+            problems.append(f"{path.name}: [migration.male_share] must lie in (0, 1).")
+        knots = raw["migration"]["calibration"]["value"]
+        if list(knots) != sorted(set(knots)) or knots[0] != dims.BASE_YEAR:
+            problems.append(
+                f"{path.name}: [migration.calibration] knot years must be increasing and "
+                f"start at {dims.BASE_YEAR}."
+            )
+    if problems:
+        raise InputError(problems, title="Population assumptions")
+    return raw
+
+
+# --------------------------------------------------------------------------------------------
+# Mortality
+# --------------------------------------------------------------------------------------------
+
+
+def age_interpolation_matrix(group_start: np.ndarray, n_ages: int = N_AGES) -> np.ndarray:
+    """Weights ``W`` (age, group) such that ``log mx_single = log mx_group @ W.T``.
+
+    Each group [start, next start) is anchored at the mean of its single ages (1-4 -> 2.5,
+    5-9 -> 7, ..., 95-99 -> 97); age 0 keeps its own rate; the open group (100+) is anchored at
+    age 100 and its rate is used for every age 100..105. Between anchors log mx is linear in
+    age; below the first anchor of the 1-4 group (ages 1, 2) the 1-4 rate is used unchanged.
+    """
+    group_start = np.asarray(group_start)
+    n_groups = len(group_start)
+    w = np.zeros((n_ages, n_groups))
+    w[0, 0] = 1.0
+    anchors = np.empty(n_groups - 1)
+    for g in range(1, n_groups - 1):
+        anchors[g - 1] = (group_start[g] + group_start[g + 1] - 1) / 2.0
+    anchors[-1] = float(group_start[-1])
+    open_start = int(group_start[-1])
+    for age in range(1, n_ages):
+        if age >= open_start:
+            w[age, -1] = 1.0
+            continue
+        if age <= anchors[0]:
+            w[age, 1] = 1.0
+            continue
+        j = int(np.searchsorted(anchors, age, side="right"))  # anchors[j-1] <= age < anchors[j]
+        lo, hi = anchors[j - 1], anchors[j]
+        frac = (age - lo) / (hi - lo)
+        w[age, j] = 1.0 - frac  # column j = group j (anchors are offset by one from groups)
+        w[age, j + 1] = frac
+    return w
+
+
+def interpolate_mx(
+    mx_groups: np.ndarray,
+    group_start: np.ndarray,
+    period_mid: np.ndarray,
+    years: tuple[int, ...] | np.ndarray = dims.YEARS,
+    improvement_scale: float = 1.0,
+    anchor_year: int = dims.BASE_YEAR,
+) -> np.ndarray:
+    """Single-age, single-year death rates from 5-year WPP rates.
+
+    ``mx_groups`` is ``(period, sex, group)``; returns ``mx`` of shape ``(year, sex, age)`` in
+    deaths per person-year for calendar years ``years`` (evaluated at mid-year ``t + 0.5``).
+    Log mx is interpolated linearly in age (:func:`age_interpolation_matrix`) and in time
+    between the period midpoints; after the last midpoint (2042.5) the last period's slope
+    continues. ``improvement_scale`` multiplies the change of log mx after ``anchor_year``
+    (1 = WPP medium variant; > 1 = faster decline, higher life expectancy).
+    """
+    log_single = np.log(mx_groups) @ age_interpolation_matrix(group_start).T  # (period, sex, age)
+    times = np.asarray(years, dtype=float) + 0.5
+    log_t = _log_linear_in_time(log_single, np.asarray(period_mid, dtype=float), times)
+    log_anchor = _log_linear_in_time(
+        log_single, np.asarray(period_mid, dtype=float), np.array([anchor_year + 0.5])
+    )
+    return np.exp(log_anchor + improvement_scale * (log_t - log_anchor))
+
+
+def _log_linear_in_time(values: np.ndarray, knots: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Piecewise-linear interpolation along axis 0, linear extrapolation beyond both ends."""
+    idx = np.clip(np.searchsorted(knots, times, side="right") - 1, 0, len(knots) - 2)
+    frac = (times - knots[idx]) / (knots[idx + 1] - knots[idx])
+    frac = frac.reshape((-1,) + (1,) * (values.ndim - 1))
+    return values[idx] + frac * (values[idx + 1] - values[idx])
+
+
+def death_probability(mx: np.ndarray) -> np.ndarray:
+    """Probability that a person aged ``a`` on 1 January dies during the year.
+
+    ``mx`` is ``(..., sex, age)`` (single-age rates, age = completed years). During the year
+    such a person passes from exact ages [a, a+1) to [a+1, a+2), so the rate of the Lexis
+    parallelogram is taken as the geometric mean of ``mx[a]`` and ``mx[a+1]`` (the open age 105
+    keeps its own rate), and converted with the constant-hazard formula ``q = 1 - exp(-m)``.
+    Returns an array of the same shape with values in [0, 1).
+    """
+    log_m = np.log(mx)
+    log_par = log_m.copy()
+    log_par[..., :-1] = 0.5 * (log_m[..., :-1] + log_m[..., 1:])
+    return -np.expm1(-np.exp(log_par))
+
+
+def life_expectancy(mx: np.ndarray) -> np.ndarray:
+    """Period life expectancy at birth from single-age rates ``mx`` (..., age), ages 0..105
+    with 105 open; constant hazard within each age. Returns years, shape ``(...)``."""
+    p = np.exp(-mx[..., :-1])
+    lx = np.concatenate([np.ones(mx.shape[:-1] + (1,)), np.cumprod(p, axis=-1)], axis=-1)
+    lived = lx[..., :-1] * np.where(mx[..., :-1] > 0, (1 - p) / mx[..., :-1], 1.0)
+    return lived.sum(axis=-1) + lx[..., -1] / mx[..., -1]
+
+
+# --------------------------------------------------------------------------------------------
+# Fertility
+# --------------------------------------------------------------------------------------------
+
+
+def fertility_schedule(
+    mean_age: float, sd_age: float, age_range: tuple[int, int] = (15, 49)
+) -> np.ndarray:
+    """Age pattern of fertility summing to 1 over ``dims.POP_AGES`` (shape ``(age,)``).
+
+    A gamma density in ``x - first age`` with the given mean and standard deviation
+    (Hoem et al. 1981 gamma model), evaluated at mid-age ``a + 0.5`` for ages within
+    ``age_range`` (inclusive) and normalised; zero elsewhere. Multiply by a TFR to obtain
+    age-specific fertility rates (births per woman-year).
+    """
+    lo, hi = age_range
+    shape = ((mean_age - lo) / sd_age) ** 2
+    scale = sd_age**2 / (mean_age - lo)
+    ages = np.arange(N_AGES, dtype=float)
+    x = ages + 0.5 - lo
+    inside = (ages >= lo) & (ages <= hi)
+    dens = np.zeros(N_AGES)
+    xi = x[inside]
+    dens[inside] = np.exp((shape - 1.0) * np.log(xi) - xi / scale)
+    return dens / dens.sum()
+
+
+def interpolate_path(
+    knot_years: list[int] | np.ndarray,
+    knot_values: list[float] | np.ndarray,
+    years: tuple[int, ...] | np.ndarray = dims.YEARS,
+) -> np.ndarray:
+    """Linear interpolation of a path given at knot years; constant outside the knots.
+    Returns shape ``(year,)``."""
+    return np.interp(
+        np.asarray(years, dtype=float),
+        np.asarray(knot_years, dtype=float),
+        np.asarray(knot_values, dtype=float),
+    )
+
+
+def knot_matrix(
+    knot_years: list[int] | np.ndarray, years: tuple[int, ...] | np.ndarray
+) -> np.ndarray:
+    """Matrix ``K`` (year, knot) such that ``K @ knot_values`` = :func:`interpolate_path`."""
+    knot_years = np.asarray(knot_years, dtype=float)
+    eye = np.eye(len(knot_years))
+    return np.stack([interpolate_path(knot_years, eye[k], years) for k in range(len(eye))], 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Migration
+# --------------------------------------------------------------------------------------------
+
+
+def rogers_castro(ages: np.ndarray, params: dict[str, float]) -> np.ndarray:
+    """Rogers-Castro model migration schedule (children + young-adult labour peak + constant).
+
+    ``m(x) = a1 exp(-alpha1 x) + a2 exp(-alpha2 (x - mu2) - exp(-lambda2 (x - mu2))) + c``;
+    ``ages`` in years. Returns the unnormalised schedule, same shape as ``ages``.
+    """
+    x = np.asarray(ages, dtype=float)
+    p = params
+    child = p["a1"] * np.exp(-p["alpha1"] * x)
+    u = x - p["mu2"]
+    labour = p["a2"] * np.exp(-p["alpha2"] * u - np.exp(-p["lambda2"] * u))
+    return child + labour + p.get("c", 0.0)
+
+
+def migration_profile(params: dict[str, float], male_share: float) -> np.ndarray:
+    """Distribution of one net migrant over sex and age on 1 January after arrival.
+
+    Returns shape ``(sex, age)`` summing to 1: the Rogers-Castro schedule
+    (:func:`rogers_castro`, evaluated at ages ``dims.POP_AGES``) split by ``male_share``.
+    """
+    shape = rogers_castro(np.arange(N_AGES, dtype=float), params)
+    shape = shape / shape.sum()
+    split = np.array([1.0 - male_share if s == "F" else male_share for s in dims.SEXES])
+    return split[:, None] * shape[None, :]
+
+
+# --------------------------------------------------------------------------------------------
+# The cohort-component step
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Stocks and flows of a cohort-component projection (persons).
+
+    ``population`` is ``(..., year, sex, age)`` on 1 January for the ``T + 1`` years
+    ``t0 .. t0 + T``; the flows are ``(..., T, ...)`` for the ``T`` calendar years
+    ``t0 .. t0 + T - 1``: ``deaths`` (sex, age at 1 January of the year of death; survivors of
+    the year's births are not included here), ``infant_deaths`` (sex; deaths among the year's
+    births before 1 January), ``births`` (sex), ``migration`` (sex, age on the following
+    1 January). Identity: ``population[t+1, :, a+1] = population[t, :, a] - deaths[t, :, a] +
+    migration[t, :, a+1]`` (the open age also keeps its own survivors) and
+    ``population[t+1, :, 0] = births[t] - infant_deaths[t] + migration[t, :, 0]``.
+    """
+
+    population: np.ndarray
+    deaths: np.ndarray
+    births: np.ndarray
+    infant_deaths: np.ndarray
+    migration: np.ndarray
+
+
+def project_cohorts(
+    base: np.ndarray,
+    q: np.ndarray,
+    fertility: np.ndarray,
+    migration: np.ndarray,
+    *,
+    sex_ratio_at_birth: float = 1.055,
+    infant_q: np.ndarray | None = None,
+    birth_exposure: str = "mean",
+) -> Projection:
+    """Project a population by sex and age over ``T`` years, one loop over years.
+
+    Arrays (leading axes ``...`` broadcast, e.g. a draw or alternative axis):
+
+    - ``base``: ``(..., sex, age)`` persons on 1 January of the first year;
+    - ``q``: ``(..., T, sex, age)`` probability of dying during year ``t`` for persons aged
+      ``a`` on 1 January ``t`` (the last age is open);
+    - ``fertility``: ``(..., T, age)`` births per woman-year by age of mother (completed age);
+    - ``migration``: ``(..., T, sex, age)`` net migrants during year ``t`` by age on 1 January
+      ``t + 1`` (added at the end of the year, not exposed to mortality in the year of arrival);
+    - ``infant_q``: ``(..., T, sex)`` probability that a child born during ``t`` dies before
+      1 January ``t + 1`` (default 0);
+    - ``birth_exposure``: ``"mean"`` = women exposed are the mean of women on 1 January ``t``
+      and ``t + 1`` (the latter after migration); ``"start"`` = women on 1 January ``t``.
+
+    Sex index 0 must be female (``dims.SEXES``). Births are split by ``sex_ratio_at_birth``
+    (boys per girl). Returns a :class:`Projection`.
+    """
+    base = np.asarray(base, dtype=float)
+    q = np.asarray(q, dtype=float)
+    n_years = q.shape[-3]
+    lead = np.broadcast_shapes(
+        base.shape[:-2], q.shape[:-3], fertility.shape[:-2], migration.shape[:-3]
+    )
+    if infant_q is None:
+        infant_q = np.zeros(lead + (n_years, N_SEXES))
+    if birth_exposure not in ("mean", "start"):
+        raise ValueError("birth_exposure must be 'mean' or 'start'")
+    girl_share = 1.0 / (1.0 + sex_ratio_at_birth)
+    sex_split = np.array([girl_share if s == "F" else 1.0 - girl_share for s in dims.SEXES])
+    female = SEX_INDEX["F"]
+
+    n_ages = base.shape[-1]
+    pop = np.zeros(lead + (n_years + 1, N_SEXES, n_ages))
+    deaths = np.zeros(lead + (n_years, N_SEXES, n_ages))
+    births = np.zeros(lead + (n_years, N_SEXES))
+    infant_deaths = np.zeros(lead + (n_years, N_SEXES))
+    mig = np.broadcast_to(migration, lead + (n_years, N_SEXES, n_ages))
+    pop[..., 0, :, :] = base
+    for t in range(n_years):
+        current = pop[..., t, :, :]
+        q_t = q[..., t, :, :]
+        dead = current * q_t
+        survivors = current - dead
+        nxt = np.zeros_like(current)
+        nxt[..., 1:] = survivors[..., :-1]
+        nxt[..., -1] += survivors[..., -1]
+        nxt += mig[..., t, :, :]
+        women = current[..., female, :]
+        if birth_exposure == "mean":
+            women = 0.5 * (women + nxt[..., female, :])
+        total_births = np.sum(women * fertility[..., t, :], axis=-1)
+        born = total_births[..., None] * sex_split
+        inf_dead = born * infant_q[..., t, :]
+        nxt[..., 0] += born - inf_dead
+        pop[..., t + 1, :, :] = nxt
+        deaths[..., t, :, :] = dead
+        births[..., t, :] = born
+        infant_deaths[..., t, :] = inf_dead
+    return Projection(
+        population=pop,
+        deaths=deaths,
+        births=births,
+        infant_deaths=infant_deaths,
+        migration=np.array(mig),
+    )
+
+
+def accounting_residual(proj: Projection) -> float:
+    """Largest absolute violation (persons) of the cohort identity of :class:`Projection`."""
+    pop = proj.population
+    expected = np.zeros_like(pop[..., 1:, :, :])
+    surv = pop[..., :-1, :, :] - proj.deaths
+    expected[..., 1:] = surv[..., :-1]
+    expected[..., -1] += surv[..., -1]
+    expected += proj.migration
+    expected[..., 0] += proj.births - proj.infant_deaths
+    return float(np.max(np.abs(pop[..., 1:, :, :] - expected)))
+
+
+def residual_net_migration(pop_start: np.ndarray, pop_end: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Net migration implied by two registered populations a year apart (residual method).
+
+    ``pop_start``, ``pop_end``: ``(sex, age)`` persons on 1 January ``t`` and ``t + 1``; ``q``:
+    ``(sex, age)`` death probabilities of year ``t``. Returns ``(sex, age)`` net migrants by age
+    on 1 January ``t + 1``; age 0 is NaN (births are not in the sources). Errors in ``q`` end up
+    in the residual, which matters at old ages.
+    """
+    survivors = pop_start * (1.0 - q)
+    res = np.full(pop_end.shape, np.nan)
+    res[:, 1:] = pop_end[:, 1:] - survivors[:, :-1]
+    res[:, -1] -= survivors[:, -1]
+    return res
+
+
+RC_PARAMETERS = ("a1", "alpha1", "a2", "mu2", "alpha2", "lambda2")
+
+
+def estimate_migration_profile(
+    registered: dict[int, np.ndarray], q: np.ndarray, ages: tuple[int, int] = (1, 79)
+) -> tuple[dict[str, float], float]:
+    """Estimate the Rogers-Castro shape and the male share from registered populations.
+
+    ``registered``: ``{year: (sex, age)}`` for consecutive years starting at
+    ``dims.BASE_YEAR``; ``q``: ``(year, sex, age)`` death probabilities from ``dims.BASE_YEAR``.
+    The residual net migration (:func:`residual_net_migration`) of every available year is
+    pooled over years and sexes; the age shares over ``ages`` (inclusive; old ages are left
+    out because there the residual mostly reflects mortality error) are fitted by least
+    squares with ``c = 0``; ``a1`` and ``a2`` are then scaled so that the schedule sums to 1
+    over ``dims.POP_AGES``. Returns ``(parameters, male_share)``. This is how the values in
+    ``population.toml`` [migration.profile] were obtained; the build does not call it.
+    """
+    from scipy.optimize import least_squares
+
+    years = sorted(registered)
+    pooled = np.zeros((N_SEXES, N_AGES))
+    for i, year in enumerate(years[:-1]):
+        res = residual_net_migration(registered[year], registered[year + 1], q[i])
+        pooled += np.nan_to_num(res)
+    lo, hi = ages
+    x = np.arange(lo, hi + 1, dtype=float)
+    observed = pooled[:, lo : hi + 1].sum(axis=0)
+    observed = observed / observed.sum()
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        fitted = rogers_castro(x, dict(zip(RC_PARAMETERS, theta, strict=True)))
+        return fitted / fitted.sum() - observed
+
+    fit = least_squares(
+        residuals,
+        [0.02, 0.1, 0.06, 20.0, 0.1, 0.4],
+        bounds=([0, 0, 0, 10, 0, 0], [1, 1, 1, 40, 1, 2]),
+        xtol=1e-12,
+        ftol=1e-12,
+    )
+    params = {k: float(v) for k, v in zip(RC_PARAMETERS, fit.x, strict=True)}
+    params["c"] = 0.0
+    # The shares fix a1 and a2 only up to a common factor: scale them so that the schedule
+    # sums to 1 over ages 0..105 (unit gross migraproduction, the Rogers-Castro convention).
+    total = rogers_castro(np.arange(N_AGES, dtype=float), params).sum()
+    params["a1"] /= total
+    params["a2"] /= total
+    net = pooled[:, 1:].sum(axis=1)
+    return params, float(net[SEX_INDEX["M"]] / net.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs of one alternative, calibration and the build
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlternativeInputs:
+    """Rates of one population alternative over ``years`` (``dims.YEARS``).
+
+    ``mx``, ``q``: ``(year, sex, age)``; ``infant_q``: ``(year, sex)``; ``fertility``:
+    ``(year, age)`` births per woman-year; ``tfr``: ``(year,)``.
+    """
+
+    mx: np.ndarray
+    q: np.ndarray
+    infant_q: np.ndarray
+    fertility: np.ndarray
+    tfr: np.ndarray
+
+
+def alternative_inputs(
+    alternative: str,
+    assumptions: dict[str, Any],
+    wpp: tuple[np.ndarray, np.ndarray, np.ndarray],
+    years: tuple[int, ...] = dims.YEARS,
+) -> AlternativeInputs:
+    """Mortality and fertility rates of one alternative from the assumption file and WPP."""
+    period_mid, group_start, mx_groups = wpp
+    mort = assumptions["mortality"]
+    mx = interpolate_mx(
+        mx_groups,
+        group_start,
+        period_mid,
+        years,
+        improvement_scale=float(mort["improvement_scale"]["value"][alternative]),
+        anchor_year=int(mort["anchor_year"]["value"]),
+    )
+    q = death_probability(mx)
+    infant_q = -np.expm1(-float(mort["infant_exposure"]["value"]) * mx[..., 0])
+    fert = assumptions["fertility"]
+    schedule = fertility_schedule(
+        float(fert["mean_age"]["value"]),
+        float(fert["sd_age"]["value"]),
+        tuple(fert["age_range"]["value"]),
+    )
+    tfr = interpolate_path(fert["tfr"]["years"], fert["tfr"]["value"][alternative], years)
+    return AlternativeInputs(
+        mx=mx, q=q, infant_q=infant_q, fertility=tfr[:, None] * schedule[None, :], tfr=tfr
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Fitted net-migration path of one alternative.
+
+    ``knot_years``/``knot_levels``: the fitted knots (net migrants per year); ``levels``:
+    ``(year,)`` net migrants during each year of ``dims.YEARS`` (constant after the last knot);
+    ``deviation_pct``: ``(year,)`` projected minus SSB 14288 total on 1 January, percent of
+    SSB (0 in the base year).
+    """
+
+    knot_years: np.ndarray
+    knot_levels: np.ndarray
+    levels: np.ndarray
+    deviation_pct: np.ndarray
+    projection: Projection
+
+
+def calibrate_migration(
+    base: np.ndarray,
+    rates: AlternativeInputs,
+    profile: np.ndarray,
+    targets: np.ndarray,
+    knot_years: list[int],
+    *,
+    sex_ratio_at_birth: float,
+    birth_exposure: str = "mean",
+    initial_level: float = 20_000.0,
+) -> Calibration:
+    """Fit the knot levels of net migration so that projected totals match ``targets``.
+
+    ``base`` ``(sex, age)`` on 1 January ``dims.BASE_YEAR``; ``profile`` ``(sex, age)`` sums to
+    1; ``targets`` ``(year,)`` totals on 1 January of ``dims.YEARS`` (the first, the base year,
+    is not fitted). The projection runs over every year of ``dims.YEARS`` (the last year's flows
+    feed births of that year); levels between knots are linear, constant after the last knot.
+    The residuals are percent deviations of the totals 1 January ``BASE_YEAR + 1`` ... ``HORIZON``,
+    minimised with ``scipy.optimize.least_squares`` (deterministic, linear problem).
+    """
+    from scipy.optimize import least_squares
+
+    years = np.asarray(dims.YEARS)
+    kmat = knot_matrix(knot_years, years)
+
+    def run(knots: np.ndarray) -> Projection:
+        levels = kmat @ knots
+        return project_cohorts(
+            base,
+            rates.q,
+            rates.fertility,
+            levels[:, None, None] * profile[None, :, :],
+            sex_ratio_at_birth=sex_ratio_at_birth,
+            infant_q=rates.infant_q,
+            birth_exposure=birth_exposure,
+        )
+
+    def residuals(knots: np.ndarray) -> np.ndarray:
+        totals = run(knots).population[1:-1].sum(axis=(-2, -1))
+        return 100.0 * (totals / targets[1:] - 1.0)
+
+    fit = least_squares(
+        residuals,
+        np.full(len(knot_years), float(initial_level)),
+        x_scale=10_000.0,
+        method="trf",
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+    )
+    proj = run(fit.x)
+    totals = proj.population[:-1].sum(axis=(-2, -1))
+    return Calibration(
+        knot_years=np.asarray(knot_years),
+        knot_levels=fit.x,
+        levels=kmat @ fit.x,
+        deviation_pct=100.0 * (totals / targets - 1.0),
+        projection=proj,
+    )
+
+
+@dataclass(frozen=True)
+class PopulationBuild:
+    """Everything :func:`build_population_detailed` computes.
+
+    ``frames``: the three model-ready tables; ``calibration``: per alternative;
+    ``rates``: per alternative; ``profile``: ``(sex, age)`` migration profile.
+    """
+
+    frames: dict[str, pd.DataFrame]
+    calibration: dict[str, Calibration]
+    rates: dict[str, AlternativeInputs]
+    profile: np.ndarray
+    registered: dict[int, np.ndarray]
+
+
+def build_population_detailed(sources_dir: Path, assumptions_dir: Path) -> PopulationBuild:
+    """Run the three alternatives and calibrate them; see :func:`build_population`."""
+    assumptions = load_assumptions(assumptions_dir)
+    registered = read_registered_population(sources_dir)
+    targets = read_projection_totals(sources_dir)
+    wpp = read_wpp_mx(sources_dir)
+    base = registered[dims.BASE_YEAR]
+    problems = []
+    for alt in dims.POPULATION_ALTERNATIVES:
+        if abs(targets.loc[dims.BASE_YEAR, alt] - base.sum()) > 0.5:
+            problems.append(
+                f"{PROJECTION_SOURCE}: {alt} {dims.BASE_YEAR} total {targets.loc[dims.BASE_YEAR, alt]:.0f}"
+                f" differs from the registered base population {base.sum():.0f} ({POPULATION_SOURCE})."
+            )
+    if problems:
+        raise InputError(problems, title="Population sources")
+
+    mig = assumptions["migration"]
+    profile = migration_profile(
+        {k: float(v) for k, v in mig["profile"]["value"].items()},
+        float(mig["male_share"]["value"]),
+    )
+    fert = assumptions["fertility"]
+    srb = float(fert["sex_ratio_at_birth"]["value"])
+    exposure = str(fert["birth_exposure"]["value"])
+    calib_cfg = mig["calibration"]
+
+    rates: dict[str, AlternativeInputs] = {}
+    calibration: dict[str, Calibration] = {}
+    for alt in dims.POPULATION_ALTERNATIVES:
+        rates[alt] = alternative_inputs(alt, assumptions, wpp)
+        calibration[alt] = calibrate_migration(
+            base,
+            rates[alt],
+            profile,
+            targets[alt].to_numpy(),
+            list(calib_cfg["value"]),
+            sex_ratio_at_birth=srb,
+            birth_exposure=exposure,
+            initial_level=float(calib_cfg.get("initial_level", 20_000.0)),
+        )
+
+    alts = dims.POPULATION_ALTERNATIVES
+    pop = np.stack([calibration[a].projection.population[:-1] for a in alts])
+    q = np.stack([rates[a].q for a in alts])
+    births = np.stack([calibration[a].projection.births.sum(axis=-1) for a in alts])
+    frames = {
+        "population.csv": _long_frame(pop, "persons", np.round(pop, 3)),
+        "mortality.csv": _long_frame(q, "q", _round_significant(q, 10)),
+        "births.csv": pd.DataFrame(
+            {
+                "alternative": np.repeat(alts, len(dims.YEARS)),
+                "year": np.tile(np.asarray(dims.YEARS, dtype=np.int64), len(alts)),
+                "births": np.round(births, 3).ravel(),
+            }
+        ),
+    }
+    return PopulationBuild(
+        frames=frames,
+        calibration=calibration,
+        rates=rates,
+        profile=profile,
+        registered=registered,
+    )
+
+
+def build_population(sources_dir: Path, assumptions_dir: Path) -> dict[str, pd.DataFrame]:
+    """Returns {"population.csv": df, "mortality.csv": df, "births.csv": df} conforming to
+    helsemodlite.schema (columns alternative, year, sex, age, persons / q; alternative, year,
+    births), for years dims.YEARS (2024..2050), sexes dims.SEXES, ages dims.POP_AGES, all three
+    alternatives, sorted by the key columns in dims order.
+
+    ``persons`` and ``births`` are rounded to 3 decimals, ``q`` to 10 significant digits; the
+    same inputs give identical frames.
+    """
+    return build_population_detailed(sources_dir, assumptions_dir).frames
+
+
+def _long_frame(arr: np.ndarray, column: str, values: np.ndarray) -> pd.DataFrame:
+    """Long table of an ``(alternative, year, sex, age)`` array in dims order."""
+    index = pd.MultiIndex.from_product(
+        [
+            list(dims.POPULATION_ALTERNATIVES),
+            np.asarray(dims.YEARS, dtype=np.int64),
+            list(dims.SEXES),
+            np.asarray(dims.POP_AGES, dtype=np.int64),
+        ],
+        names=["alternative", "year", "sex", "age"],
+    )
+    assert arr.shape == tuple(len(level) for level in index.levels)
+    df = index.to_frame(index=False)
+    df[column] = values.ravel()
+    return df
+
+
+def _round_significant(x: np.ndarray, digits: int) -> np.ndarray:
+    """Round to ``digits`` significant digits via the decimal representation (exact, stable)."""
+    flat = [float(f"{v:.{digits}g}") for v in np.asarray(x, dtype=float).ravel()]
+    return np.array(flat).reshape(np.shape(x))
+
+
+# --------------------------------------------------------------------------------------------
+# Reports: calibration artefact and the check against registered 2025/2026
+# --------------------------------------------------------------------------------------------
+
+
+def calibration_table(build: PopulationBuild, sources_dir: Path) -> pd.DataFrame:
+    """One row per alternative and year: fitted net migration during the year (``knot`` = 1
+    at knot years), births and deaths during the year, projected and SSB 14288 totals on
+    1 January and the deviation in percent of SSB."""
+    targets = read_projection_totals(sources_dir)
+    rows = []
+    for alt in dims.POPULATION_ALTERNATIVES:
+        cal = build.calibration[alt]
+        proj = cal.projection
+        births = proj.births.sum(axis=-1)
+        deaths = proj.deaths.sum(axis=(-2, -1)) + proj.infant_deaths.sum(axis=-1)
+        totals = proj.population[:-1].sum(axis=(-2, -1))
+        for i, year in enumerate(dims.YEARS):
+            rows.append(
+                {
+                    "alternative": alt,
+                    "year": year,
+                    "knot": int(year in set(cal.knot_years.tolist())),
+                    "net_migration": round(float(cal.levels[i]), 1),
+                    "births": round(float(births[i]), 1),
+                    "deaths": round(float(deaths[i]), 1),
+                    "tfr": round(float(build.rates[alt].tfr[i]), 4),
+                    "population_1jan": round(float(totals[i]), 1),
+                    "ssb_14288_1jan": float(targets.loc[year, alt]),
+                    "deviation_pct": round(float(cal.deviation_pct[i]), 4) + 0.0,  # no -0.0
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_calibration_artefact(build: PopulationBuild, sources_dir: Path, path: Path) -> None:
+    """Write :func:`calibration_table` as CSV with ``#`` header lines (documentation only:
+    the build never reads this file)."""
+    header = (
+        "# Calibrated net migration of helsemodlite.population (documentation artefact, "
+        "not read by the build).\n"
+        "# Written by helsemodlite.population.write_calibration_artefact from "
+        "inputs/assumptions/population.toml and inputs/sources/.\n"
+        "# net_migration, births, deaths: persons during the year; population_1jan: projected; "
+        "ssb_14288_1jan: SSB table 14288; deviation_pct = 100 (projected / SSB - 1).\n"
+    )
+    body = calibration_table(build, sources_dir).to_csv(index=False, lineterminator="\n")
+    Path(path).write_text(header + body, encoding="utf-8")
+
+
+AGE_BANDS: dict[str, tuple[int, int]] = {
+    "0-19": (0, 19),
+    "20-66": (20, 66),
+    "67-79": (67, 79),
+    "80+": (80, 105),
+    "total": (0, 105),
+}
+"""Broad age bands (inclusive) of the check against the registered population."""
+
+
+def registered_check(build: PopulationBuild) -> pd.DataFrame:
+    """Projected versus registered population (SSB 07459) for the years after the base year
+    present in the source (2025, 2026), by alternative, age band (:data:`AGE_BANDS`) and both
+    sexes: columns alternative, year, band, projected, registered, deviation_pct."""
+    rows = []
+    for alt in dims.POPULATION_ALTERNATIVES:
+        pop = build.calibration[alt].projection.population
+        for year, reg in sorted(build.registered.items()):
+            if year == dims.BASE_YEAR or year not in dims.YEARS:
+                continue
+            proj = pop[dims.YEARS.index(year)]
+            for band, (lo, hi) in AGE_BANDS.items():
+                p = float(proj[:, lo : hi + 1].sum())
+                r = float(reg[:, lo : hi + 1].sum())
+                rows.append(
+                    {
+                        "alternative": alt,
+                        "year": year,
+                        "band": band,
+                        "projected": round(p, 1),
+                        "registered": r,
+                        "deviation_pct": round(100.0 * (p / r - 1.0), 3) + 0.0,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def main() -> None:  # pragma: no cover - convenience for maintainers
+    """Rebuild the calibration artefact and print the checks (``python -m
+    helsemodlite.population [repo root]``)."""
+    import sys
+
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()
+    sources = root / "inputs" / "sources"
+    assumptions = root / "inputs" / "assumptions"
+    build = build_population_detailed(sources, assumptions)
+    write_calibration_artefact(build, sources, assumptions / CALIBRATION_FILE)
+    table = calibration_table(build, sources)
+    print(table.groupby("alternative", sort=False)["deviation_pct"].agg(lambda s: s.abs().max()))
+    print(registered_check(build).to_string(index=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,152 @@
+"""The result of a projection, and its tables (one long schema; everything else is a pivot)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import dims
+from .engine import FLOWS, SupplyResult, aggregate_residual, stock_flow_residual
+from .inputs import Inputs
+
+SUMMARY_COLUMNS = ("year", "group", "supply", "demand", "gap")
+DETAIL_VARIABLES = ("stock", "employed", "arsverk", *FLOWS)
+
+
+@dataclass
+class Projection:
+    """Supply, demand and gap of one or more draws (scenarios), year by year.
+
+    Arrays have dims (draw, year, group) unless stated. ``gap = supply − demand``; negative is a
+    shortage, as in the publication.
+    """
+
+    inputs: Inputs
+    scenarios: tuple[str, ...]
+    supply_result: SupplyResult
+    demand_observed: np.ndarray
+    """Observed-composition demand (with the calibrated trend), excluding the base shortage."""
+    demand: np.ndarray
+    """Demand including the base-year shortage."""
+    demand_cells: np.ndarray
+    """(draw, year, service, category): demand by service area and staffing category."""
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return self.inputs.years
+
+    @property
+    def supply(self) -> np.ndarray:
+        return self.supply_result.arsverk
+
+    @property
+    def gap(self) -> np.ndarray:
+        return self.supply - self.demand
+
+    @property
+    def n_draws(self) -> int:
+        return len(self.scenarios)
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def summary(self, *, with_scenario: bool | None = None) -> pd.DataFrame:
+        """Long table ``[scenario,] year, group, supply, demand, gap`` for every year and group,
+        plus a ``Sum`` row per year (the 14 groups). Årsverk, unrounded.
+
+        The ``scenario`` column is included for batches (or when asked for).
+        """
+        with_scenario = self.n_draws > 1 if with_scenario is None else with_scenario
+        groups = list(self.inputs.groups) + [dims.SUM_LABEL]
+        sup = np.concatenate([self.supply, self.supply.sum(-1, keepdims=True)], axis=-1)
+        dem = np.concatenate([self.demand, self.demand.sum(-1, keepdims=True)], axis=-1)
+        n_d, n_y, n_g = sup.shape
+        frame = pd.DataFrame(
+            {
+                "scenario": np.repeat(np.array(self.scenarios, dtype=object), n_y * n_g),
+                "year": np.tile(np.repeat(np.array(self.years), n_g), n_d),
+                "group": np.tile(np.array(groups, dtype=object), n_d * n_y),
+                "supply": sup.ravel(),
+                "demand": dem.ravel(),
+                "gap": (sup - dem).ravel(),
+            }
+        )
+        if not with_scenario:
+            frame = frame.drop(columns="scenario")
+        return frame
+
+    def gap_table(
+        self, years: tuple[int, ...] = dims.GAP_TABLE_YEARS, *, draw: int = 0, labels: bool = True
+    ) -> pd.DataFrame:
+        """Groups × years in the publication's layout: its row order, a ``Sum`` row, negative =
+        shortage. Index = display labels (or group ids with ``labels=False``). Unrounded."""
+        missing = [y for y in years if y not in self.years]
+        if missing:
+            raise ValueError(f"years {missing} are outside the projection {self.years[0]}–"
+                             f"{self.years[-1]}")
+        cols = [self.years.index(y) for y in years]
+        gap = self.gap[draw][cols]  # (year, group)
+        order = [g for g in dims.PUBLICATION_ORDER if g in self.inputs.groups] + [
+            g for g in self.inputs.groups if g not in dims.PUBLICATION_ORDER
+        ]
+        rows = [gap[:, self.inputs.groups.index(g)] for g in order] + [gap.sum(axis=1)]
+        names = [dims.group_label(g) if labels else g for g in order] + [dims.SUM_LABEL]
+        table = pd.DataFrame(np.array(rows), index=pd.Index(names, name="group"),
+                             columns=list(years))
+        return table
+
+    def detail(self, *, draw: int = 0) -> pd.DataFrame:
+        """Long table ``year, group, sex, age, variable, value`` of every supply cell: stock,
+        employed (N·P), årsverk and the flows of the year (persons). Needs a single-draw run
+        with detail (the default of :func:`helsemodlite.project`)."""
+        cells = self.supply_result.cells
+        if not cells:
+            raise ValueError("this projection was run without detail (batch runs keep totals "
+                             "only); use helsemodlite.project(...) for one scenario")
+        inp = self.inputs
+        idx = pd.MultiIndex.from_product(
+            [inp.years, inp.groups, inp.sexes, inp.ages], names=["year", "group", "sex", "age"]
+        ).to_frame(index=False)
+        frames = []
+        for var in DETAIL_VARIABLES:
+            f = idx.copy()
+            f["variable"] = var
+            f["value"] = cells[var][draw].ravel()
+            frames.append(f)
+        return pd.concat(frames, ignore_index=True)
+
+    def services(self, *, draw: int = 0) -> pd.DataFrame:
+        """Demand by year, service area and staffing category (long: year, service, category,
+        demand), excluding the group-level calibration terms."""
+        inp = self.inputs
+        cats = list(inp.groups) + list(inp.outside)
+        idx = pd.MultiIndex.from_product([inp.years, inp.services, cats],
+                                         names=["year", "service", "category"])
+        return pd.DataFrame({"demand": self.demand_cells[draw].ravel()}, index=idx).reset_index()
+
+    # -- accounting checks ------------------------------------------------------------------------
+
+    def check_accounting(self, tol: float = 1e-6) -> pd.DataFrame:
+        """Rows where ``stock[t] = stock[t−1] + inflow − outflow`` fails (empty = fine).
+
+        Checks every cell when detail was kept, the group totals otherwise.
+        """
+        if self.supply_result.cells:
+            resid = stock_flow_residual(self.supply_result)
+            bad = np.argwhere(np.abs(resid) > tol * np.maximum(1.0, np.abs(
+                self.supply_result.cells["stock"][:, 1:])))
+            inp = self.inputs
+            return pd.DataFrame(
+                [(self.scenarios[d], inp.years[y + 1], inp.groups[g], inp.sexes[s], inp.ages[a],
+                  resid[d, y, g, s, a]) for d, y, g, s, a in bad],
+                columns=["scenario", "year", "group", "sex", "age", "residual"],
+            )
+        resid = aggregate_residual(self.supply_result)
+        bad = np.argwhere(np.abs(resid) > tol * np.maximum(1.0, self.supply_result.stock[:, 1:]))
+        return pd.DataFrame(
+            [(self.scenarios[d], self.years[y + 1], self.inputs.groups[g], resid[d, y, g])
+             for d, y, g in bad],
+            columns=["scenario", "year", "group", "residual"],
+        )

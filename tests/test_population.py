@@ -1,0 +1,247 @@
+"""Tests of the population module (helsemodlite.population)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helsemodlite import dims
+from helsemodlite import population as pop
+from helsemodlite.schema import SCHEMA_BY_NAME
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "inputs" / "sources"
+ASSUMPTIONS = ROOT / "inputs" / "assumptions"
+
+TOTALS_TOLERANCE_PCT = 0.5
+"""Projected totals must match SSB 14288 within this many percent in every year 2025-2050."""
+REGISTERED_2025_TOTAL_PCT = 0.2
+REGISTERED_2025_BAND_PCT = 0.5
+"""The main alternative against the registered 1 January 2025 (SSB 07459): total within 0.2 %
+(SSB's own projection is 0.10 % above the registered figure), each broad age band within 0.5 %."""
+
+
+@pytest.fixture(scope="module")
+def build() -> pop.PopulationBuild:
+    return pop.build_population_detailed(SOURCES, ASSUMPTIONS)
+
+
+@pytest.fixture(scope="module")
+def frames(build: pop.PopulationBuild) -> dict[str, pd.DataFrame]:
+    return build.frames
+
+
+# ---------------------------------------------------------------------------------------------
+# Output tables
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["population.csv", "mortality.csv", "births.csv"])
+def test_frames_conform_to_schema(frames: dict[str, pd.DataFrame], name: str) -> None:
+    schema = SCHEMA_BY_NAME[name]
+    df = frames[name]
+    assert list(df.columns) == list(schema.keys) + list(schema.values)
+    expected = pd.MultiIndex.from_product(
+        [list(coords) for coords in schema.keys.values()], names=list(schema.keys)
+    )
+    assert pd.MultiIndex.from_frame(df[list(schema.keys)]).equals(expected)  # complete, sorted
+    for column, kind in schema.values.items():
+        values = df[column].to_numpy()
+        assert np.all(np.isfinite(values))
+        assert np.all(values >= 0)
+        if kind == "rate":
+            assert np.all(values <= 1)
+
+
+def test_totals_match_ssb_14288(frames: dict[str, pd.DataFrame]) -> None:
+    targets = pop.read_projection_totals(SOURCES)
+    totals = frames["population.csv"].groupby(["alternative", "year"])["persons"].sum()
+    for alt in dims.POPULATION_ALTERNATIVES:
+        model = totals.loc[alt].loc[list(dims.YEARS)].to_numpy()
+        dev = 100 * (model / targets[alt].to_numpy() - 1)
+        assert dev[0] == pytest.approx(0, abs=1e-6)  # base year is registered
+        assert np.max(np.abs(dev[1:])) < TOTALS_TOLERANCE_PCT, alt
+
+
+def test_alternatives_are_ordered(build: pop.PopulationBuild) -> None:
+    """HHMH has higher life expectancy and fertility than MMMM, LLML lower."""
+    e0 = {a: pop.life_expectancy(r.mx[-1]) for a, r in build.rates.items()}
+    assert np.all(e0["HHMH"] > e0["MMMM"]) and np.all(e0["MMMM"] > e0["LLML"])
+    tfr = {a: r.tfr[-1] for a, r in build.rates.items()}
+    assert tfr["HHMH"] > tfr["MMMM"] > tfr["LLML"]
+    for r in build.rates.values():
+        assert r.tfr[0] == pytest.approx(1.44)
+
+
+def test_q_is_a_probability(frames: dict[str, pd.DataFrame]) -> None:
+    q = frames["mortality.csv"]["q"].to_numpy()
+    assert np.all((q > 0) & (q < 1))
+    old = frames["mortality.csv"].query("age >= 60 and year == 2030")
+    for _, g in old.groupby(["alternative", "sex"]):
+        assert np.all(np.diff(g["q"].to_numpy()[:40]) > 0)  # rising with age 60..99
+
+
+def test_build_is_deterministic(frames: dict[str, pd.DataFrame]) -> None:
+    again = pop.build_population(SOURCES, ASSUMPTIONS)
+    assert set(again) == set(frames)
+    for name, df in frames.items():
+        pd.testing.assert_frame_equal(again[name], df, check_exact=True)
+        assert again[name].to_csv(index=False) == df.to_csv(index=False)
+
+
+def test_registered_2025(build: pop.PopulationBuild) -> None:
+    check = pop.registered_check(build).query("alternative == 'MMMM' and year == 2025")
+    devs = check.set_index("band")["deviation_pct"]
+    assert abs(devs["total"]) < REGISTERED_2025_TOTAL_PCT
+    assert np.all(np.abs(devs) < REGISTERED_2025_BAND_PCT), devs
+
+
+def test_births_2024_near_registered(frames: dict[str, pd.DataFrame]) -> None:
+    """About 54 000 live births in 2024 (SSB); TFR 1.44 with the schedule gives 53 600."""
+    births = frames["births.csv"].query("year == 2024")["births"]
+    assert np.all(np.abs(births / 54_000 - 1) < 0.02)
+
+
+# ---------------------------------------------------------------------------------------------
+# The cohort step: a hand example and the accounting identity
+# ---------------------------------------------------------------------------------------------
+
+
+def test_project_cohorts_hand_example() -> None:
+    """Three ages (0, 1, 2+), one year, both sexes alike.
+
+    Start 100 at each age; q = 0.1; fertility 0.5 at age 1; 20 net migrants at age 1; sex ratio
+    1 (half girls); no infant deaths. Survivors 90 each, shifted one age, open age keeps its own:
+    age 1 = 90 + 20 = 110, age 2 = 90 + 90 = 180. Women aged 1: mean of 100 and 110 = 105, births
+    = 0.5 * 105 = 52.5, 26.25 of each sex at age 0.
+    """
+    base = np.full((2, 3), 100.0)
+    q = np.full((1, 2, 3), 0.1)
+    fertility = np.array([[0.0, 0.5, 0.0]])
+    migration = np.zeros((1, 2, 3))
+    migration[0, :, 1] = 20.0
+    proj = pop.project_cohorts(base, q, fertility, migration, sex_ratio_at_birth=1.0)
+    np.testing.assert_allclose(proj.population[1], [[26.25, 110.0, 180.0]] * 2)
+    np.testing.assert_allclose(proj.births[0], [26.25, 26.25])
+    np.testing.assert_allclose(proj.deaths[0], np.full((2, 3), 10.0))
+    assert pop.accounting_residual(proj) == pytest.approx(0.0, abs=1e-12)
+    start = pop.project_cohorts(
+        base, q, fertility, migration, sex_ratio_at_birth=1.0, birth_exposure="start"
+    )
+    np.testing.assert_allclose(start.births[0], [25.0, 25.0])  # 0.5 * 100 women
+
+
+def test_project_cohorts_infant_deaths_and_sex_ratio() -> None:
+    base = np.zeros((2, 3))
+    base[0, 1] = 1000.0  # 1000 women aged 1
+    proj = pop.project_cohorts(
+        base,
+        np.zeros((1, 2, 3)),
+        np.array([[0.0, 0.2055, 0.0]]),
+        np.zeros((1, 2, 3)),
+        sex_ratio_at_birth=1.055,
+        infant_q=np.array([[0.01, 0.02]]),
+        birth_exposure="start",  # the women age out of age 1 by the end of the year
+    )
+    np.testing.assert_allclose(proj.births[0], [100.0, 105.5])
+    np.testing.assert_allclose(proj.population[1, :, 0], [99.0, 105.5 * 0.98])
+
+
+def test_project_cohorts_broadcasts_leading_axis() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.uniform(50, 100, (2, 5))
+    q = rng.uniform(0, 0.1, (3, 2, 5))
+    fert = rng.uniform(0, 0.1, (3, 5))
+    mig = rng.uniform(-5, 5, (4, 3, 2, 5))  # four draws of migration
+    batched = pop.project_cohorts(base, q, fert, mig)
+    for d in range(4):
+        single = pop.project_cohorts(base, q, fert, mig[d])
+        np.testing.assert_allclose(batched.population[d], single.population)
+    assert pop.accounting_residual(batched) < 1e-9
+
+
+def test_build_satisfies_accounting(build: pop.PopulationBuild) -> None:
+    for alt, cal in build.calibration.items():
+        assert pop.accounting_residual(cal.projection) < 1e-6, alt
+        persons = build.frames["population.csv"].query("alternative == @alt")["persons"]
+        np.testing.assert_allclose(
+            persons.to_numpy(), cal.projection.population[:-1].ravel(), atol=5e-4
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rates and profiles
+# ---------------------------------------------------------------------------------------------
+
+
+def test_interpolate_mx_reproduces_wpp_at_anchors() -> None:
+    period_mid, group_start, mx = pop.read_wpp_mx(SOURCES)
+    w = pop.age_interpolation_matrix(group_start)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    # Year 2022 is evaluated at 2022.5, the midpoint of WPP's 2020-2025 period.
+    single = pop.interpolate_mx(mx, group_start, period_mid, years=(2022,))[0]
+    period = list(period_mid).index(2022.5)
+    groups = list(group_start)
+    np.testing.assert_allclose(single[:, 0], mx[period, :, 0])  # age 0
+    np.testing.assert_allclose(single[:, 7], mx[period, :, groups.index(5)])  # 5-9 anchor
+    np.testing.assert_allclose(single[:, 97], mx[period, :, groups.index(95)])  # 95-99 anchor
+    np.testing.assert_allclose(single[:, 100:], mx[period, :, -1:].repeat(6, axis=1))  # 100+
+
+
+def test_mortality_extrapolation_and_scaling() -> None:
+    period_mid, group_start, mx = pop.read_wpp_mx(SOURCES)
+    years = (2024, 2042, 2047, 2050)
+    main = pop.interpolate_mx(mx, group_start, period_mid, years)
+    # After 2042.5 the last period's slope continues: log mx linear in time.
+    log = np.log(main)
+    np.testing.assert_allclose(log[3] - log[2], (log[2] - log[1]) * 3 / 5, atol=1e-12)
+    high = pop.interpolate_mx(mx, group_start, period_mid, years, improvement_scale=1.5)
+    np.testing.assert_allclose(high[0], main[0])  # anchored in 2024
+    np.testing.assert_allclose(np.log(high[3] / main[0]), 1.5 * np.log(main[3] / main[0]))
+
+
+def test_death_probability() -> None:
+    mx = np.array([[0.01, 0.04, 0.5]])
+    q = pop.death_probability(mx)
+    np.testing.assert_allclose(q[0, 0], 1 - np.exp(-0.02))  # geometric mean of 0.01 and 0.04
+    np.testing.assert_allclose(q[0, 2], 1 - np.exp(-0.5))  # open age keeps its own rate
+
+
+def test_fertility_schedule() -> None:
+    f = pop.fertility_schedule(31.7, 5.2, (15, 49))
+    assert f.sum() == pytest.approx(1.0)
+    assert np.all(f[:15] == 0) and np.all(f[50:] == 0) and np.all(f[15:50] > 0)
+    mean = np.sum((np.arange(len(f)) + 0.5) * f)
+    assert 31.0 < mean < 32.0
+
+
+def test_migration_profile_matches_residual_estimate(build: pop.PopulationBuild) -> None:
+    """The profile in population.toml is the one estimate_migration_profile gives."""
+    assumptions = pop.load_assumptions(ASSUMPTIONS)
+    stored = assumptions["migration"]["profile"]["value"]
+    params, male_share = pop.estimate_migration_profile(build.registered, build.rates["MMMM"].q)
+    for key, value in params.items():
+        assert stored[key] == pytest.approx(value, rel=1e-3, abs=1e-9), key
+    assert assumptions["migration"]["male_share"]["value"] == pytest.approx(male_share, abs=0.005)
+    assert build.profile.sum() == pytest.approx(1.0)
+
+
+def test_calibration_artefact_is_current(build: pop.PopulationBuild) -> None:
+    """inputs/assumptions/population_calibration.csv documents the fit of this build."""
+    stored = pd.read_csv(ASSUMPTIONS / pop.CALIBRATION_FILE, comment="#")
+    fresh = pop.calibration_table(build, SOURCES)
+    pd.testing.assert_frame_equal(stored, fresh, check_dtype=False, atol=0.2, rtol=0)
+
+
+def test_assumption_file_is_validated(tmp_path: Path) -> None:
+    text = (ASSUMPTIONS / pop.ASSUMPTIONS_FILE).read_text(encoding="utf-8")
+    (tmp_path / pop.ASSUMPTIONS_FILE).write_text(
+        text.replace("HHMH = 1.5, ", "").replace("[fertility.sd_age]\nvalue = 5.2\n", "[x]\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(pop.InputError) as err:
+        pop.load_assumptions(tmp_path)
+    assert "fertility.sd_age" in str(err.value)
