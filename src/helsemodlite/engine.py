@@ -69,8 +69,9 @@ class DemandPlan:
     """Index into ``Inputs.alternatives``."""
     healthy_ageing: np.ndarray
     """bool: healthier ageing switched on."""
-    standard_growth: np.ndarray
-    """Annual growth in årsverk per user (reference 0.005)."""
+    growth_index: np.ndarray
+    """(draw, year): cumulative growth in årsverk per user, 1 in the base year (reference:
+    (1 + standardvekst)^t)."""
 
 
 @dataclass
@@ -245,15 +246,14 @@ def base_staffing(inputs: Inputs, supply_base: np.ndarray) -> np.ndarray:
 def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> np.ndarray:
     """(draw, year, service, category): demand in årsverk before group-level calibration terms."""
     b = base_staffing(inputs, supply_base)
-    t = np.arange(len(inputs.years), dtype=float)
     cache: dict[tuple[int, bool], np.ndarray] = {}
     n_d = len(plan.alternative)
-    out = np.empty((n_d, len(t)) + b.shape)
-    for d in range(n_d):
+    out = np.empty((n_d, len(inputs.years)) + b.shape)
+    for d in range(n_d):  # at most 6 distinct demographic paths; the rest is broadcasting
         key = (int(plan.alternative[d]), bool(plan.healthy_ageing[d]))
         if key not in cache:
             cache[key] = demand_index(inputs, *key)[:, :, None] * b[None, :, :]
-        out[d] = cache[key] * ((1.0 + plan.standard_growth[d]) ** t)[:, None, None]
+        out[d] = cache[key] * plan.growth_index[d][:, None, None]
     return out
 
 

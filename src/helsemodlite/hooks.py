@@ -39,8 +39,10 @@ class ReferencePath:
 
 
 def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
+    t = np.arange(len(inputs.years), dtype=float)
+    growth = (1.0 + inputs.parameters["standard_growth"]) ** t
     return DemandPlan(
         alternative=np.full(n_draws, inputs.alternative_index),
         healthy_ageing=np.ones(n_draws, dtype=bool),
-        standard_growth=np.full(n_draws, inputs.parameters["standard_growth"]),
+        growth_index=np.broadcast_to(growth, (n_draws, len(t))).copy(),
     )

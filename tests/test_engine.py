@@ -1,0 +1,119 @@
+"""Unit tests of the kernels on the toy model (numbers checkable by hand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import helsemodlite as hm
+from helsemodlite import engine
+from helsemodlite.testing import toy_inputs
+
+
+def test_toy_stock_ages_and_graduates_enter() -> None:
+    proj = hm.project(inputs=toy_inputs())
+    stock = proj.supply_result.cells["stock"][0]  # (year, group, sex, age)
+    # 2025: the 10 persons aged 20–23 move up one age, 1 graduate enters at 20, the 24-year-olds
+    # (10) age out.
+    assert stock[1, 0, 0].tolist() == [1.0, 10.0, 10.0, 10.0, 10.0]
+    assert stock[3, 0, 0].tolist() == [1.0, 1.0, 1.0, 10.0, 10.0]
+    assert proj.supply_result.flows["aged_out"][0, 1, 0] == pytest.approx(20.0)
+
+
+def test_toy_supply_is_stock_times_p_times_e() -> None:
+    proj = hm.project(inputs=toy_inputs())
+    # 2024: 10 persons × 5 ages × 2 sexes × P 0.5 × E 0.8 = 40 årsverk per group.
+    assert proj.supply[0, 0].tolist() == pytest.approx([40.0, 40.0])
+    # 2025: (4 × 10 + 1) × 2 × 0.4 = 32.8
+    assert proj.supply[0, 1].tolist() == pytest.approx([32.8, 32.8])
+
+
+def test_mortality_and_exits_remove_persons() -> None:
+    inp = toy_inputs(mortality=0.1, exit_rate=0.05)
+    proj = hm.project(inputs=inp)
+    flows = proj.supply_result.flows
+    # Year 1: 50 persons per group and sex at risk → 5 deaths and 2.5 exits, × 2 sexes.
+    assert flows["deaths"][0, 1, 0] == pytest.approx(10.0)
+    assert flows["exits"][0, 1, 0] == pytest.approx(5.0)
+    assert proj.check_accounting().empty
+
+
+def test_stock_flow_identity_holds_in_every_cell() -> None:
+    rng = np.random.default_rng(1)
+    shape = (2, 2, 5)
+    inp = toy_inputs(
+        stock=rng.uniform(0, 100, shape),
+        mortality=rng.uniform(0, 0.05, (1, 4, 2, 30)),
+        exit_rate=rng.uniform(0, 0.05, shape),
+        graduates=rng.uniform(0, 5, shape),
+        immigrants=rng.uniform(0, 5, shape),
+    )
+    proj = hm.project(inputs=inp)
+    assert np.abs(engine.stock_flow_residual(proj.supply_result)).max() < 1e-9
+    assert np.abs(engine.aggregate_residual(proj.supply_result)).max() < 1e-9
+    assert (proj.supply_result.cells["stock"] >= 0).all()
+
+
+def test_demand_equals_base_supply_in_base_year_and_follows_population() -> None:
+    inp = toy_inputs(population=np.full((1, 4, 2, 30), 100.0) * np.array([1, 1.1, 1.2, 1.5])[
+        None, :, None, None])
+    proj = hm.project(inputs=inp)
+    assert proj.demand[0, 0].tolist() == pytest.approx(proj.supply[0, 0].tolist())
+    # No healthier-ageing effect without mortality change; use is flat, so demand ∝ population.
+    assert proj.demand[0, :, 0].tolist() == pytest.approx([40.0, 44.0, 48.0, 60.0])
+
+
+def test_standard_growth_compounds() -> None:
+    inp = toy_inputs(parameters={"standard_growth": 0.1, "healthy_ageing_min_age": 25.0,
+                                 "healthy_ageing_share": 0.5, "initial_shortage_total": 0.0})
+    proj = hm.project(inputs=inp)
+    assert proj.demand[0, 3, 0] == pytest.approx(40.0 * 1.1**3)
+
+
+def test_initial_shortage_is_carried_in_every_year() -> None:
+    from helsemodlite.inputs import Calibration
+
+    inp = toy_inputs(calibration=Calibration(np.ones(2), np.array([5.0, -2.0]), np.zeros(2)))
+    proj = hm.project(inputs=inp)
+    assert proj.gap[0, :, 0].tolist()[0] == pytest.approx(-5.0)
+    assert proj.gap[0, 0, 1] == pytest.approx(2.0)
+    summary = proj.summary()
+    sums = summary[summary.group == "Sum"].set_index("year")
+    groups = summary[summary.group != "Sum"].groupby("year")[["supply", "demand", "gap"]].sum()
+    assert np.allclose(sums[["supply", "demand", "gap"]].to_numpy(), groups.to_numpy())
+    assert np.allclose(summary.gap, summary.supply - summary.demand)
+
+
+def test_healthier_ageing_lowers_demand_when_mortality_falls() -> None:
+    q = np.full((1, 4, 2, 30), 0.05)
+    q[:, 1:, :, 25:] = 0.03  # mortality falls above 25 after the base year
+    use = np.ones((2, 2, 30))
+    use[:, :, 25:] = np.linspace(1, 3, 5)  # use rises with age above 25
+    inp = toy_inputs(mortality=q, use=use)
+    e = engine.remaining_life_expectancy(q[0], 25)
+    assert (e[1:] > e[0]).all()
+    with_ha = engine.demand_index(inp, 0, True)
+    without = engine.demand_index(inp, 0, False)
+    assert with_ha[0, 0] == pytest.approx(1.0)
+    assert with_ha[1, 0] < without[1, 0]
+    # Service "b" has healthy_ageing = False in the toy: unaffected.
+    assert with_ha[1, 1] == pytest.approx(without[1, 1])
+
+
+def test_remaining_life_expectancy_constant_hazard() -> None:
+    # With q = 1 − e^{−m} at every age and an open last age, e ≈ 1/m for a long tail.
+    m = 0.1
+    q = np.full(400, 1 - np.exp(-m))
+    assert engine.remaining_life_expectancy(q, 0) == pytest.approx(1 / m, rel=0.01)
+
+
+def test_gap_table_layout_and_detail_schema() -> None:
+    proj = hm.project(inputs=toy_inputs())
+    table = proj.gap_table(years=(2025, 2027))
+    assert list(table.index) == ["Sykepleier", "Lege", "Sum"]
+    assert table.loc["Sum", 2027] == pytest.approx(table.iloc[:2][2027].sum())
+    detail = proj.detail()
+    assert list(detail.columns) == ["year", "group", "sex", "age", "variable", "value"]
+    assert len(detail) == 4 * 2 * 2 * 5 * 8
+    with pytest.raises(ValueError, match="outside the projection"):
+        proj.gap_table(years=(2060,))

@@ -1,0 +1,158 @@
+"""The default inputs pass the check; corrupted copies fail with clear messages (exit code 2)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helsemodlite as hm
+from helsemodlite import dims
+from helsemodlite.cli import main
+
+DEFAULT = hm.default_inputs_dir()
+
+
+@pytest.fixture(scope="module")
+def default_inputs() -> hm.Inputs:
+    return hm.load_inputs()
+
+
+def test_default_inputs_pass_the_check() -> None:
+    assert hm.check_inputs() == []
+
+
+def test_cli_inputs_check_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inputs", "check"]) == 0
+    assert "inputs OK" in capsys.readouterr().out
+
+
+@pytest.fixture()
+def copy(tmp_path: Path) -> Path:
+    target = tmp_path / "inputs"
+    shutil.copytree(DEFAULT, target, ignore=shutil.ignore_patterns("sources", "assumptions"))
+    return target
+
+
+def _edit(path: Path, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    change(df).to_csv(path, index=False)
+
+
+def _set(col: str, row: int, value: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def f(df: pd.DataFrame) -> pd.DataFrame:
+        df.loc[row, col] = value
+        return df
+
+    return f
+
+
+CORRUPTIONS: dict[str, tuple[str, Callable[[Path], None], str]] = {
+    "missing file": ("personnel.csv", lambda p: p.unlink(), "missing file"),
+    "missing column": ("personnel.csv",
+                       lambda p: _edit(p, lambda d: d.drop(columns="p_work")),
+                       "missing column 'p_work'"),
+    "renamed column": ("population.csv",
+                       lambda p: _edit(p, lambda d: d.rename(columns={"persons": "people"})),
+                       "missing column 'persons'"),
+    "nan": ("personnel.csv", lambda p: _edit(p, _set("fte", 3, "nan")), "NaN"),
+    "empty cell": ("personnel.csv", lambda p: _edit(p, _set("fte", 3, "")), "missing values"),
+    "non-numeric": ("personnel.csv", lambda p: _edit(p, _set("stock", 7, "mange")),
+                    "non-numeric"),
+    "negative count": ("personnel.csv", lambda p: _edit(p, _set("stock", 5, "-3")),
+                       "must be >= 0"),
+    "rate above 1": ("personnel.csv", lambda p: _edit(p, _set("p_work", 5, "1.2")),
+                     "must be <= 1"),
+    "negative rate": ("mortality.csv", lambda p: _edit(p, _set("q", 5, "-0.1")),
+                      "must be >= 0"),
+    "group missing": ("personnel.csv",
+                      lambda p: _edit(p, lambda d: d[d.group != "jordmor"]),
+                      "does not cover jordmor"),
+    "year missing": ("population.csv",
+                     lambda p: _edit(p, lambda d: d[d.year != "2031"]),
+                     "does not cover 2031"),
+    "sex coded differently": ("personnel.csv",
+                              lambda p: _edit(p, lambda d: d.replace({"sex": {"F": "K"}})),
+                              "unknown values"),
+    "unknown group": ("calibration.csv",
+                      lambda p: _edit(p, _set("group", 0, "sykepleiere")), "unknown values"),
+    "one cell missing": ("personnel.csv", lambda p: _edit(p, lambda d: d.drop(index=10)),
+                         "incomplete coverage"),
+    "duplicate row": ("staffing.csv",
+                      lambda p: _edit(p, lambda d: pd.concat([d, d.iloc[[0]]])),
+                      "duplicate rows"),
+    "truncated": ("personnel.csv",
+                  lambda p: p.write_text(p.read_text()[: len(p.read_text()) // 2]),
+                  "personnel.csv"),
+    "garbage": ("services.csv", lambda p: p.write_bytes(b"\x00\xff\xfe garbage"), "services.csv"),
+    "bad driver": ("services.csv", lambda p: _edit(p, _set("driver", 0, "weather")),
+                   "driver"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORRUPTIONS))
+def test_corrupted_copy_fails_clearly(
+    case: str, copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, corrupt, expected = CORRUPTIONS[case]
+    folder = "calibration" if name == "calibration.csv" else "model"
+    corrupt(copy / folder / name)
+    problems = hm.check_inputs(copy)
+    assert problems, case
+    text = "\n".join(problems)
+    assert name in text and expected in text, text
+    assert main(["inputs", "check", "--inputs", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert name in err and "Traceback" not in err
+    with pytest.raises(hm.InputError):
+        hm.load_inputs(copy)
+
+
+def test_message_names_the_line(copy: Path) -> None:
+    _edit(copy / "model" / "personnel.csv", _set("p_work", 5, "1.5"))
+    (problem,) = hm.check_inputs(copy)
+    assert "p_work" in problem and "line 7" in problem  # header is line 1, row 5 is line 7
+
+
+def test_gap_table_on_bad_inputs_exits_2_and_writes_nothing(
+    copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (copy / "model" / "births.csv").unlink()
+    assert main(["gap-table", "--inputs", str(copy)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "births.csv" in captured.err
+
+
+def test_loaded_arrays_have_the_declared_shapes(default_inputs: hm.Inputs) -> None:
+    inp = default_inputs
+    g, s, a = len(dims.GROUPS), len(dims.SEXES), len(dims.AGES)
+    assert inp.stock.shape == (g, s, a)
+    assert inp.population.shape == (3, len(dims.YEARS), s, len(dims.POP_AGES))
+    assert inp.staffing.shape == (len(inp.services), len(dims.CATEGORIES))
+    assert np.isfinite(inp.stock).all() and (inp.stock >= 0).all()
+
+
+@pytest.mark.parametrize("alt", dims.POPULATION_ALTERNATIVES)
+def test_population_totals_match_ssb_within_half_a_percent(alt: str) -> None:
+    inp = hm.load_inputs(population=alt)
+    ssb = pd.read_csv(DEFAULT / "sources" / "population_projection_total_2024round.csv",
+                      comment="#").set_index("year")[alt]
+    ours = inp.population[inp.alternative_index].sum(axis=(1, 2))
+    for i, year in enumerate(inp.years):
+        if 2025 <= year <= 2050:
+            assert abs(ours[i] / ssb[year] - 1) < 0.005, (alt, year)
+
+
+def test_unknown_population_alternative_is_an_error() -> None:
+    with pytest.raises(hm.InputError, match="MMMM"):
+        hm.load_inputs(population="XXXX")
+
+
+def test_rebuild_is_identical_to_committed_model_files() -> None:
+    from helsemodlite.build import build_inputs
+
+    assert build_inputs(check_only=True) == []
