@@ -15,6 +15,12 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "project": ("api", "project"),
+    "project_batch": ("api", "project_batch"),
+    "Scenario": ("scenario", "Scenario"),
+    "load_scenario": ("scenario", "load_scenario"),
+    "compare": ("runner", "compare"),
+    "combine": ("runner", "combine"),
+    "run_to_dir": ("runner", "run_to_dir"),
     "Projection": ("projection", "Projection"),
     "Inputs": ("inputs", "Inputs"),
     "load_inputs": ("inputs", "load_inputs"),
@@ -31,7 +37,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import project
+    from .api import project, project_batch
+    from .runner import combine, compare, run_to_dir
+    from .scenario import Scenario, load_scenario
     from .inputs import Inputs, check_inputs, default_inputs_dir, load_inputs
     from .projection import Projection
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .hooks import ReferencePath, reference_demand_plan
+from .hooks import ReferencePath, reference_demand_plan, scenario_paths
 from .inputs import Inputs, default_inputs_dir, load_inputs
 from .projection import Projection
 
@@ -44,12 +45,14 @@ def personnel_mortality(inputs: Inputs, alternatives: np.ndarray) -> np.ndarray:
 
 
 def run(inputs: Inputs, path: Any, plan: engine.DemandPlan, names: tuple[str, ...], *,
-        detail: bool) -> Projection:
+        detail: bool, adjust: Any = None) -> Projection:
     """Run the kernels for prepared paths (shared by :func:`project` and batches)."""
     q = personnel_mortality(inputs, plan.alternative)
     supply = engine.run_supply(inputs, path, q, detail=detail)
     base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
     cells = engine.demand_cells(inputs, plan, base_supply)
+    if adjust is not None:
+        cells = adjust.apply(cells)
     observed, total = engine.group_demand(inputs, cells)
     return Projection(
         inputs=inputs,
@@ -72,7 +75,16 @@ def project(scenario: Any = None, *, inputs: InputsLike = None, detail: bool = T
     if scenario is None:
         return run(inp, ReferencePath(inp), reference_demand_plan(inp), ("referanse",),
                    detail=detail)
-    from .hooks import scenario_paths  # noqa: PLC0415  (scenario support, see hooks)
+    path, plan, names, adjust = scenario_paths(inp, [scenario])
+    return run(inp, path, plan, names, detail=detail, adjust=adjust)
 
-    path, plan, names = scenario_paths(inp, [scenario])
-    return run(inp, path, plan, names, detail=detail)
+
+def project_batch(scenarios: Sequence[Any], *, inputs: InputsLike = None) -> Projection:
+    """Project many scenarios as one vectorised batch (one draw per scenario).
+
+    Returns one :class:`Projection` whose ``summary()`` has a leading ``scenario`` column and
+    equals, row for row, the single runs. Cell detail is not kept (totals only).
+    """
+    inp = resolve_inputs(inputs)
+    path, plan, names, adjust = scenario_paths(inp, list(scenarios))
+    return run(inp, path, plan, names, detail=False, adjust=adjust)

@@ -68,7 +68,7 @@ class DemandPlan:
     alternative: np.ndarray
     """Index into ``Inputs.alternatives``."""
     healthy_ageing: np.ndarray
-    """bool: healthier ageing switched on."""
+    """Strength of healthier ageing: 1 = reference, 0 = off (multiplies the healthy share)."""
     growth_index: np.ndarray
     """(draw, year): cumulative growth in årsverk per user, 1 in the base year (reference:
     (1 + standardvekst)^t)."""
@@ -205,11 +205,12 @@ def shifted_use(use: np.ndarray, delta: np.ndarray, min_age: int) -> np.ndarray:
     return np.take_along_axis(u, lo, axis=-1) * (1 - frac) + np.take_along_axis(u, hi, axis=-1) * frac
 
 
-def demand_index(inputs: Inputs, alternative: int, healthy_ageing: bool) -> np.ndarray:
+def demand_index(inputs: Inputs, alternative: int, healthy_ageing: float) -> np.ndarray:
     """(year, service): demographic demand index of each service area, 1 in the base year.
 
     Driver ``population``: Σ Pop(t)·u(t) / Σ Pop(0)·u(0) with the use profile shifted by
-    healthier ageing where it applies; driver ``births``: births(t) / births(0).
+    healthier ageing where it applies (``healthy_ageing`` scales the healthy share; 0 = off);
+    driver ``births``: births(t) / births(0).
     """
     pop = inputs.population[alternative]  # (year, sex, pop_age)
     use = inputs.use  # (service, sex, pop_age)
@@ -220,7 +221,7 @@ def demand_index(inputs: Inputs, alternative: int, healthy_ageing: bool) -> np.n
         p = inputs.parameters
         min_age = int(p["healthy_ageing_min_age"])
         e = remaining_life_expectancy(inputs.mortality[alternative], min_age)  # (year, sex)
-        delta = p["healthy_ageing_share"] * np.maximum(e - e[0], 0.0)
+        delta = healthy_ageing * p["healthy_ageing_share"] * np.maximum(e - e[0], 0.0)
         shifted = shifted_use(use, delta, min_age)  # (year, service, sex, pop_age)
         healthy = np.einsum("ysa,yksa->yk", pop, shifted) / base
         idx = np.where(inputs.healthy_ageing[None, :], healthy, plain)
@@ -246,11 +247,11 @@ def base_staffing(inputs: Inputs, supply_base: np.ndarray) -> np.ndarray:
 def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> np.ndarray:
     """(draw, year, service, category): demand in årsverk before group-level calibration terms."""
     b = base_staffing(inputs, supply_base)
-    cache: dict[tuple[int, bool], np.ndarray] = {}
+    cache: dict[tuple[int, float], np.ndarray] = {}
     n_d = len(plan.alternative)
     out = np.empty((n_d, len(inputs.years)) + b.shape)
     for d in range(n_d):  # at most 6 distinct demographic paths; the rest is broadcasting
-        key = (int(plan.alternative[d]), bool(plan.healthy_ageing[d]))
+        key = (int(plan.alternative[d]), float(plan.healthy_ageing[d]))
         if key not in cache:
             cache[key] = demand_index(inputs, *key)[:, :, None] * b[None, :, :]
         out[d] = cache[key] * plan.growth_index[d][:, None, None]

@@ -1,17 +1,41 @@
 """Supply and demand paths for a batch of draws: the reference, and scenarios applied to it.
 
-A path turns the inputs (and, for scenarios, their hook settings) into the parameters in force in
-each year, with a leading draw axis. The kernels in :mod:`helsemodlite.engine` only read them.
+A path turns the inputs and each draw's hook settings into the parameters in force in each year,
+with a leading draw axis; the kernels in :mod:`helsemodlite.engine` only read them. Every hook is
+vectorised over draws, so a batch of 1 000 scenarios costs little more than one. The semantics of
+each hook are documented in docs/scenarios.md; in short, for a phase weight w(t) in [0, 1]:
+
+- stillingsprosent: E → E + w·(min(E·(1+r), max(E, cap)) − E) in the chosen groups and ages;
+- avgangsalder: P and E at ages ≥ from_age taken from age a − years (exit postponed);
+- sykefravær: ab → ab·(1 + r·w); supply × (1 − ab_t)/(1 − ab_0);
+- seniordeltakelse: P → P + w·(min(P·(1+r) or P+Δ, 1) − P) at ages ≥ min_age;
+- utdanningskapasitet / innvandring: graduates / immigrants × a factor per year and group;
+- standardvekst, produktivitet, friskere aldring, befolkning, tidstyver and oppgavedeling act on
+  demand (:class:`DemandAdjustments`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .engine import DemandPlan, Drivers
+from .errors import ConfigError
 from .inputs import Inputs
+
+OUTSIDE = "utenfor"
+
+# Time-thieves column for the three outside categories (the groups' columns are in
+# scenario.TIME_THIEVES_COLUMN). A documented design choice (docs/scenarios.md).
+OUTSIDE_TIME_THIEVES_COLUMN = {
+    "annen_helseutdanning": "andre_kortere",
+    "administrasjon_service": "adm_hoyere",
+    "uten_relevant_helseutdanning": "adm_kortere",
+}
 
 
 @dataclass
@@ -43,6 +67,319 @@ def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
     growth = (1.0 + inputs.parameters["standard_growth"]) ** t
     return DemandPlan(
         alternative=np.full(n_draws, inputs.alternative_index),
-        healthy_ageing=np.ones(n_draws, dtype=bool),
+        healthy_ageing=np.ones(n_draws),
         growth_index=np.broadcast_to(growth, (n_draws, len(t))).copy(),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Scenario batches
+
+
+def _years(inputs: Inputs) -> np.ndarray:
+    return np.asarray(inputs.years, dtype=float)
+
+
+def _group_mask(inputs: Inputs, groups: Sequence[str]) -> np.ndarray:
+    return np.array([g in groups for g in inputs.groups])
+
+
+def _age_shift(values: np.ndarray, shift: np.ndarray, from_age: np.ndarray,
+               ages: np.ndarray) -> np.ndarray:
+    """Age profile read at a − shift from ``from_age`` on (linear interpolation, clamped).
+
+    ``values``: (group, sex, age); ``shift``, ``from_age``: (draw,). Returns (draw, g, s, a).
+    """
+    a = ages.astype(float)
+    src = a[None, :] - np.where(a[None, :] >= from_age[:, None], shift[:, None], 0.0)
+    pos = np.clip(src - a[0], 0.0, len(a) - 1.0)  # (draw, age) as index
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, len(a) - 1)
+    frac = (pos - lo)[:, None, None, :]
+    return values[:, :, lo].transpose(2, 0, 1, 3) * (1 - frac) + values[:, :, hi].transpose(
+        2, 0, 1, 3) * frac
+
+
+@dataclass
+class ScenarioPath:
+    """Supply path of a batch of scenarios (one draw each). Implements ``SupplyPath``."""
+
+    inputs: Inputs
+    n_draws: int
+    # Full-effect arrays and phase weights, built by :func:`scenario_paths`.
+    exit_shift_p: np.ndarray | None = None  # (draw, g, s, a) P read at a − years
+    exit_shift_e: np.ndarray | None = None
+    w_exit: np.ndarray | None = None  # (draw, year, group)
+    pos_rel: np.ndarray | None = None  # (draw,)
+    pos_abs: np.ndarray | None = None
+    pos_cap: np.ndarray | None = None
+    pos_mask: np.ndarray | None = None  # (draw, g, 1, a) bool
+    w_pos: np.ndarray | None = None  # (draw, year)
+    sen_rel: np.ndarray | None = None
+    sen_abs: np.ndarray | None = None
+    sen_mask: np.ndarray | None = None  # (draw, g, 1, a)
+    w_sen: np.ndarray | None = None
+    sick_rel: np.ndarray | None = None  # (draw, year, group): r·w
+    grad_factor: np.ndarray | None = None  # (draw, year, group)
+    imm_factor: np.ndarray | None = None  # (draw, year, group)
+
+    def at(self, i: int) -> Drivers:
+        inp = self.inputs
+        cal = inp.calibration.inflow_factor
+        p = inp.p_work[None]
+        e = inp.fte[None]
+        if self.w_exit is not None:
+            assert self.exit_shift_p is not None and self.exit_shift_e is not None
+            w = self.w_exit[:, i, :, None, None]
+            p = p + w * (self.exit_shift_p - p)
+            e = e + w * (self.exit_shift_e - e)
+        if self.w_sen is not None:
+            assert self.sen_rel is not None and self.sen_abs is not None
+            full = np.minimum(p * (1 + self.sen_rel[:, None, None, None])
+                              + self.sen_abs[:, None, None, None], 1.0)
+            full = np.where(self.sen_mask, np.maximum(full, 0.0), p)
+            p = p + self.w_sen[:, i, None, None, None] * (full - p)
+        if self.w_pos is not None:
+            assert self.pos_rel is not None and self.pos_abs is not None
+            assert self.pos_cap is not None
+            cap = self.pos_cap[:, None, None, None]
+            new = e * (1 + self.pos_rel[:, None, None, None]) + self.pos_abs[:, None, None, None]
+            # Raising never pushes a cell above the cap, and never lowers a cell already above
+            # it; a negative change is not capped.
+            full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
+            full = np.where(self.pos_mask, full, e)
+            e = e + self.w_pos[:, i, None, None, None] * (full - e)
+        grads = inp.graduates * cal[:, None, None]
+        imms = inp.immigrants * cal[:, None, None]
+        g = grads[None] if self.grad_factor is None else (
+            grads[None] * self.grad_factor[:, i, :, None, None])
+        im = imms[None] if self.imm_factor is None else (
+            imms[None] * self.imm_factor[:, i, :, None, None])
+        if self.sick_rel is None:
+            absence = np.ones((1, 1, 1, 1))
+        else:
+            ab0 = inp.sick_leave[None]
+            ab = np.clip(ab0 * (1 + self.sick_rel[:, i, :, None, None]), 0.0, 1.0)
+            absence = (1 - ab) / np.maximum(1 - ab0, 1e-12)
+        return Drivers(p_work=p, fte=e, graduates=g, immigrants=im, absence_factor=absence)
+
+
+@dataclass
+class DemandAdjustments:
+    """Demand hooks applied to the (draw, year, service, category) cells, in this order:
+    produktivitet and tidstyver (multiplicative reductions), then oppgavedeling (moves)."""
+
+    factor: np.ndarray | None = None  # (draw, year, service, category) multiplicative
+    shifts: list[list[dict[str, Any]]] = field(default_factory=list)  # per draw
+
+    def apply(self, cells: np.ndarray) -> np.ndarray:
+        if self.factor is not None:
+            cells = cells * self.factor
+        for d, shifts in enumerate(self.shifts):
+            for s in shifts:
+                sel = s["services"]  # index array
+                w = s["weight"]  # (year,)
+                src = cells[d, :, sel, s["from"]]  # (service, year) after fancy indexing
+                src = np.moveaxis(src, 0, -1) if src.shape[0] == len(sel) and src.ndim == 2 \
+                    else src
+                total = cells[d, :, :, s["from"]][:, sel]  # (year, service)
+                if s["share"] is not None:
+                    share = np.full(total.shape[0], s["share"])
+                else:
+                    ref = total[s["full_index"]].sum()
+                    share = np.full(total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 0
+                                    else 0.0)
+                moved = total * (w * share)[:, None]
+                for j, k in enumerate(sel):
+                    cells[d, :, k, s["from"]] -= moved[:, j]
+                    if s["to"] is not None:
+                        cells[d, :, k, s["to"]] += s["conversion"] * moved[:, j]
+        return cells
+
+
+def _as_scenario(obj: Any) -> Any:
+    from .scenario import Scenario, load_scenario
+
+    if isinstance(obj, Scenario):
+        return obj
+    if isinstance(obj, str | Path):
+        return load_scenario(obj)
+    if isinstance(obj, dict):
+        return Scenario.from_dict(obj)
+    raise TypeError(f"a scenario must be a Scenario, a path or a dict, not {type(obj).__name__}")
+
+
+def scenario_paths(
+    inputs: Inputs, scenarios: Sequence[Any]
+) -> tuple[ScenarioPath, DemandPlan, tuple[str, ...], DemandAdjustments]:
+    """Build the batch paths for scenarios (Scenario objects, paths or dicts), one draw each."""
+    from .scenario import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE
+
+    scs = [_as_scenario(s) for s in scenarios]
+    n_d, n_y, n_g = len(scs), len(inputs.years), len(inputs.groups)
+    years = _years(inputs)
+    ages = np.asarray(inputs.ages)
+    path = ScenarioPath(inputs, n_d)
+    plan = reference_demand_plan(inputs, n_d)
+    adjust = DemandAdjustments(shifts=[[] for _ in range(n_d)])
+    problems: list[str] = []
+    categories = list(inputs.groups) + list(inputs.outside)
+
+    def weight(hook: Any) -> np.ndarray:
+        return hook.phase(years)
+
+    def label(sc: Any) -> str:
+        return str(sc.source) if sc.source is not None else sc.name
+
+    def service_index(sc: Any, table: str, ids: Sequence[str] | None) -> np.ndarray:
+        if ids is None:
+            return np.arange(len(inputs.services))
+        bad = [s for s in ids if s not in inputs.services]
+        for s in bad:
+            problems.append(f"{label(sc)}: [{table}] services: unknown service '{s}' (known: "
+                            f"{', '.join(inputs.services)})")
+        return np.array([inputs.services.index(s) for s in ids if s in inputs.services],
+                        dtype=np.int64)
+
+    pop_total = inputs.population.sum(axis=(2, 3))  # (alternative, year)
+    for d, sc in enumerate(scs):
+        if sc.population is not None:
+            if sc.population.alternative in inputs.alternatives:
+                plan.alternative[d] = inputs.alternatives.index(sc.population.alternative)
+            else:
+                problems.append(f"{label(sc)}: [befolkning] alternative: "
+                                f"'{sc.population.alternative}' not in the inputs")
+        if sc.healthy_ageing is not None:
+            plan.healthy_ageing[d] = sc.healthy_ageing.strength if sc.healthy_ageing.enabled \
+                else 0.0
+        if sc.standard_growth is not None:
+            h = sc.standard_growth
+            r_ref = inputs.parameters["standard_growth"]
+            r = r_ref + weight(h) * (h.annual_rate - r_ref)
+            r[0] = 0.0
+            plan.growth_index[d] = np.cumprod(1.0 + r)
+
+        # -- supply hooks -------------------------------------------------------------------
+        if sc.exit_age is not None and not sc.exit_age.is_neutral:
+            h = sc.exit_age
+            if path.w_exit is None:
+                path.w_exit = np.zeros((n_d, n_y, n_g))
+                path.exit_shift_p = np.broadcast_to(inputs.p_work, (n_d,) + inputs.p_work.shape
+                                                    ).copy()
+                path.exit_shift_e = np.broadcast_to(inputs.fte, (n_d,) + inputs.fte.shape).copy()
+            assert path.exit_shift_p is not None and path.exit_shift_e is not None
+            path.w_exit[d] = weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
+            shift, start = np.array([h.years]), np.array([h.from_age])
+            path.exit_shift_p[d] = _age_shift(inputs.p_work, shift, start, ages)[0]
+            path.exit_shift_e[d] = _age_shift(inputs.fte, shift, start, ages)[0]
+        if sc.position_share is not None and not sc.position_share.is_neutral:
+            h = sc.position_share
+            if path.w_pos is None:
+                path.w_pos = np.zeros((n_d, n_y))
+                path.pos_rel, path.pos_abs = np.zeros(n_d), np.zeros(n_d)
+                path.pos_cap = np.ones(n_d)
+                path.pos_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
+            assert path.pos_rel is not None and path.pos_abs is not None
+            assert path.pos_cap is not None and path.pos_mask is not None
+            path.w_pos[d] = weight(h)
+            path.pos_rel[d] = h.relative_change or 0.0
+            path.pos_abs[d] = h.absolute_change or 0.0
+            path.pos_cap[d] = h.cap
+            lo, hi = h.ages if h.ages is not None else (ages[0], ages[-1])
+            path.pos_mask[d] = (_group_mask(inputs, h.groups)[:, None, None]
+                                & ((ages >= lo) & (ages <= hi))[None, None, :])
+        if sc.senior_participation is not None and not sc.senior_participation.is_neutral:
+            h = sc.senior_participation
+            if path.w_sen is None:
+                path.w_sen = np.zeros((n_d, n_y))
+                path.sen_rel, path.sen_abs = np.zeros(n_d), np.zeros(n_d)
+                path.sen_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
+            assert path.sen_rel is not None and path.sen_abs is not None
+            assert path.sen_mask is not None
+            path.w_sen[d] = weight(h)
+            path.sen_rel[d] = h.relative_change or 0.0
+            path.sen_abs[d] = h.absolute_change or 0.0
+            path.sen_mask[d] = (_group_mask(inputs, h.groups)[:, None, None]
+                                & (ages >= h.min_age)[None, None, :])
+        if sc.sick_leave is not None and not sc.sick_leave.is_neutral:
+            h = sc.sick_leave
+            if path.sick_rel is None:
+                path.sick_rel = np.zeros((n_d, n_y, n_g))
+            path.sick_rel[d] = h.relative_change * weight(h)[:, None] * _group_mask(
+                inputs, h.groups)[None, :]
+        if sc.education_capacity is not None and not sc.education_capacity.is_neutral:
+            h = sc.education_capacity
+            if path.grad_factor is None:
+                path.grad_factor = np.ones((n_d, n_y, n_g))
+            grads = inputs.graduates.sum(axis=(1, 2)) * inputs.calibration.inflow_factor
+            pop = pop_total[plan.alternative[d]]
+            for gi, g in enumerate(inputs.groups):
+                rule = h.rule_for(g)
+                if rule is None:
+                    continue
+                w = weight(rule)
+                if getattr(rule, "fixed_graduates", None) is not None:
+                    target = rule.fixed_graduates / grads[gi] if grads[gi] > 0 else 1.0
+                    path.grad_factor[d, :, gi] = 1.0 + w * (target - 1.0)
+                elif getattr(rule, "follow_population", False):
+                    start = inputs.years.index(min(max(rule.start_year, inputs.years[1]),
+                                                   inputs.years[-1]))
+                    ratio = pop / pop[start - 1]
+                    path.grad_factor[d, :, gi] = np.where(np.arange(n_y) >= start, ratio, 1.0)
+                else:
+                    path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
+        if sc.immigration is not None and not sc.immigration.is_neutral:
+            h = sc.immigration
+            if path.imm_factor is None:
+                path.imm_factor = np.ones((n_d, n_y, n_g))
+            path.imm_factor[d] = 1.0 + h.relative_change * weight(h)[:, None] * _group_mask(
+                inputs, h.groups)[None, :]
+
+        # -- demand hooks -------------------------------------------------------------------
+        if sc.productivity is not None and not sc.productivity.is_neutral:
+            h = sc.productivity
+            k = service_index(sc, "produktivitet", h.services)
+            w = weight(h)
+            w[0] = 0.0
+            cum = np.cumprod(1.0 - h.annual_rate * w)  # (year,)
+            if adjust.factor is None:
+                adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
+            cat = np.array([c in h.groups or c in inputs.outside for c in categories])
+            adjust.factor[d][:, k[:, None], np.flatnonzero(cat)[None, :]] *= cum[:, None, None]
+        if sc.time_thieves is not None and not sc.time_thieves.is_neutral:
+            h = sc.time_thieves
+            k = service_index(sc, "tidstyver", h.services)
+            w = weight(h)
+            shares = np.array(
+                [h.share(c) if c in TIME_THIEVES_COLUMN else
+                 TIME_THIEVES_SHARE[OUTSIDE_TIME_THIEVES_COLUMN[c]][h.level] * h.realised_share
+                 if c in OUTSIDE_TIME_THIEVES_COLUMN else 0.0 for c in categories])
+            if adjust.factor is None:
+                adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
+            red = 1.0 - w[:, None] * shares[None, :]  # (year, category)
+            adjust.factor[d][:, k, :] *= red[:, None, :]
+        for ts in sc.task_shifts or ():
+            if ts.from_group not in inputs.groups:
+                problems.append(f"{label(sc)}: [[oppgavedeling]] from: '{ts.from_group}' is "
+                                "not a group of the inputs")
+                continue
+            if ts.to != OUTSIDE and ts.to not in categories:
+                problems.append(f"{label(sc)}: [[oppgavedeling]] to: '{ts.to}' is not a group "
+                                "or category of the inputs")
+                continue
+            k = service_index(sc, "oppgavedeling", None if ts.service is None else [ts.service])
+            w = weight(ts)
+            adjust.shifts[d].append({
+                "from": categories.index(ts.from_group),
+                "to": None if ts.to == OUTSIDE else categories.index(ts.to),
+                "services": k,
+                "weight": w,
+                "share": ts.share,
+                "arsverk": ts.arsverk,
+                "full_index": inputs.years.index(min(ts.full_effect_year, inputs.years[-1])),
+                "conversion": ts.conversion,
+            })
+    if problems:
+        raise ConfigError(problems)
+    names = tuple(sc.name for sc in scs)
+    return path, plan, names, adjust

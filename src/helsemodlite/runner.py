@@ -1,0 +1,252 @@
+"""Running scenarios to files, comparing them with the reference, and their CLI commands.
+
+Outputs of one run (``outputs/<scenario>/`` by default): ``summary.csv`` (scenario, year, group,
+supply, demand, gap), ``detail.parquet`` (long schema), ``gap_table.csv`` and ``run.json`` (the
+resolved scenario, package version and a hash of every input file; no timestamps, so two runs give
+identical files). A directory is written in full to a temporary sibling and then swapped into
+place, so an existing output directory is never half overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__, dims
+from .api import InputsLike, project, project_batch, resolve_inputs
+from .build import to_csv_text
+from .errors import ConfigError
+from .projection import Projection
+
+COMBINED = "kombinert"
+SUM_OF_SINGLES = "sum_enkelttiltak"
+_PROVENANCE_KEYS = ("source", "baseline_chain")
+
+
+def _scenario(obj: Any) -> Any:
+    from .hooks import _as_scenario
+
+    return _as_scenario(obj)
+
+
+def summary_csv(proj: Projection, draw: int = 0) -> str:
+    """summary.csv text: fixed column order, row order (year, group) and float format."""
+    frame = proj.summary(with_scenario=True)
+    frame = frame[frame["scenario"] == proj.scenarios[draw]]
+    return to_csv_text(frame.reset_index(drop=True))
+
+
+def gap_table_csv(proj: Projection, draw: int = 0) -> str:
+    table = proj.gap_table(draw=draw, labels=False)
+    table.columns = [str(c) for c in table.columns]
+    return table.to_csv(float_format="%.6f", lineterminator="\n")
+
+
+def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
+    """What run.json holds: enough to trace and re-run a result (no timestamps)."""
+    inp = proj.inputs
+    return {
+        "helsemodlite_version": __version__,
+        "scenario": scenario.to_dict(),
+        "inputs_directory": str(inp.directory) if inp.directory else None,
+        "input_files_sha256": inp.file_hashes,
+        "population_alternative_default": inp.population_alternative,
+        "years": [inp.years[0], inp.years[-1]],
+        "outputs": ["summary.csv", "detail.parquet", "gap_table.csv", "run.json"],
+    }
+
+
+def _write_dir_atomically(target: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` into ``target`` as a whole: temp dir, then swap with an atomic rename."""
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    except OSError as exc:
+        raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        old = None
+        if target.exists():
+            old = parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
+
+
+def run_to_dir(scenario: Any, out: Path | None = None, *, inputs: InputsLike = None,
+               outputs_root: Path | None = None) -> Path:
+    """Run one scenario and write its outputs. Returns the output directory."""
+    sc = _scenario(scenario)
+    proj = project(sc, inputs=inputs, detail=True)
+    target = out if out is not None else (outputs_root or Path("outputs")) / sc.name
+    import io
+
+    buf = io.BytesIO()
+    detail = proj.detail()
+    detail.insert(0, "scenario", sc.name)
+    detail.to_parquet(buf, index=False)
+    files = {
+        "summary.csv": summary_csv(proj).encode(),
+        "detail.parquet": buf.getvalue(),
+        "gap_table.csv": gap_table_csv(proj).encode(),
+        "run.json": (json.dumps(run_record(proj, sc), ensure_ascii=False, indent=2,
+                                sort_keys=False) + "\n").encode(),
+    }
+    _write_dir_atomically(Path(target), files)
+    return Path(target)
+
+
+def combine(scenarios: Sequence[Any], name: str = COMBINED) -> Any:
+    """One scenario with the hooks of all: a later scenario's table replaces an earlier one's
+    (as when stacking reforms); ``oppgavedeling`` entries are concatenated."""
+    from .scenario import Scenario
+
+    merged: dict[str, Any] = {}
+    for obj in scenarios:
+        d = _scenario(obj).to_dict()
+        for key, value in d.items():
+            if key in _PROVENANCE_KEYS or key in ("name", "title", "description", "baseline"):
+                continue
+            if key == "oppgavedeling":
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged[key] = value
+    merged["title"] = "Kombinert: " + ", ".join(_scenario(s).name for s in scenarios)
+    return Scenario.from_dict(merged, name=name)
+
+
+def compare(
+    scenarios: Sequence[Any],
+    *,
+    combined: bool = False,
+    inputs: InputsLike = None,
+    years: Sequence[int] = dims.GAP_TABLE_YEARS,
+) -> pd.DataFrame:
+    """Effects against the reference: ``scenario, group, year, supply, demand, gap`` as changes
+    (scenario − reference, årsverk), per group and Sum, for ``years``.
+
+    With ``combined``, two more scenarios: all together in one projection (``kombinert``) and the
+    plain sum of the single effects (``sum_enkelttiltak``) — their difference is the overlap.
+    """
+    inp = resolve_inputs(inputs)
+    scs = [_scenario(s) for s in scenarios]
+    names = [s.name for s in scs]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
+    batch = [*scs, combine(scs)] if combined else scs
+    ref = project(inputs=inp, detail=False).summary()
+    proj = project_batch(batch, inputs=inp)
+    summ = proj.summary(with_scenario=True)
+    merged = summ.merge(ref, on=["year", "group"], suffixes=("", "_ref"))
+    for col in ("supply", "demand", "gap"):
+        merged[col] = merged[col] - merged[f"{col}_ref"]
+    out = merged[merged["year"].isin(list(years))][
+        ["scenario", "group", "year", "supply", "demand", "gap"]
+    ]
+    if combined:
+        singles = out[out.scenario.isin(names)].groupby(["group", "year"], sort=False)[
+            ["supply", "demand", "gap"]].sum().reset_index()
+        singles.insert(0, "scenario", SUM_OF_SINGLES)
+        out = pd.concat([out, singles], ignore_index=True)
+    order = {g: i for i, g in enumerate([*dims.PUBLICATION_ORDER, dims.SUM_LABEL])}
+    sc_order = {n: i for i, n in enumerate([*names, COMBINED, SUM_OF_SINGLES])}
+    out = out.assign(_s=out.scenario.map(sc_order), _g=out.group.map(order)).sort_values(
+        ["_s", "_g", "year"], kind="stable").drop(columns=["_s", "_g"])
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# CLI
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .cli import render_gap_table
+
+    scs = [_scenario(p) for p in args.scenarios]  # validate every file before writing anything
+    if args.out is not None and len(scs) > 1:
+        outs = [Path(args.out) / s.name for s in scs]
+    else:
+        outs = [Path(args.out) if args.out else Path("outputs") / s.name for s in scs]
+    inputs = resolve_inputs(args.inputs)
+    for sc, out in zip(scs, outs, strict=True):
+        target = run_to_dir(sc, out, inputs=inputs)
+        if not args.quiet:
+            proj = project(sc, inputs=inputs, detail=False)
+            print(render_gap_table(proj.gap_table(), f"Scenario: {sc.name} — {sc.title}"))
+            print(f"→ {target}/\n")
+    return 0
+
+
+def render_compare(df: pd.DataFrame, variable: str = "gap") -> str:
+    """Wide text table: rows scenario × group, columns years, the chosen variable."""
+    from .cli import format_arsverk
+
+    wide = df.pivot_table(index=["scenario", "group"], columns="year", values=variable,
+                          sort=False)
+    lines = []
+    label_w = max(len(str(g)) for g in dims.GROUP_LABELS.values())
+    for scenario, block in wide.groupby(level=0, sort=False):
+        lines.append(f"\n{scenario}  (endring i {variable} mot referansebanen, årsverk)")
+        lines.append("".ljust(label_w) + "".join(str(y).rjust(9) for y in wide.columns))
+        for (_, group), row in block.iterrows():
+            lines.append(dims.group_label(str(group)).ljust(label_w)
+                         + "".join(format_arsverk(v).rjust(9) for v in row))
+    return "\n".join(lines)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    df = compare(args.scenarios, combined=args.combined, inputs=args.inputs)
+    if args.csv:
+        sys.stdout.write(to_csv_text(df))
+        return 0
+    sums = df[df.group == dims.SUM_LABEL] if not args.groups else df
+    print("Virkning mot referansebanen (negativt gap = underskudd). Tilbud, etterspørsel og "
+          "gap, 14 grupper, årsverk.")
+    for variable in ("supply", "demand", "gap"):
+        print(render_compare(sums, variable))
+    if args.combined:
+        overlap = df[(df.group == dims.SUM_LABEL)].pivot_table(
+            index="scenario", columns="year", values="gap", sort=False)
+        diff = overlap.loc[COMBINED] - overlap.loc[SUM_OF_SINGLES]
+        print("\nOverlapp (kombinert − sum av enkelttiltak), gap: "
+              + ", ".join(f"{y}: {v:,.0f}".replace(",", " ") for y, v in diff.items()))
+    return 0
+
+
+def add_commands(sub: Any, inputs_arg: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("run", help="run scenario files and write their outputs")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default outputs/<scenario name>/; with several "
+                        "scenarios, DIR/<scenario name>/)")
+    p.add_argument("--quiet", action="store_true", help="do not print the gap tables")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="effects of scenarios against the reference")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument("--combined", action="store_true",
+                   help="also all scenarios together in one projection, beside the sum of "
+                        "the single effects")
+    p.add_argument("--csv", action="store_true", help="machine-readable long CSV on stdout")
+    p.add_argument("--groups", action="store_true", help="show every group, not only the Sum")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_compare)
+
+
