@@ -1,0 +1,159 @@
+"""Each scenario hook on the toy model: its direction and a hand-checkable value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import helsemodlite as hm
+from helsemodlite.testing import toy_inputs
+
+
+@pytest.fixture(scope="module")
+def toy() -> hm.Inputs:
+    return toy_inputs()
+
+
+@pytest.fixture(scope="module")
+def ref(toy: hm.Inputs) -> hm.Projection:
+    return hm.project(inputs=toy)
+
+
+def supply(toy: hm.Inputs, scenario: dict) -> np.ndarray:
+    return hm.project(scenario, inputs=toy).supply[0, :, 0]
+
+
+def demand(toy: hm.Inputs, scenario: dict) -> np.ndarray:
+    return hm.project(scenario, inputs=toy).demand[0]
+
+
+def test_neutral_hooks_equal_the_reference(toy: hm.Inputs, ref: hm.Projection) -> None:
+    neutral = {
+        "stillingsprosent": {"relative_change": 0.0},
+        "sykefravaer": {"relative_change": 0.0},
+        "seniordeltakelse": {"relative_change": 0.0},
+        "utdanningskapasitet": {"relative_change": 0.0},
+        "innvandring": {"relative_change": 0.0},
+        "standardvekst": {"annual_rate": 0.005 * 0},  # the toy's reference rate is 0
+        "produktivitet": {"annual_rate": 0.0},
+    }
+    proj = hm.project(neutral, inputs=toy)
+    np.testing.assert_array_equal(proj.supply, ref.supply)
+    np.testing.assert_allclose(proj.demand, ref.demand)
+
+
+def test_stillingsprosent_relative_and_cap(toy: hm.Inputs) -> None:
+    # E = 0.8: +10 % → 0.88 everywhere; 2025 supply = 41 persons × 2 × 0.5 × 0.88 = 36.08
+    s = supply(toy, {"stillingsprosent": {"relative_change": 0.1}})
+    assert s[1] == pytest.approx(36.08)
+    # +50 % would give 1.2 but the cap is 1.0: 41 × 2 × 0.5 × 1.0 = 41
+    s = supply(toy, {"stillingsprosent": {"relative_change": 0.5}})
+    assert s[1] == pytest.approx(41.0)
+    s = supply(toy, {"stillingsprosent": {"relative_change": 0.5, "cap": 0.9}})
+    assert s[1] == pytest.approx(41 * 0.9)
+
+
+def test_stillingsprosent_cap_never_lowers_a_cell_above_it() -> None:
+    inp = toy_inputs(fte=1.1)
+    ref = hm.project(inputs=inp).supply
+    s = hm.project({"stillingsprosent": {"relative_change": 0.1}}, inputs=inp).supply
+    np.testing.assert_allclose(s, ref)
+
+
+def test_stillingsprosent_ages_phase_and_groups(toy: hm.Inputs) -> None:
+    sc = {"stillingsprosent": {"absolute_change": 0.1, "ages": [23, 24], "groups": ["lege"],
+                               "start_year": 2025, "full_effect_year": 2026}}
+    proj = hm.project(sc, inputs=toy)
+    # sykepleier untouched; lege 2025 at half effect on ages 23–24 (20 persons per sex)
+    assert proj.supply[0, 1, 0] == pytest.approx(32.8)
+    assert proj.supply[0, 1, 1] == pytest.approx(32.8 + 2 * 20 * 0.5 * 0.05)
+    assert proj.supply[0, 2, 1] == pytest.approx(25.6 + 2 * 20 * 0.5 * 0.1)
+
+
+def test_sykefravaer_reduction_raises_supply(toy: hm.Inputs) -> None:
+    # sick leave 0.1 → 0.05: factor 0.95 / 0.9
+    s = supply(toy, {"sykefravaer": {"relative_change": -0.5}})
+    assert s[1] == pytest.approx(32.8 * 0.95 / 0.9)
+    assert s[0] == pytest.approx(40.0)  # base year untouched
+    assert supply(toy, {"sykefravaer": {"relative_change": 0.5}})[1] < 32.8
+
+
+def test_seniordeltakelse_absolute_and_relative(toy: hm.Inputs) -> None:
+    # P 0.5 → 0.6 at ages ≥ 22 (30 persons per sex in 2025)
+    s = supply(toy, {"seniordeltakelse": {"absolute_change": 0.1, "min_age": 22}})
+    assert s[1] == pytest.approx((0.5 * 11 + 0.6 * 30) * 2 * 0.8)
+    s = supply(toy, {"seniordeltakelse": {"relative_change": 1.5, "min_age": 22}})
+    assert s[1] == pytest.approx((0.5 * 11 + 1.0 * 30) * 2 * 0.8)  # P capped at 1
+
+
+def test_utdanningskapasitet_and_innvandring(toy: hm.Inputs) -> None:
+    s = supply(toy, {"utdanningskapasitet": {"relative_change": 1.0}})
+    assert s[1] == pytest.approx((40 + 2) * 0.8)  # 2 graduates per sex instead of 1
+    fixed = {"utdanningskapasitet": {"grupper": {"lege": {"fixed_graduates": 10,
+                                                          "start_year": 2026}}}}
+    proj = hm.project(fixed, inputs=toy)
+    grads = proj.supply_result.flows["graduates"][0, :, 1]
+    assert grads.tolist() == pytest.approx([0, 2, 10, 10])
+    assert proj.supply_result.flows["graduates"][0, 2, 0] == pytest.approx(2)
+    inp = toy_inputs(immigrants=1.0)
+    base = hm.project(inputs=inp).supply_result.flows["immigrants"][0, 1, 0]
+    more = hm.project({"innvandring": {"relative_change": 0.5}}, inputs=inp)
+    assert more.supply_result.flows["immigrants"][0, 1, 0] == pytest.approx(1.5 * base)
+
+
+def test_utdanningskapasitet_follows_population() -> None:
+    pop = np.full((1, 4, 2, 30), 100.0) * np.array([1.0, 1.1, 1.21, 1.331])[None, :, None, None]
+    inp = toy_inputs(population=pop)
+    proj = hm.project({"utdanningskapasitet": {"follow_population": True}}, inputs=inp)
+    grads = proj.supply_result.flows["graduates"][0, :, 0]
+    assert grads[1:].tolist() == pytest.approx([2.2, 2.42, 2.662])
+
+
+def test_standardvekst_and_produktivitet(toy: hm.Inputs) -> None:
+    d = demand(toy, {"standardvekst": {"annual_rate": 0.1}})
+    assert d[3, 0] == pytest.approx(40 * 1.1**3)
+    d = demand(toy, {"produktivitet": {"annual_rate": 0.01}})
+    assert d[:, 0].tolist() == pytest.approx([40, 39.6, 39.204, 38.81196])
+
+
+def test_oppgavedeling_moves_arsverk(toy: hm.Inputs) -> None:
+    sc = {"oppgavedeling": [{"from": "sykepleier", "to": "lege", "arsverk": 6,
+                             "start_year": 2025, "full_effect_year": 2027,
+                             "conversion": 0.5}]}
+    d = demand(toy, sc)
+    assert d[:, 0].tolist() == pytest.approx([40, 38, 36, 34])
+    assert d[:, 1].tolist() == pytest.approx([40, 41, 42, 43])
+    out = demand(toy, {"oppgavedeling": [{"from": "sykepleier", "to": "utenfor",
+                                          "share": 0.25}]})
+    assert out[1:, 0].tolist() == pytest.approx([30, 30, 30])
+    assert out[1:, 1].tolist() == pytest.approx([40, 40, 40])
+
+
+def test_friskere_aldring_off_raises_demand_when_mortality_falls() -> None:
+    q = np.full((1, 4, 2, 30), 0.05)
+    q[:, 1:, :, 25:] = 0.02
+    use = np.ones((2, 2, 30))
+    use[:, :, 25:] = np.linspace(1, 4, 5)
+    inp = toy_inputs(mortality=q, use=use)
+    on = hm.project(inputs=inp).demand[0, 3, 0]
+    off = hm.project({"friskere_aldring": {"enabled": False}}, inputs=inp).demand[0, 3, 0]
+    assert off > on
+
+
+def test_unknown_service_is_a_config_error(toy: hm.Inputs) -> None:
+    with pytest.raises(hm.ConfigError, match="unknown service 'finnes_ikke'"):
+        hm.project({"produktivitet": {"annual_rate": 0.01, "services": ["finnes_ikke"]}},
+                   inputs=toy)
+
+
+def test_batch_equals_single_runs(toy: hm.Inputs) -> None:
+    scenarios = [
+        hm.Scenario.from_dict({"stillingsprosent": {"relative_change": r}}, name=f"s{i}")
+        for i, r in enumerate([0.0, 0.05, 0.1])
+    ] + [hm.Scenario.from_dict({"produktivitet": {"annual_rate": 0.01}}, name="p")]
+    batch = hm.project_batch(scenarios, inputs=toy).summary()
+    for sc in scenarios:
+        single = hm.project(sc, inputs=toy).summary()
+        mine = batch[batch.scenario == sc.name].drop(columns="scenario").reset_index(drop=True)
+        np.testing.assert_allclose(mine[["supply", "demand", "gap"]].to_numpy(),
+                                   single[["supply", "demand", "gap"]].to_numpy())
