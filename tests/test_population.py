@@ -44,9 +44,8 @@ def test_frames_conform_to_schema(frames: dict[str, pd.DataFrame], name: str) ->
     schema = SCHEMA_BY_NAME[name]
     df = frames[name]
     assert list(df.columns) == list(schema.keys) + list(schema.values)
-    expected = pd.MultiIndex.from_product(
-        [list(coords) for coords in schema.keys.values()], names=list(schema.keys)
-    )
+    coords: list[list[object]] = [list(c or ()) for c in schema.keys.values()]
+    expected: pd.MultiIndex = pd.MultiIndex.from_product(coords, names=list(schema.keys))
     assert pd.MultiIndex.from_frame(df[list(schema.keys)]).equals(expected)  # complete, sorted
     for column, kind in schema.values.items():
         values = df[column].to_numpy()

@@ -705,10 +705,12 @@ def build_population_detailed(sources_dir: Path, assumptions_dir: Path) -> Popul
     base = registered[dims.BASE_YEAR]
     problems = []
     for alt in dims.POPULATION_ALTERNATIVES:
-        if abs(targets.loc[dims.BASE_YEAR, alt] - base.sum()) > 0.5:
+        target = float(targets[alt].to_numpy()[0])
+        if abs(target - base.sum()) > 0.5:
             problems.append(
-                f"{PROJECTION_SOURCE}: {alt} {dims.BASE_YEAR} total {targets.loc[dims.BASE_YEAR, alt]:.0f}"
-                f" differs from the registered base population {base.sum():.0f} ({POPULATION_SOURCE})."
+                f"{PROJECTION_SOURCE}: {alt} {dims.BASE_YEAR} total "
+                f"{target:.0f} differs from the registered base "
+                f"population {base.sum():.0f} ({POPULATION_SOURCE})."
             )
     if problems:
         raise InputError(problems, title="Population sources")
@@ -814,6 +816,7 @@ def calibration_table(build: PopulationBuild, sources_dir: Path) -> pd.DataFrame
         births = proj.births.sum(axis=-1)
         deaths = proj.deaths.sum(axis=(-2, -1)) + proj.infant_deaths.sum(axis=-1)
         totals = proj.population[:-1].sum(axis=(-2, -1))
+        ssb = targets[alt].to_numpy()
         for i, year in enumerate(dims.YEARS):
             rows.append(
                 {
@@ -825,7 +828,7 @@ def calibration_table(build: PopulationBuild, sources_dir: Path) -> pd.DataFrame
                     "deaths": round(float(deaths[i]), 1),
                     "tfr": round(float(build.rates[alt].tfr[i]), 4),
                     "population_1jan": round(float(totals[i]), 1),
-                    "ssb_14288_1jan": float(targets.loc[year, alt]),
+                    "ssb_14288_1jan": float(ssb[i]),
                     "deviation_pct": round(float(cal.deviation_pct[i]), 4) + 0.0,  # no -0.0
                 }
             )
