@@ -35,7 +35,9 @@ TARGETS_FILE = "sources/helsepersonellplan_2040_reference_path.csv"
 SCALE_GAP = 50.0  # årsverk (tolerance ±100 per group)
 SCALE_SUPPLY = 0.005  # relative (tolerance ±1 %)
 SCALE_DEMAND = 0.01  # relative (tolerance ±2 %)
-SCALE_SHORTAGE = 50.0  # årsverk
+SCALE_SUM = 100.0  # årsverk (tolerance ±200 on the Sum row)
+SCALE_SHORTAGE = 1000.0  # årsverk: the published 8 600 is context, not one of the issue's
+# targets; a soft pull keeps the split of the shortage near it without fighting the 2025 column
 
 # Regularisation: how far the parameters may drift from "as in the data" before it costs as
 # much as missing a target by half its tolerance. With more parameters (42) than targets (31)
@@ -50,6 +52,8 @@ BOUNDS = {"inflow_factor": (0.2, 5.0), "demand_trend": (-0.03, 0.03)}
 @dataclass(frozen=True)
 class Targets:
     gap: dict[tuple[str, int], float]
+    gap_sum: dict[int, float]
+    """The published Sum row (not the sum of the rounded group figures)."""
     supply_total: dict[int, float]
     demand_total: dict[int, float]
     shortage_total: float
@@ -62,8 +66,10 @@ def read_targets(inputs_dir: Path) -> Targets:
     sup = {int(r.year): float(r.value) for r in df[df.quantity == "supply_total"].itertuples()}
     dem = {int(r.year): float(r.value)
            for r in df[df.quantity == "demand_total_excl_shortage"].itertuples()}
+    gsum = {int(r.year): float(r.value)
+            for r in df[(df.quantity == "gap") & (df.group == dims.SUM_LABEL)].itertuples()}
     short = float(df.loc[df.quantity == "initial_shortage_total", "value"].iloc[0])
-    return Targets(gap, sup, dem, short)
+    return Targets(gap, gsum, sup, dem, short)
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
         gap = supply - demand
         r = [(gap[yi[y], groups.index(g)] - v) / SCALE_GAP for (g, y), v in
              ((k, targets.gap[k]) for k in gap_keys)]
+        r += [(gap[yi[y]].sum() - v) / SCALE_SUM for y, v in sorted(targets.gap_sum.items())]
         r += [(supply[yi[y]].sum() / v - 1.0) / SCALE_SUPPLY for y, v in
               sorted(targets.supply_total.items())]
         r += [(observed[yi[y]].sum() / v - 1.0) / SCALE_DEMAND for y, v in
@@ -156,16 +163,15 @@ def fit_report(parts: Parts, cal: Calibration, targets: Targets, inputs: Inputs)
         for y in sorted({y for (gg, y) in targets.gap if gg == g}):
             rows.append(("gap", g, y, targets.gap[(g, y)], gap[yi[y], inputs.groups.index(g)],
                          100.0))
-    for y in sorted({y for (_, y) in targets.gap}):
-        pub = sum(v for (g, yy), v in targets.gap.items() if yy == y)
-        rows.append(("gap", dims.SUM_LABEL, y, pub, gap[yi[y]].sum(), 200.0))
+    for y, v in sorted(targets.gap_sum.items()):
+        rows.append(("gap", dims.SUM_LABEL, y, v, gap[yi[y]].sum(), 200.0))
     for y, v in sorted(targets.supply_total.items()):
         rows.append(("supply_total", dims.SUM_LABEL, y, v, supply[yi[y]].sum(), 0.01 * v))
     for y, v in sorted(targets.demand_total.items()):
         rows.append(("demand_total_excl_shortage", dims.SUM_LABEL, y, v,
                      observed[yi[y]].sum(), 0.02 * v))
     rows.append(("initial_shortage_total", dims.SUM_LABEL, inputs.years[0],
-                 targets.shortage_total, cal.initial_shortage.sum(), 100.0))
+                 targets.shortage_total, cal.initial_shortage.sum(), np.nan))  # soft, no tolerance
     df = pd.DataFrame(rows, columns=["quantity", "group", "year", "published", "model",
                                      "tolerance"])
     df["residual"] = df["model"] - df["published"]
