@@ -286,7 +286,8 @@ def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: li
     for k in fixed:
         coords = schema.keys[k]
         assert coords is not None
-        absent = [c for c in coords if c not in set(df[k].tolist())]
+        present = set(df[k].tolist())
+        absent = [c for c in coords if c not in present]
         if absent:
             shown = ", ".join(map(str, absent[:10])) + (" …" if len(absent) > 10 else "")
             problems.append(f"{rel}: column '{k}' does not cover {shown} (no rows at all)")
