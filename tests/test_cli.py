@@ -1,0 +1,75 @@
+"""The command line: gap table output, CSV contract, README quick start."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helsemodlite.cli import format_arsverk, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_format_arsverk() -> None:
+    assert format_arsverk(-14_712.0) == "-14 700"
+    assert format_arsverk(49.0) == "0"
+    assert format_arsverk(2_351.0) == "2 400"
+
+
+def test_gap_table_prints_publication_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gap-table"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert any(line.startswith("Sykepleier") for line in lines)
+    assert lines[-1].startswith("Sum")
+    assert "Psykologer" in out and "Helsesekretær (inkl. tannhelsesekretær)" in out
+    header = next(line for line in lines if line.startswith("Utdanningsgruppe"))
+    assert header.split()[1:] == ["2025", "2030", "2035", "2040"]
+
+
+def test_gap_table_csv_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gap-table", "--csv"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == "group,2025,2030,2035,2040"
+    df = pd.read_csv(io.StringIO(text))
+    assert len(df) == 15 and df.group.iloc[-1] == "Sum"
+    assert abs(df.iloc[:-1, 1:].sum() - df.iloc[-1, 1:]).max() < 1e-3
+
+
+def test_readme_quick_start_is_what_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Quick start\s+```bash\n(.*?)```", readme, re.S)
+    assert block, "README has a Quick start bash block"
+    commands = [c for c in block.group(1).splitlines() if c.strip()]
+    assert len(commands) == 2
+    assert "helsemodlite gap-table" in commands[0]
+    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_quick_start_main_job_runs_as_a_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "helsemodlite", "gap-table"], capture_output=True, text=True,
+        check=False, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sum" in result.stdout
+
+
+def test_package_import_is_light() -> None:
+    code = ("import sys, helsemodlite; "
+            "print(any(m in sys.modules for m in ('pandas','statsmodels','scipy','matplotlib')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["gap-table", "--years", "twenty"])
+    assert exc.value.code == 2
