@@ -54,18 +54,24 @@ def test_readme_quick_start_is_what_ci_runs() -> None:
 
 def test_quick_start_main_job_runs_as_a_process() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "helsemodlite", "gap-table"], capture_output=True, text=True,
-        check=False, cwd=ROOT,
+        [sys.executable, "-m", "helsemodlite", "gap-table"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert "Sum" in result.stdout
 
 
 def test_package_import_is_light() -> None:
-    code = ("import sys, helsemodlite; "
-            "print(any(m in sys.modules for m in ('pandas','statsmodels','scipy','matplotlib')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import sys, helsemodlite; "
+        "print(any(m in sys.modules for m in ('pandas','statsmodels','scipy','matplotlib')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 

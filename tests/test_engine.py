@@ -55,8 +55,9 @@ def test_stock_flow_identity_holds_in_every_cell() -> None:
 
 
 def test_demand_equals_base_supply_in_base_year_and_follows_population() -> None:
-    inp = toy_inputs(population=np.full((1, 4, 2, 30), 100.0) * np.array([1, 1.1, 1.2, 1.5])[
-        None, :, None, None])
+    inp = toy_inputs(
+        population=np.full((1, 4, 2, 30), 100.0) * np.array([1, 1.1, 1.2, 1.5])[None, :, None, None]
+    )
     proj = hm.project(inputs=inp)
     assert proj.demand[0, 0].tolist() == pytest.approx(proj.supply[0, 0].tolist())
     # No healthier-ageing effect without mortality change; use is flat, so demand ∝ population.
@@ -64,8 +65,14 @@ def test_demand_equals_base_supply_in_base_year_and_follows_population() -> None
 
 
 def test_standard_growth_compounds() -> None:
-    inp = toy_inputs(parameters={"standard_growth": 0.1, "healthy_ageing_min_age": 25.0,
-                                 "healthy_ageing_share": 0.5, "initial_shortage_total": 0.0})
+    inp = toy_inputs(
+        parameters={
+            "standard_growth": 0.1,
+            "healthy_ageing_min_age": 25.0,
+            "healthy_ageing_share": 0.5,
+            "initial_shortage_total": 0.0,
+        }
+    )
     proj = hm.project(inputs=inp)
     assert proj.demand[0, 3, 0] == pytest.approx(40.0 * 1.1**3)
 

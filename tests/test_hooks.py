@@ -61,8 +61,15 @@ def test_stillingsprosent_cap_never_lowers_a_cell_above_it() -> None:
 
 
 def test_stillingsprosent_ages_phase_and_groups(toy: hm.Inputs) -> None:
-    sc = {"stillingsprosent": {"absolute_change": 0.1, "ages": [23, 24], "groups": ["lege"],
-                               "start_year": 2025, "full_effect_year": 2026}}
+    sc = {
+        "stillingsprosent": {
+            "absolute_change": 0.1,
+            "ages": [23, 24],
+            "groups": ["lege"],
+            "start_year": 2025,
+            "full_effect_year": 2026,
+        }
+    }
     proj = hm.project(sc, inputs=toy)
     # sykepleier untouched; lege 2025 at half effect on ages 23–24 (20 persons per sex)
     assert proj.supply[0, 1, 0] == pytest.approx(32.8)
@@ -89,8 +96,9 @@ def test_seniordeltakelse_absolute_and_relative(toy: hm.Inputs) -> None:
 def test_utdanningskapasitet_and_innvandring(toy: hm.Inputs) -> None:
     s = supply(toy, {"utdanningskapasitet": {"relative_change": 1.0}})
     assert s[1] == pytest.approx((40 + 2) * 0.8)  # 2 graduates per sex instead of 1
-    fixed = {"utdanningskapasitet": {"grupper": {"lege": {"fixed_graduates": 10,
-                                                          "start_year": 2026}}}}
+    fixed = {
+        "utdanningskapasitet": {"grupper": {"lege": {"fixed_graduates": 10, "start_year": 2026}}}
+    }
     proj = hm.project(fixed, inputs=toy)
     grads = proj.supply_result.flows["graduates"][0, :, 1]
     assert grads.tolist() == pytest.approx([0, 2, 10, 10])
@@ -117,14 +125,22 @@ def test_standardvekst_and_produktivitet(toy: hm.Inputs) -> None:
 
 
 def test_oppgavedeling_moves_arsverk(toy: hm.Inputs) -> None:
-    sc = {"oppgavedeling": [{"from": "sykepleier", "to": "lege", "arsverk": 6,
-                             "start_year": 2025, "full_effect_year": 2027,
-                             "conversion": 0.5}]}
+    sc = {
+        "oppgavedeling": [
+            {
+                "from": "sykepleier",
+                "to": "lege",
+                "arsverk": 6,
+                "start_year": 2025,
+                "full_effect_year": 2027,
+                "conversion": 0.5,
+            }
+        ]
+    }
     d = demand(toy, sc)
     assert d[:, 0].tolist() == pytest.approx([40, 38, 36, 34])
     assert d[:, 1].tolist() == pytest.approx([40, 41, 42, 43])
-    out = demand(toy, {"oppgavedeling": [{"from": "sykepleier", "to": "utenfor",
-                                          "share": 0.25}]})
+    out = demand(toy, {"oppgavedeling": [{"from": "sykepleier", "to": "utenfor", "share": 0.25}]})
     assert out[1:, 0].tolist() == pytest.approx([30, 30, 30])
     assert out[1:, 1].tolist() == pytest.approx([40, 40, 40])
 
@@ -142,8 +158,9 @@ def test_friskere_aldring_off_raises_demand_when_mortality_falls() -> None:
 
 def test_unknown_service_is_a_config_error(toy: hm.Inputs) -> None:
     with pytest.raises(hm.ConfigError, match="unknown service 'finnes_ikke'"):
-        hm.project({"produktivitet": {"annual_rate": 0.01, "services": ["finnes_ikke"]}},
-                   inputs=toy)
+        hm.project(
+            {"produktivitet": {"annual_rate": 0.01, "services": ["finnes_ikke"]}}, inputs=toy
+        )
 
 
 def test_batch_equals_single_runs(toy: hm.Inputs) -> None:
@@ -155,5 +172,7 @@ def test_batch_equals_single_runs(toy: hm.Inputs) -> None:
     for sc in scenarios:
         single = hm.project(sc, inputs=toy).summary()
         mine = batch[batch.scenario == sc.name].drop(columns="scenario").reset_index(drop=True)
-        np.testing.assert_allclose(mine[["supply", "demand", "gap"]].to_numpy(),
-                                   single[["supply", "demand", "gap"]].to_numpy())
+        np.testing.assert_allclose(
+            mine[["supply", "demand", "gap"]].to_numpy(),
+            single[["supply", "demand", "gap"]].to_numpy(),
+        )

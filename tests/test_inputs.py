@@ -53,44 +53,59 @@ def _set(col: str, row: int, value: str) -> Callable[[pd.DataFrame], pd.DataFram
 
 CORRUPTIONS: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "missing file": ("personnel.csv", lambda p: p.unlink(), "missing file"),
-    "missing column": ("personnel.csv",
-                       lambda p: _edit(p, lambda d: d.drop(columns="p_work")),
-                       "missing column 'p_work'"),
-    "renamed column": ("population.csv",
-                       lambda p: _edit(p, lambda d: d.rename(columns={"persons": "people"})),
-                       "missing column 'persons'"),
+    "missing column": (
+        "personnel.csv",
+        lambda p: _edit(p, lambda d: d.drop(columns="p_work")),
+        "missing column 'p_work'",
+    ),
+    "renamed column": (
+        "population.csv",
+        lambda p: _edit(p, lambda d: d.rename(columns={"persons": "people"})),
+        "missing column 'persons'",
+    ),
     "nan": ("personnel.csv", lambda p: _edit(p, _set("fte", 3, "nan")), "NaN"),
     "empty cell": ("personnel.csv", lambda p: _edit(p, _set("fte", 3, "")), "missing values"),
-    "non-numeric": ("personnel.csv", lambda p: _edit(p, _set("stock", 7, "mange")),
-                    "non-numeric"),
-    "negative count": ("personnel.csv", lambda p: _edit(p, _set("stock", 5, "-3")),
-                       "must be >= 0"),
-    "rate above 1": ("personnel.csv", lambda p: _edit(p, _set("p_work", 5, "1.2")),
-                     "must be <= 1"),
-    "negative rate": ("mortality.csv", lambda p: _edit(p, _set("q", 5, "-0.1")),
-                      "must be >= 0"),
-    "group missing": ("personnel.csv",
-                      lambda p: _edit(p, lambda d: d[d.group != "jordmor"]),
-                      "does not cover jordmor"),
-    "year missing": ("population.csv",
-                     lambda p: _edit(p, lambda d: d[d.year != "2031"]),
-                     "does not cover 2031"),
-    "sex coded differently": ("personnel.csv",
-                              lambda p: _edit(p, lambda d: d.replace({"sex": {"F": "K"}})),
-                              "unknown values"),
-    "unknown group": ("calibration.csv",
-                      lambda p: _edit(p, _set("group", 0, "sykepleiere")), "unknown values"),
-    "one cell missing": ("personnel.csv", lambda p: _edit(p, lambda d: d.drop(index=10)),
-                         "incomplete coverage"),
-    "duplicate row": ("staffing.csv",
-                      lambda p: _edit(p, lambda d: pd.concat([d, d.iloc[[0]]])),
-                      "duplicate rows"),
-    "truncated": ("personnel.csv",
-                  lambda p: p.write_text(p.read_text()[: len(p.read_text()) // 2]),
-                  "personnel.csv"),
+    "non-numeric": ("personnel.csv", lambda p: _edit(p, _set("stock", 7, "mange")), "non-numeric"),
+    "negative count": ("personnel.csv", lambda p: _edit(p, _set("stock", 5, "-3")), "must be >= 0"),
+    "rate above 1": ("personnel.csv", lambda p: _edit(p, _set("p_work", 5, "1.2")), "must be <= 1"),
+    "negative rate": ("mortality.csv", lambda p: _edit(p, _set("q", 5, "-0.1")), "must be >= 0"),
+    "group missing": (
+        "personnel.csv",
+        lambda p: _edit(p, lambda d: d[d.group != "jordmor"]),
+        "does not cover jordmor",
+    ),
+    "year missing": (
+        "population.csv",
+        lambda p: _edit(p, lambda d: d[d.year != "2031"]),
+        "does not cover 2031",
+    ),
+    "sex coded differently": (
+        "personnel.csv",
+        lambda p: _edit(p, lambda d: d.replace({"sex": {"F": "K"}})),
+        "unknown values",
+    ),
+    "unknown group": (
+        "calibration.csv",
+        lambda p: _edit(p, _set("group", 0, "sykepleiere")),
+        "unknown values",
+    ),
+    "one cell missing": (
+        "personnel.csv",
+        lambda p: _edit(p, lambda d: d.drop(index=10)),
+        "incomplete coverage",
+    ),
+    "duplicate row": (
+        "staffing.csv",
+        lambda p: _edit(p, lambda d: pd.concat([d, d.iloc[[0]]])),
+        "duplicate rows",
+    ),
+    "truncated": (
+        "personnel.csv",
+        lambda p: p.write_text(p.read_text()[: len(p.read_text()) // 2]),
+        "personnel.csv",
+    ),
     "garbage": ("services.csv", lambda p: p.write_bytes(b"\x00\xff\xfe garbage"), "services.csv"),
-    "bad driver": ("services.csv", lambda p: _edit(p, _set("driver", 0, "weather")),
-                   "driver"),
+    "bad driver": ("services.csv", lambda p: _edit(p, _set("driver", 0, "weather")), "driver"),
 }
 
 
@@ -139,8 +154,9 @@ def test_loaded_arrays_have_the_declared_shapes(default_inputs: hm.Inputs) -> No
 @pytest.mark.parametrize("alt", dims.POPULATION_ALTERNATIVES)
 def test_population_totals_match_ssb_within_half_a_percent(alt: str) -> None:
     inp = hm.load_inputs(population=alt)
-    ssb = pd.read_csv(DEFAULT / "sources" / "population_projection_total_2024round.csv",
-                      comment="#").set_index("year")[alt]
+    ssb = pd.read_csv(
+        DEFAULT / "sources" / "population_projection_total_2024round.csv", comment="#"
+    ).set_index("year")[alt]
     ours = inp.population[inp.alternative_index].sum(axis=(1, 2))
     for i, year in enumerate(inp.years):
         if 2025 <= year <= 2050:

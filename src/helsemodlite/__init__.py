@@ -32,16 +32,27 @@ __all__ = [
     "ConfigError",
     "HelsemodliteError",
     "InputError",
+    "Inputs",
+    "Projection",
+    "Scenario",
     "__version__",
-    *_LAZY,
+    "check_inputs",
+    "combine",
+    "compare",
+    "default_inputs_dir",
+    "load_inputs",
+    "load_scenario",
+    "project",
+    "project_batch",
+    "run_to_dir",
 ]
 
 if TYPE_CHECKING:
     from .api import project, project_batch
-    from .runner import combine, compare, run_to_dir
-    from .scenario import Scenario, load_scenario
     from .inputs import Inputs, check_inputs, default_inputs_dir, load_inputs
     from .projection import Projection
+    from .runner import combine, compare, run_to_dir
+    from .scenario import Scenario, load_scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -23,9 +23,7 @@ def _cached_inputs(directory: str, stamp: tuple[float, ...]) -> Inputs:
 
 
 def _file_stamp(directory: Path) -> tuple[float, ...]:
-    return tuple(
-        p.stat().st_mtime for p in sorted(directory.glob("*/*.csv")) if p.is_file()
-    )
+    return tuple(p.stat().st_mtime for p in sorted(directory.glob("*/*.csv")) if p.is_file())
 
 
 def resolve_inputs(inputs: InputsLike = None) -> Inputs:
@@ -44,8 +42,15 @@ def personnel_mortality(inputs: Inputs, alternatives: np.ndarray) -> np.ndarray:
     return inputs.mortality[alternatives][..., ages]
 
 
-def run(inputs: Inputs, path: Any, plan: engine.DemandPlan, names: tuple[str, ...], *,
-        detail: bool, adjust: Any = None) -> Projection:
+def run(
+    inputs: Inputs,
+    path: Any,
+    plan: engine.DemandPlan,
+    names: tuple[str, ...],
+    *,
+    detail: bool,
+    adjust: Any = None,
+) -> Projection:
     """Run the kernels for prepared paths (shared by :func:`project` and batches)."""
     q = personnel_mortality(inputs, plan.alternative)
     supply = engine.run_supply(inputs, path, q, detail=detail)
@@ -73,8 +78,9 @@ def project(scenario: Any = None, *, inputs: InputsLike = None, detail: bool = T
     """
     inp = resolve_inputs(inputs)
     if scenario is None:
-        return run(inp, ReferencePath(inp), reference_demand_plan(inp), ("referanse",),
-                   detail=detail)
+        return run(
+            inp, ReferencePath(inp), reference_demand_plan(inp), ("referanse",), detail=detail
+        )
     path, plan, names, adjust = scenario_paths(inp, [scenario])
     return run(inp, path, plan, names, detail=detail, adjust=adjust)
 

@@ -31,8 +31,12 @@ def build_parameters(assumptions_dir: Path) -> pd.DataFrame:
     with (assumptions_dir / "reference.toml").open("rb") as fh:
         doc = tomllib.load(fh)
     rows = [
-        {"parameter": name, "value": float(entry["value"]), "unit": entry["unit"],
-         "source": f"assumptions/reference.toml ({entry['kind']})"}
+        {
+            "parameter": name,
+            "value": float(entry["value"]),
+            "unit": entry["unit"],
+            "source": f"assumptions/reference.toml ({entry['kind']})",
+        }
         for name, entry in sorted(doc.items())
     ]
     return pd.DataFrame(rows, columns=["parameter", "value", "unit", "source"])
@@ -84,7 +88,8 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
     texts = {name: to_csv_text(df) for name, df in build_tables(root).items()}
     model = root / "model"
     changed = [
-        name for name, text in sorted(texts.items())
+        name
+        for name, text in sorted(texts.items())
         if not (model / name).is_file() or (model / name).read_text(encoding="utf-8") != text
     ]
     if not check_only:

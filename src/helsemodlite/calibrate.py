@@ -61,13 +61,19 @@ class Targets:
 
 def read_targets(inputs_dir: Path) -> Targets:
     df = pd.read_csv(inputs_dir / TARGETS_FILE, comment="#")
-    gap = {(r.group, int(r.year)): float(r.value)
-           for r in df[(df.quantity == "gap") & (df.group != dims.SUM_LABEL)].itertuples()}
+    gap = {
+        (r.group, int(r.year)): float(r.value)
+        for r in df[(df.quantity == "gap") & (df.group != dims.SUM_LABEL)].itertuples()
+    }
     sup = {int(r.year): float(r.value) for r in df[df.quantity == "supply_total"].itertuples()}
-    dem = {int(r.year): float(r.value)
-           for r in df[df.quantity == "demand_total_excl_shortage"].itertuples()}
-    gsum = {int(r.year): float(r.value)
-            for r in df[(df.quantity == "gap") & (df.group == dims.SUM_LABEL)].itertuples()}
+    dem = {
+        int(r.year): float(r.value)
+        for r in df[df.quantity == "demand_total_excl_shortage"].itertuples()
+    }
+    gsum = {
+        int(r.year): float(r.value)
+        for r in df[(df.quantity == "gap") & (df.group == dims.SUM_LABEL)].itertuples()
+    }
     short = float(df.loc[df.quantity == "initial_shortage_total", "value"].iloc[0])
     return Targets(gap, gsum, sup, dem, short)
 
@@ -102,8 +108,9 @@ def _unpack(theta: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.exp(theta[:n]), theta[n : 2 * n], theta[2 * n :]
 
 
-def evaluate(parts: Parts, inflow: np.ndarray, shortage: np.ndarray, trend: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evaluate(
+    parts: Parts, inflow: np.ndarray, shortage: np.ndarray, trend: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Supply, observed-composition demand and total demand (year, group) for parameters."""
     t = np.arange(parts.stock_part.shape[0], dtype=float)[:, None]
     supply = parts.stock_part + inflow * parts.inflow_part
@@ -125,13 +132,19 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
         f, sigma, tau = _unpack(theta, n)
         supply, observed, demand = evaluate(parts, f, sigma, tau)
         gap = supply - demand
-        r = [(gap[yi[y], groups.index(g)] - v) / SCALE_GAP for (g, y), v in
-             ((k, targets.gap[k]) for k in gap_keys)]
+        r = [
+            (gap[yi[y], groups.index(g)] - v) / SCALE_GAP
+            for (g, y), v in ((k, targets.gap[k]) for k in gap_keys)
+        ]
         r += [(gap[yi[y]].sum() - v) / SCALE_SUM for y, v in sorted(targets.gap_sum.items())]
-        r += [(supply[yi[y]].sum() / v - 1.0) / SCALE_SUPPLY for y, v in
-              sorted(targets.supply_total.items())]
-        r += [(observed[yi[y]].sum() / v - 1.0) / SCALE_DEMAND for y, v in
-              sorted(targets.demand_total.items())]
+        r += [
+            (supply[yi[y]].sum() / v - 1.0) / SCALE_SUPPLY
+            for y, v in sorted(targets.supply_total.items())
+        ]
+        r += [
+            (observed[yi[y]].sum() / v - 1.0) / SCALE_DEMAND
+            for y, v in sorted(targets.demand_total.items())
+        ]
         r.append((sigma.sum() - targets.shortage_total) / SCALE_SHORTAGE)
         r += list(theta[:n] / PRIOR_LOG_INFLOW)
         r += list(sigma / PRIOR_SHORTAGE)
@@ -141,12 +154,31 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
     y25 = yi[min(y for _, y in gap_keys)]
     sigma0 = np.array([-targets.gap.get((g, inputs.years[y25]), 0.0) for g in groups])
     theta0 = np.concatenate([np.zeros(n), sigma0, np.zeros(n)])
-    lo = np.concatenate([np.full(n, np.log(BOUNDS["inflow_factor"][0])), np.full(n, -np.inf),
-                         np.full(n, BOUNDS["demand_trend"][0])])
-    hi = np.concatenate([np.full(n, np.log(BOUNDS["inflow_factor"][1])), np.full(n, np.inf),
-                         np.full(n, BOUNDS["demand_trend"][1])])
-    sol = least_squares(residuals, theta0, bounds=(lo, hi), method="trf", x_scale="jac",
-                        xtol=1e-12, ftol=1e-12, gtol=1e-12, max_nfev=10_000)
+    lo = np.concatenate(
+        [
+            np.full(n, np.log(BOUNDS["inflow_factor"][0])),
+            np.full(n, -np.inf),
+            np.full(n, BOUNDS["demand_trend"][0]),
+        ]
+    )
+    hi = np.concatenate(
+        [
+            np.full(n, np.log(BOUNDS["inflow_factor"][1])),
+            np.full(n, np.inf),
+            np.full(n, BOUNDS["demand_trend"][1]),
+        ]
+    )
+    sol = least_squares(
+        residuals,
+        theta0,
+        bounds=(lo, hi),
+        method="trf",
+        x_scale="jac",
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+        max_nfev=10_000,
+    )
     f, sigma, tau = _unpack(sol.x, n)
     calibration = Calibration(inflow_factor=f, initial_shortage=sigma, demand_trend=tau)
     return calibration, fit_report(parts, calibration, targets, inputs)
@@ -154,41 +186,56 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
 
 def fit_report(parts: Parts, cal: Calibration, targets: Targets, inputs: Inputs) -> pd.DataFrame:
     """Targets beside the calibrated model's values, with residuals and tolerances."""
-    supply, observed, demand = evaluate(parts, cal.inflow_factor, cal.initial_shortage,
-                                        cal.demand_trend)
+    supply, observed, demand = evaluate(
+        parts, cal.inflow_factor, cal.initial_shortage, cal.demand_trend
+    )
     gap = supply - demand
     yi = {y: inputs.years.index(y) for y in inputs.years}
     rows = []
     for g in dims.PUBLICATION_ORDER:
         for y in sorted({y for (gg, y) in targets.gap if gg == g}):
-            rows.append(("gap", g, y, targets.gap[(g, y)], gap[yi[y], inputs.groups.index(g)],
-                         100.0))
+            rows.append(
+                ("gap", g, y, targets.gap[(g, y)], gap[yi[y], inputs.groups.index(g)], 100.0)
+            )
     for y, v in sorted(targets.gap_sum.items()):
         rows.append(("gap", dims.SUM_LABEL, y, v, gap[yi[y]].sum(), 200.0))
     for y, v in sorted(targets.supply_total.items()):
         rows.append(("supply_total", dims.SUM_LABEL, y, v, supply[yi[y]].sum(), 0.01 * v))
     for y, v in sorted(targets.demand_total.items()):
-        rows.append(("demand_total_excl_shortage", dims.SUM_LABEL, y, v,
-                     observed[yi[y]].sum(), 0.02 * v))
-    rows.append(("initial_shortage_total", dims.SUM_LABEL, inputs.years[0],
-                 targets.shortage_total, cal.initial_shortage.sum(), np.nan))  # soft, no tolerance
-    df = pd.DataFrame(rows, columns=["quantity", "group", "year", "published", "model",
-                                     "tolerance"])
+        rows.append(
+            ("demand_total_excl_shortage", dims.SUM_LABEL, y, v, observed[yi[y]].sum(), 0.02 * v)
+        )
+    rows.append(
+        (
+            "initial_shortage_total",
+            dims.SUM_LABEL,
+            inputs.years[0],
+            targets.shortage_total,
+            cal.initial_shortage.sum(),
+            np.nan,
+        )
+    )  # soft, no tolerance
+    df = pd.DataFrame(
+        rows, columns=["quantity", "group", "year", "published", "model", "tolerance"]
+    )
     df["residual"] = df["model"] - df["published"]
     return df
 
 
 def calibration_table(inputs: Inputs, cal: Calibration) -> pd.DataFrame:
-    return pd.DataFrame({
-        "group": list(inputs.groups),
-        "inflow_factor": np.round(cal.inflow_factor, 8),
-        "initial_shortage": np.round(cal.initial_shortage, 4),
-        "demand_trend": np.round(cal.demand_trend, 10),
-    })
+    return pd.DataFrame(
+        {
+            "group": list(inputs.groups),
+            "inflow_factor": np.round(cal.inflow_factor, 8),
+            "initial_shortage": np.round(cal.initial_shortage, 4),
+            "demand_trend": np.round(cal.demand_trend, 10),
+        }
+    )
 
 
-def calibrate(inputs_dir: Path | None = None, *, write: bool = True
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def calibrate(
+    inputs_dir: Path | None = None, *, write: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit and (by default) store the calibration under ``inputs/calibration/``.
 
     Returns the parameter table and the fit report.
@@ -202,10 +249,10 @@ def calibrate(inputs_dir: Path | None = None, *, write: bool = True
         worst = float(group_gaps["residual"].abs().max())
         meta = (
             "# Calibration of helsemodlite's reference run (docs/calibration.md).\n"
-            f"fitted_on = \"{dt.date.today().isoformat()}\"\n"
-            f"targets = \"{TARGETS_FILE}\"\n"
-            "method = \"scipy.optimize.least_squares (trf), regularised; see "
-            "helsemodlite.calibrate\"\n"
+            f'fitted_on = "{dt.date.today().isoformat()}"\n'
+            f'targets = "{TARGETS_FILE}"\n'
+            'method = "scipy.optimize.least_squares (trf), regularised; see '
+            'helsemodlite.calibrate"\n'
             f"max_abs_gap_residual = {worst:.3f}\n"
         )
         write_files(

@@ -30,8 +30,10 @@ def render_gap_table(table, title: str) -> str:  # type: ignore[no-untyped-def]
     cols = [str(c) for c in table.columns]
     widths = [max(8, len(c)) for c in cols]
     lines = [title, ""]
-    lines.append("Utdanningsgruppe".ljust(label_w) + "".join(c.rjust(w + 2) for c, w in
-                                                           zip(cols, widths, strict=True)))
+    lines.append(
+        "Utdanningsgruppe".ljust(label_w)
+        + "".join(c.rjust(w + 2) for c, w in zip(cols, widths, strict=True))
+    )
     lines.append("-" * (label_w + sum(w + 2 for w in widths)))
     for label, row in table.iterrows():
         if label == "Sum":
@@ -66,8 +68,10 @@ def _cmd_inputs_check(args: argparse.Namespace) -> int:
     directory = Path(args.inputs) if args.inputs else default_inputs_dir()
     problems = check_inputs(directory)
     if problems:
-        print(f"helsemodlite: {len(problems)} problem(s) in inputs directory {directory}:",
-              file=sys.stderr)
+        print(
+            f"helsemodlite: {len(problems)} problem(s) in inputs directory {directory}:",
+            file=sys.stderr,
+        )
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -85,8 +89,10 @@ def _cmd_inputs_build(args: argparse.Namespace) -> int:
             return 1
         print("model files are identical to a rebuild")
         return 0
-    print("rebuilt inputs/model/" + (f" (changed: {', '.join(changed)})" if changed else
-                                     " (no changes)"))
+    print(
+        "rebuilt inputs/model/"
+        + (f" (changed: {', '.join(changed)})" if changed else " (no changes)")
+    )
     return 0
 
 
@@ -112,12 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def inputs_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--inputs", metavar="DIR", default=None,
-                       help="inputs directory (default: the embedded data set)")
+        p.add_argument(
+            "--inputs",
+            metavar="DIR",
+            default=None,
+            help="inputs directory (default: the embedded data set)",
+        )
 
     p = sub.add_parser("gap-table", help="print the 2025–2040 gap table (reference or scenario)")
-    p.add_argument("--csv", action="store_true",
-                   help="CSV on stdout: group,2025,2030,2035,2040 (unrounded)")
+    p.add_argument(
+        "--csv", action="store_true", help="CSV on stdout: group,2025,2030,2035,2040 (unrounded)"
+    )
     p.add_argument("--scenario", metavar="FILE", default=None, help="scenario TOML file")
     p.add_argument("--years", type=int, nargs="+", metavar="YEAR", help="columns to show")
     inputs_arg(p)

@@ -122,8 +122,13 @@ def run_supply(
             stock[..., 1:] = survivors[..., :-1]
             stock[..., 0] = 0.0
             stock += grads + imms
-            flows = {"deaths": deaths, "exits": exits, "aged_out": aged_out,
-                     "graduates": grads, "immigrants": imms}
+            flows = {
+                "deaths": deaths,
+                "exits": exits,
+                "aged_out": aged_out,
+                "graduates": grads,
+                "immigrants": imms,
+            }
             for k, v in flows.items():
                 agg[k][:, i] = v.sum(axis=(-2, -1))
                 if detail:
@@ -202,7 +207,9 @@ def shifted_use(use: np.ndarray, delta: np.ndarray, min_age: int) -> np.ndarray:
     hi = np.minimum(lo + 1, n_age - 1)
     frac = src - lo
     u = np.broadcast_to(use, src.shape)
-    return np.take_along_axis(u, lo, axis=-1) * (1 - frac) + np.take_along_axis(u, hi, axis=-1) * frac
+    return (
+        np.take_along_axis(u, lo, axis=-1) * (1 - frac) + np.take_along_axis(u, hi, axis=-1) * frac
+    )
 
 
 def demand_index(inputs: Inputs, alternative: int, healthy_ageing: float) -> np.ndarray:
@@ -264,7 +271,7 @@ def group_demand(inputs: Inputs, cells: np.ndarray) -> tuple[np.ndarray, np.ndar
     n_g = len(inputs.groups)
     t = np.arange(cells.shape[1], dtype=float)
     cal = inputs.calibration
-    observed = cells[..., :n_g].sum(axis=2) * (1.0 + cal.demand_trend[None, None, :]) ** t[
-        None, :, None
-    ]
+    observed = (
+        cells[..., :n_g].sum(axis=2) * (1.0 + cal.demand_trend[None, None, :]) ** t[None, :, None]
+    )
     return observed, observed + cal.initial_shortage[None, None, :]

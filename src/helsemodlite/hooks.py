@@ -84,8 +84,9 @@ def _group_mask(inputs: Inputs, groups: Sequence[str]) -> np.ndarray:
     return np.array([g in groups for g in inputs.groups])
 
 
-def _age_shift(values: np.ndarray, shift: np.ndarray, from_age: np.ndarray,
-               ages: np.ndarray) -> np.ndarray:
+def _age_shift(
+    values: np.ndarray, shift: np.ndarray, from_age: np.ndarray, ages: np.ndarray
+) -> np.ndarray:
     """Age profile read at a − shift from ``from_age`` on (linear interpolation, clamped).
 
     ``values``: (group, sex, age); ``shift``, ``from_age``: (draw,). Returns (draw, g, s, a).
@@ -96,8 +97,10 @@ def _age_shift(values: np.ndarray, shift: np.ndarray, from_age: np.ndarray,
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, len(a) - 1)
     frac = (pos - lo)[:, None, None, :]
-    return values[:, :, lo].transpose(2, 0, 1, 3) * (1 - frac) + values[:, :, hi].transpose(
-        2, 0, 1, 3) * frac
+    return (
+        values[:, :, lo].transpose(2, 0, 1, 3) * (1 - frac)
+        + values[:, :, hi].transpose(2, 0, 1, 3) * frac
+    )
 
 
 @dataclass
@@ -135,8 +138,10 @@ class ScenarioPath:
             e = e + w * (self.exit_shift_e - e)
         if self.w_sen is not None:
             assert self.sen_rel is not None and self.sen_abs is not None
-            full = np.minimum(p * (1 + self.sen_rel[:, None, None, None])
-                              + self.sen_abs[:, None, None, None], 1.0)
+            full = np.minimum(
+                p * (1 + self.sen_rel[:, None, None, None]) + self.sen_abs[:, None, None, None], 1.0
+            )
+            assert self.sen_mask is not None
             full = np.where(self.sen_mask, np.maximum(full, 0.0), p)
             p = p + self.w_sen[:, i, None, None, None] * (full - p)
         if self.w_pos is not None:
@@ -147,14 +152,21 @@ class ScenarioPath:
             # Raising never pushes a cell above the cap, and never lowers a cell already above
             # it; a negative change is not capped.
             full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
+            assert self.pos_mask is not None
             full = np.where(self.pos_mask, full, e)
             e = e + self.w_pos[:, i, None, None, None] * (full - e)
         grads = inp.graduates * cal[:, None, None]
         imms = inp.immigrants * cal[:, None, None]
-        g = grads[None] if self.grad_factor is None else (
-            grads[None] * self.grad_factor[:, i, :, None, None])
-        im = imms[None] if self.imm_factor is None else (
-            imms[None] * self.imm_factor[:, i, :, None, None])
+        g = (
+            grads[None]
+            if self.grad_factor is None
+            else (grads[None] * self.grad_factor[:, i, :, None, None])
+        )
+        im = (
+            imms[None]
+            if self.imm_factor is None
+            else (imms[None] * self.imm_factor[:, i, :, None, None])
+        )
         if self.sick_rel is None:
             absence = np.ones((1, 1, 1, 1))
         else:
@@ -180,15 +192,15 @@ class DemandAdjustments:
                 sel = s["services"]  # index array
                 w = s["weight"]  # (year,)
                 src = cells[d, :, sel, s["from"]]  # (service, year) after fancy indexing
-                src = np.moveaxis(src, 0, -1) if src.shape[0] == len(sel) and src.ndim == 2 \
-                    else src
+                src = np.moveaxis(src, 0, -1) if src.shape[0] == len(sel) and src.ndim == 2 else src
                 total = cells[d, :, :, s["from"]][:, sel]  # (year, service)
                 if s["share"] is not None:
                     share = np.full(total.shape[0], s["share"])
                 else:
                     ref = total[s["full_index"]].sum()
-                    share = np.full(total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 0
-                                    else 0.0)
+                    share = np.full(
+                        total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 0 else 0.0
+                    )
                 moved = total * (w * share)[:, None]
                 for j, k in enumerate(sel):
                     cells[d, :, k, s["from"]] -= moved[:, j]
@@ -236,10 +248,13 @@ def scenario_paths(
             return np.arange(len(inputs.services))
         bad = [s for s in ids if s not in inputs.services]
         for s in bad:
-            problems.append(f"{label(sc)}: [{table}] services: unknown service '{s}' (known: "
-                            f"{', '.join(inputs.services)})")
-        return np.array([inputs.services.index(s) for s in ids if s in inputs.services],
-                        dtype=np.int64)
+            problems.append(
+                f"{label(sc)}: [{table}] services: unknown service '{s}' (known: "
+                f"{', '.join(inputs.services)})"
+            )
+        return np.array(
+            [inputs.services.index(s) for s in ids if s in inputs.services], dtype=np.int64
+        )
 
     pop_total = inputs.population.sum(axis=(2, 3))  # (alternative, year)
     for d, sc in enumerate(scs):
@@ -247,11 +262,14 @@ def scenario_paths(
             if sc.population.alternative in inputs.alternatives:
                 plan.alternative[d] = inputs.alternatives.index(sc.population.alternative)
             else:
-                problems.append(f"{label(sc)}: [befolkning] alternative: "
-                                f"'{sc.population.alternative}' not in the inputs")
+                problems.append(
+                    f"{label(sc)}: [befolkning] alternative: "
+                    f"'{sc.population.alternative}' not in the inputs"
+                )
         if sc.healthy_ageing is not None:
-            plan.healthy_ageing[d] = sc.healthy_ageing.strength if sc.healthy_ageing.enabled \
-                else 0.0
+            plan.healthy_ageing[d] = (
+                sc.healthy_ageing.strength if sc.healthy_ageing.enabled else 0.0
+            )
         if sc.standard_growth is not None:
             h = sc.standard_growth
             r_ref = inputs.parameters["standard_growth"]
@@ -264,8 +282,9 @@ def scenario_paths(
             h = sc.exit_age
             if path.w_exit is None:
                 path.w_exit = np.zeros((n_d, n_y, n_g))
-                path.exit_shift_p = np.broadcast_to(inputs.p_work, (n_d,) + inputs.p_work.shape
-                                                    ).copy()
+                path.exit_shift_p = np.broadcast_to(
+                    inputs.p_work, (n_d,) + inputs.p_work.shape
+                ).copy()
                 path.exit_shift_e = np.broadcast_to(inputs.fte, (n_d,) + inputs.fte.shape).copy()
             assert path.exit_shift_p is not None and path.exit_shift_e is not None
             path.w_exit[d] = weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
@@ -286,8 +305,10 @@ def scenario_paths(
             path.pos_abs[d] = h.absolute_change or 0.0
             path.pos_cap[d] = h.cap
             lo, hi = h.ages if h.ages is not None else (ages[0], ages[-1])
-            path.pos_mask[d] = (_group_mask(inputs, h.groups)[:, None, None]
-                                & ((ages >= lo) & (ages <= hi))[None, None, :])
+            path.pos_mask[d] = (
+                _group_mask(inputs, h.groups)[:, None, None]
+                & ((ages >= lo) & (ages <= hi))[None, None, :]
+            )
         if sc.senior_participation is not None and not sc.senior_participation.is_neutral:
             h = sc.senior_participation
             if path.w_sen is None:
@@ -299,14 +320,16 @@ def scenario_paths(
             path.w_sen[d] = weight(h)
             path.sen_rel[d] = h.relative_change or 0.0
             path.sen_abs[d] = h.absolute_change or 0.0
-            path.sen_mask[d] = (_group_mask(inputs, h.groups)[:, None, None]
-                                & (ages >= h.min_age)[None, None, :])
+            path.sen_mask[d] = (
+                _group_mask(inputs, h.groups)[:, None, None] & (ages >= h.min_age)[None, None, :]
+            )
         if sc.sick_leave is not None and not sc.sick_leave.is_neutral:
             h = sc.sick_leave
             if path.sick_rel is None:
                 path.sick_rel = np.zeros((n_d, n_y, n_g))
-            path.sick_rel[d] = h.relative_change * weight(h)[:, None] * _group_mask(
-                inputs, h.groups)[None, :]
+            path.sick_rel[d] = (
+                h.relative_change * weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
+            )
         if sc.education_capacity is not None and not sc.education_capacity.is_neutral:
             h = sc.education_capacity
             if path.grad_factor is None:
@@ -322,18 +345,21 @@ def scenario_paths(
                     target = rule.fixed_graduates / grads[gi] if grads[gi] > 0 else 1.0
                     path.grad_factor[d, :, gi] = 1.0 + w * (target - 1.0)
                 elif getattr(rule, "follow_population", False):
-                    start = inputs.years.index(min(max(rule.start_year, inputs.years[1]),
-                                                   inputs.years[-1]))
-                    ratio = pop / pop[start - 1]
-                    path.grad_factor[d, :, gi] = np.where(np.arange(n_y) >= start, ratio, 1.0)
+                    first = inputs.years.index(
+                        min(max(rule.start_year, inputs.years[1]), inputs.years[-1])
+                    )
+                    ratio = pop / pop[first - 1]
+                    path.grad_factor[d, :, gi] = np.where(np.arange(n_y) >= first, ratio, 1.0)
                 else:
                     path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
         if sc.immigration is not None and not sc.immigration.is_neutral:
             h = sc.immigration
             if path.imm_factor is None:
                 path.imm_factor = np.ones((n_d, n_y, n_g))
-            path.imm_factor[d] = 1.0 + h.relative_change * weight(h)[:, None] * _group_mask(
-                inputs, h.groups)[None, :]
+            path.imm_factor[d] = (
+                1.0
+                + h.relative_change * weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
+            )
 
         # -- demand hooks -------------------------------------------------------------------
         if sc.productivity is not None and not sc.productivity.is_neutral:
@@ -351,34 +377,47 @@ def scenario_paths(
             k = service_index(sc, "tidstyver", h.services)
             w = weight(h)
             shares = np.array(
-                [h.share(c) if c in TIME_THIEVES_COLUMN else
-                 TIME_THIEVES_SHARE[OUTSIDE_TIME_THIEVES_COLUMN[c]][h.level] * h.realised_share
-                 if c in OUTSIDE_TIME_THIEVES_COLUMN else 0.0 for c in categories])
+                [
+                    h.share(c)
+                    if c in TIME_THIEVES_COLUMN
+                    else TIME_THIEVES_SHARE[OUTSIDE_TIME_THIEVES_COLUMN[c]][h.level]
+                    * h.realised_share
+                    if c in OUTSIDE_TIME_THIEVES_COLUMN
+                    else 0.0
+                    for c in categories
+                ]
+            )
             if adjust.factor is None:
                 adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
             red = 1.0 - w[:, None] * shares[None, :]  # (year, category)
             adjust.factor[d][:, k, :] *= red[:, None, :]
         for ts in sc.task_shifts or ():
             if ts.from_group not in inputs.groups:
-                problems.append(f"{label(sc)}: [[oppgavedeling]] from: '{ts.from_group}' is "
-                                "not a group of the inputs")
+                problems.append(
+                    f"{label(sc)}: [[oppgavedeling]] from: '{ts.from_group}' is "
+                    "not a group of the inputs"
+                )
                 continue
             if ts.to != OUTSIDE and ts.to not in categories:
-                problems.append(f"{label(sc)}: [[oppgavedeling]] to: '{ts.to}' is not a group "
-                                "or category of the inputs")
+                problems.append(
+                    f"{label(sc)}: [[oppgavedeling]] to: '{ts.to}' is not a group "
+                    "or category of the inputs"
+                )
                 continue
             k = service_index(sc, "oppgavedeling", None if ts.service is None else [ts.service])
             w = weight(ts)
-            adjust.shifts[d].append({
-                "from": categories.index(ts.from_group),
-                "to": None if ts.to == OUTSIDE else categories.index(ts.to),
-                "services": k,
-                "weight": w,
-                "share": ts.share,
-                "arsverk": ts.arsverk,
-                "full_index": inputs.years.index(min(ts.full_effect_year, inputs.years[-1])),
-                "conversion": ts.conversion,
-            })
+            adjust.shifts[d].append(
+                {
+                    "from": categories.index(ts.from_group),
+                    "to": None if ts.to == OUTSIDE else categories.index(ts.to),
+                    "services": k,
+                    "weight": w,
+                    "share": ts.share,
+                    "arsverk": ts.arsverk,
+                    "full_index": inputs.years.index(min(ts.full_effect_year, inputs.years[-1])),
+                    "conversion": ts.conversion,
+                }
+            )
     if problems:
         raise ConfigError(problems)
     names = tuple(sc.name for sc in scs)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -217,8 +219,9 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
         nan_text = lower.isin(["nan", "na", "n/a", "null", "none"]).to_numpy()
         nonnum = num.isna().to_numpy() & ~blank & ~nan_text
         if blank.any():
-            problems.append(f"{rel}: column '{col}' has missing values at "
-                            f"{_lines('line', blank, offset)}")
+            problems.append(
+                f"{rel}: column '{col}' has missing values at {_lines('line', blank, offset)}"
+            )
         if nan_text.any():
             problems.append(f"{rel}: column '{col}' has NaN at {_lines('line', nan_text, offset)}")
         if nonnum.any():
@@ -229,8 +232,9 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
         arr = num.to_numpy(dtype=float)
         inf = np.isinf(arr)
         if inf.any():
-            problems.append(f"{rel}: column '{col}' has infinite values at "
-                            f"{_lines('line', inf, offset)}")
+            problems.append(
+                f"{rel}: column '{col}' has infinite values at {_lines('line', inf, offset)}"
+            )
         fin = np.isfinite(arr)
         lo, hi = {
             "count": (0.0, math.inf),
@@ -244,8 +248,13 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
             lo, hi = max(lo, blo), min(hi, bhi)
         below = fin & (arr < lo)
         above = fin & (arr > hi)
-        what = {"count": "a count", "rate": "a rate", "nonneg": "a non-negative value",
-                "real": "a value", "flag": "a flag"}[kind]
+        what = {
+            "count": "a count",
+            "rate": "a rate",
+            "nonneg": "a non-negative value",
+            "real": "a value",
+            "flag": "a flag",
+        }[kind]
         if below.any():
             problems.append(
                 f"{rel}: column '{col}' must be >= {lo:g} ({what}); "
@@ -259,8 +268,9 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
         if kind == "flag":
             notflag = fin & ~np.isin(arr, [0.0, 1.0])
             if notflag.any():
-                problems.append(f"{rel}: column '{col}' must be 0 or 1; "
-                                f"{_lines('line', notflag, offset)}")
+                problems.append(
+                    f"{rel}: column '{col}' must be 0 or 1; {_lines('line', notflag, offset)}"
+                )
         out[col] = arr
     if len(problems) > n_before:
         return None
@@ -297,8 +307,10 @@ def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: li
     expected = n_free * math.prod(len(schema.keys[k] or ()) for k in fixed)
     if len(df) != expected:
         full = pd.MultiIndex.from_product(
-            [sorted(set(df[k])) if schema.keys[k] is None else list(schema.keys[k] or ())
-             for k in keys],
+            [
+                sorted(set(df[k])) if schema.keys[k] is None else list(schema.keys[k] or ())
+                for k in keys
+            ],
             names=keys,
         )
         have = pd.MultiIndex.from_frame(df[keys])
@@ -307,8 +319,11 @@ def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: li
             ", ".join(f"{k}={v}" for k, v in zip(keys, m, strict=True))
             for m in list(missing)[:MAX_REPORTED_ROWS]
         )
-        more = f" and {len(missing) - MAX_REPORTED_ROWS} more" if len(missing) > MAX_REPORTED_ROWS \
+        more = (
+            f" and {len(missing) - MAX_REPORTED_ROWS} more"
+            if len(missing) > MAX_REPORTED_ROWS
             else ""
+        )
         problems.append(f"{rel}: incomplete coverage of {' x '.join(keys)}; missing {shown}{more}")
 
 
@@ -329,16 +344,20 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
                 continue
             theirs = set(other["service"])
             if theirs - ids:
-                problems.append(f"model/{name}: column 'service' has services not in "
-                                f"services.csv: {', '.join(sorted(theirs - ids))}")
+                problems.append(
+                    f"model/{name}: column 'service' has services not in "
+                    f"services.csv: {', '.join(sorted(theirs - ids))}"
+                )
             if ids - theirs:
-                problems.append(f"model/{name}: no rows for service(s) "
-                                f"{', '.join(sorted(ids - theirs))} of services.csv")
+                problems.append(
+                    f"model/{name}: no rows for service(s) "
+                    f"{', '.join(sorted(ids - theirs))} of services.csv"
+                )
         staffing = tables.get("staffing.csv")
         if staffing is not None and not (set(staffing["service"]) ^ ids):
             tot = staffing.groupby("service")["arsverk_2024"].sum()
             want = services.set_index("service")["arsverk_2024"]
-            rel_dev = ((tot - want.reindex(tot.index)).abs() / want.reindex(tot.index).clip(lower=1))
+            rel_dev = (tot - want.reindex(tot.index)).abs() / want.reindex(tot.index).clip(lower=1)
             for svc in rel_dev.index[rel_dev > 1e-3]:
                 problems.append(
                     f"model/staffing.csv: årsverk of service '{svc}' sum to {tot[svc]:.1f}, but "
@@ -356,8 +375,10 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
             if name not in values:
                 problems.append(f"model/parameters.csv: missing parameter '{name}'")
             elif not lo <= values[name] <= hi:
-                problems.append(f"model/parameters.csv: parameter '{name}' must be in "
-                                f"[{lo:g}, {hi:g}], got {values[name]:g}")
+                problems.append(
+                    f"model/parameters.csv: parameter '{name}' must be in "
+                    f"[{lo:g}, {hi:g}], got {values[name]:g}"
+                )
 
 
 def _read_all(
@@ -392,7 +413,9 @@ def check_inputs(inputs: str | Path | None = None) -> list[str]:
 # To arrays
 
 
-def _cube(df: pd.DataFrame, keys: list[str], coords: list[tuple], value: str) -> np.ndarray:
+def _cube(
+    df: pd.DataFrame, keys: list[str], coords: Sequence[Sequence[Any]], value: str
+) -> np.ndarray:
     """Reshape a complete, unique long table into an array with the given coordinate order."""
     codes = [
         pd.Categorical(df[k], categories=list(c)).codes.astype(np.int64)
@@ -441,9 +464,10 @@ def inputs_from_tables(
     years, sexes = list(dims.YEARS), list(dims.SEXES)
     pop_ages, ages, groups = list(dims.POP_AGES), list(dims.AGES), list(dims.GROUPS)
     pop_keys = ["alternative", "year", "sex", "age"]
-    pop_coords = [alts, years, sexes, pop_ages]
+    pop_coords: list[Sequence[Any]] = [alts, years, sexes, pop_ages]
     personnel = tables["personnel.csv"]
-    pkeys, pcoords = ["group", "sex", "age"], [groups, sexes, ages]
+    pkeys = ["group", "sex", "age"]
+    pcoords: list[Sequence[Any]] = [groups, sexes, ages]
 
     def pcube(v: str) -> np.ndarray:
         return _cube(personnel, pkeys, pcoords, v)
@@ -486,13 +510,22 @@ def inputs_from_tables(
         service_driver=tuple(services_df["driver"].str.strip()),
         healthy_ageing=services_df["healthy_ageing"].to_numpy() > 0.5,
         public=services_df["public"].to_numpy() > 0.5,
-        use=_cube(tables["service_use.csv"], ["service", "sex", "age"],
-                  [list(services), sexes, pop_ages], "use"),
-        staffing=_cube(tables["staffing.csv"], ["service", "category"],
-                       [list(services), list(dims.CATEGORIES)], "arsverk_2024"),
+        use=_cube(
+            tables["service_use.csv"],
+            ["service", "sex", "age"],
+            [list(services), sexes, pop_ages],
+            "use",
+        ),
+        staffing=_cube(
+            tables["staffing.csv"],
+            ["service", "category"],
+            [list(services), list(dims.CATEGORIES)],
+            "arsverk_2024",
+        ),
         outside=dims.OUTSIDE,
-        parameters={str(k): float(v) for k, v in zip(params["parameter"], params["value"],
-                                                      strict=True)},
+        parameters={
+            str(k): float(v) for k, v in zip(params["parameter"], params["value"], strict=True)
+        },
         calibration=calibration,
         file_hashes=dict(sorted((hashes or {}).items())),
     )

@@ -84,8 +84,9 @@ class Projection:
         shortage. Index = display labels (or group ids with ``labels=False``). Unrounded."""
         missing = [y for y in years if y not in self.years]
         if missing:
-            raise ValueError(f"years {missing} are outside the projection {self.years[0]}–"
-                             f"{self.years[-1]}")
+            raise ValueError(
+                f"years {missing} are outside the projection {self.years[0]}–{self.years[-1]}"
+            )
         cols = [self.years.index(y) for y in years]
         gap = self.gap[draw][cols]  # (year, group)
         order = [g for g in dims.PUBLICATION_ORDER if g in self.inputs.groups] + [
@@ -93,8 +94,9 @@ class Projection:
         ]
         rows = [gap[:, self.inputs.groups.index(g)] for g in order] + [gap.sum(axis=1)]
         names = [dims.group_label(g) if labels else g for g in order] + [dims.SUM_LABEL]
-        table = pd.DataFrame(np.array(rows), index=pd.Index(names, name="group"),
-                             columns=list(years))
+        table = pd.DataFrame(
+            np.array(rows), index=pd.Index(names, name="group"), columns=list(years)
+        )
         return table
 
     def detail(self, *, draw: int = 0) -> pd.DataFrame:
@@ -103,8 +105,10 @@ class Projection:
         with detail (the default of :func:`helsemodlite.project`)."""
         cells = self.supply_result.cells
         if not cells:
-            raise ValueError("this projection was run without detail (batch runs keep totals "
-                             "only); use helsemodlite.project(...) for one scenario")
+            raise ValueError(
+                "this projection was run without detail (batch runs keep totals "
+                "only); use helsemodlite.project(...) for one scenario"
+            )
         inp = self.inputs
         idx = pd.MultiIndex.from_product(
             [inp.years, inp.groups, inp.sexes, inp.ages], names=["year", "group", "sex", "age"]
@@ -122,8 +126,9 @@ class Projection:
         demand), excluding the group-level calibration terms."""
         inp = self.inputs
         cats = list(inp.groups) + list(inp.outside)
-        idx = pd.MultiIndex.from_product([inp.years, inp.services, cats],
-                                         names=["year", "service", "category"])
+        idx = pd.MultiIndex.from_product(
+            [inp.years, inp.services, cats], names=["year", "service", "category"]
+        )
         return pd.DataFrame({"demand": self.demand_cells[draw].ravel()}, index=idx).reset_index()
 
     # -- accounting checks ------------------------------------------------------------------------
@@ -135,18 +140,31 @@ class Projection:
         """
         if self.supply_result.cells:
             resid = stock_flow_residual(self.supply_result)
-            bad = np.argwhere(np.abs(resid) > tol * np.maximum(1.0, np.abs(
-                self.supply_result.cells["stock"][:, 1:])))
+            bad = np.argwhere(
+                np.abs(resid)
+                > tol * np.maximum(1.0, np.abs(self.supply_result.cells["stock"][:, 1:]))
+            )
             inp = self.inputs
             return pd.DataFrame(
-                [(self.scenarios[d], inp.years[y + 1], inp.groups[g], inp.sexes[s], inp.ages[a],
-                  resid[d, y, g, s, a]) for d, y, g, s, a in bad],
+                [
+                    (
+                        self.scenarios[d],
+                        inp.years[y + 1],
+                        inp.groups[g],
+                        inp.sexes[s],
+                        inp.ages[a],
+                        resid[d, y, g, s, a],
+                    )
+                    for d, y, g, s, a in bad
+                ],
                 columns=["scenario", "year", "group", "sex", "age", "residual"],
             )
         resid = aggregate_residual(self.supply_result)
         bad = np.argwhere(np.abs(resid) > tol * np.maximum(1.0, self.supply_result.stock[:, 1:]))
         return pd.DataFrame(
-            [(self.scenarios[d], self.years[y + 1], self.inputs.groups[g], resid[d, y, g])
-             for d, y, g in bad],
+            [
+                (self.scenarios[d], self.years[y + 1], self.inputs.groups[g], resid[d, y, g])
+                for d, y, g in bad
+            ],
             columns=["scenario", "year", "group", "residual"],
         )

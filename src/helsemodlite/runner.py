@@ -51,13 +51,24 @@ def gap_table_csv(proj: Projection, draw: int = 0) -> str:
     return table.to_csv(float_format="%.6f", lineterminator="\n")
 
 
+def _inputs_label(directory: Path | None) -> str | None:
+    """The embedded data set is named as such (so run.json does not depend on the machine)."""
+    from .inputs import default_inputs_dir
+
+    if directory is None:
+        return None
+    if Path(directory).resolve() == default_inputs_dir().resolve():
+        return "embedded default (helsemodlite inputs/)"
+    return str(directory)
+
+
 def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
     """What run.json holds: enough to trace and re-run a result (no timestamps)."""
     inp = proj.inputs
     return {
         "helsemodlite_version": __version__,
         "scenario": scenario.to_dict(),
-        "inputs_directory": str(inp.directory) if inp.directory else None,
+        "inputs_directory": _inputs_label(inp.directory),
         "input_files_sha256": inp.file_hashes,
         "population_alternative_default": inp.population_alternative,
         "years": [inp.years[0], inp.years[-1]],
@@ -88,8 +99,13 @@ def _write_dir_atomically(target: Path, files: dict[str, bytes]) -> None:
         raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
 
 
-def run_to_dir(scenario: Any, out: Path | None = None, *, inputs: InputsLike = None,
-               outputs_root: Path | None = None) -> Path:
+def run_to_dir(
+    scenario: Any,
+    out: Path | None = None,
+    *,
+    inputs: InputsLike = None,
+    outputs_root: Path | None = None,
+) -> Path:
     """Run one scenario and write its outputs. Returns the output directory."""
     sc = _scenario(scenario)
     proj = project(sc, inputs=inputs, detail=True)
@@ -104,8 +120,9 @@ def run_to_dir(scenario: Any, out: Path | None = None, *, inputs: InputsLike = N
         "summary.csv": summary_csv(proj).encode(),
         "detail.parquet": buf.getvalue(),
         "gap_table.csv": gap_table_csv(proj).encode(),
-        "run.json": (json.dumps(run_record(proj, sc), ensure_ascii=False, indent=2,
-                                sort_keys=False) + "\n").encode(),
+        "run.json": (
+            json.dumps(run_record(proj, sc), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+        ).encode(),
     }
     _write_dir_atomically(Path(target), files)
     return Path(target)
@@ -117,17 +134,32 @@ def combine(scenarios: Sequence[Any], name: str = COMBINED) -> Any:
     from .scenario import Scenario
 
     merged: dict[str, Any] = {}
+    owner: dict[str, str] = {}
+    overridden: list[str] = []
     for obj in scenarios:
-        d = _scenario(obj).to_dict()
-        for key, value in d.items():
+        sc = _scenario(obj)
+        for key, value in sc.to_dict().items():
             if key in _PROVENANCE_KEYS or key in ("name", "title", "description", "baseline"):
                 continue
             if key == "oppgavedeling":
                 merged.setdefault(key, []).extend(value)
-            else:
-                merged[key] = value
+                continue
+            if key in merged and merged[key] != value:
+                overridden.append(f"[{key}] of {owner[key]} replaced by {sc.name}")
+            merged[key] = value
+            owner[key] = sc.name
     merged["title"] = "Kombinert: " + ", ".join(_scenario(s).name for s in scenarios)
+    merged["description"] = (
+        "All scenarios in one projection; a later scenario's table "
+        "replaces an earlier one's. " + "; ".join(overridden)
+    ).strip()
     return Scenario.from_dict(merged, name=name)
+
+
+def combine_notes(combined: Any) -> list[str]:
+    """The tables a combination replaced (empty when the scenarios did not overlap)."""
+    text = combined.description.split("replaces an earlier one's. ", 1)
+    return [n for n in text[1].split("; ") if n] if len(text) > 1 else []
 
 
 def compare(
@@ -150,6 +182,9 @@ def compare(
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
     batch = [*scs, combine(scs)] if combined else scs
+    if combined:
+        for note in combine_notes(batch[-1]):
+            print(f"helsemodlite: note: combined run: {note}", file=sys.stderr)
     ref = project(inputs=inp, detail=False).summary()
     proj = project_batch(batch, inputs=inp)
     summ = proj.summary(with_scenario=True)
@@ -160,14 +195,21 @@ def compare(
         ["scenario", "group", "year", "supply", "demand", "gap"]
     ]
     if combined:
-        singles = out[out.scenario.isin(names)].groupby(["group", "year"], sort=False)[
-            ["supply", "demand", "gap"]].sum().reset_index()
+        singles = (
+            out[out.scenario.isin(names)]
+            .groupby(["group", "year"], sort=False)[["supply", "demand", "gap"]]
+            .sum()
+            .reset_index()
+        )
         singles.insert(0, "scenario", SUM_OF_SINGLES)
         out = pd.concat([out, singles], ignore_index=True)
     order = {g: i for i, g in enumerate([*dims.PUBLICATION_ORDER, dims.SUM_LABEL])}
     sc_order = {n: i for i, n in enumerate([*names, COMBINED, SUM_OF_SINGLES])}
-    out = out.assign(_s=out.scenario.map(sc_order), _g=out.group.map(order)).sort_values(
-        ["_s", "_g", "year"], kind="stable").drop(columns=["_s", "_g"])
+    out = (
+        out.assign(_s=out.scenario.map(sc_order), _g=out.group.map(order))
+        .sort_values(["_s", "_g", "year"], kind="stable")
+        .drop(columns=["_s", "_g"])
+    )
     return out.reset_index(drop=True)
 
 
@@ -197,16 +239,18 @@ def render_compare(df: pd.DataFrame, variable: str = "gap") -> str:
     """Wide text table: rows scenario × group, columns years, the chosen variable."""
     from .cli import format_arsverk
 
-    wide = df.pivot_table(index=["scenario", "group"], columns="year", values=variable,
-                          sort=False)
+    wide = df.pivot_table(index=["scenario", "group"], columns="year", values=variable, sort=False)
     lines = []
     label_w = max(len(str(g)) for g in dims.GROUP_LABELS.values())
     for scenario, block in wide.groupby(level=0, sort=False):
-        lines.append(f"\n{scenario}  (endring i {variable} mot referansebanen, årsverk)")
+        what = {"supply": "tilbud", "demand": "etterspørsel", "gap": "gap"}[variable]
+        lines.append(f"\n{scenario}  (endring i {what} mot referansebanen, årsverk)")
         lines.append("".ljust(label_w) + "".join(str(y).rjust(9) for y in wide.columns))
         for (_, group), row in block.iterrows():
-            lines.append(dims.group_label(str(group)).ljust(label_w)
-                         + "".join(format_arsverk(v).rjust(9) for v in row))
+            lines.append(
+                dims.group_label(str(group)).ljust(label_w)
+                + "".join(format_arsverk(v).rjust(9) for v in row)
+            )
     return "\n".join(lines)
 
 
@@ -216,37 +260,47 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         sys.stdout.write(to_csv_text(df))
         return 0
     sums = df[df.group == dims.SUM_LABEL] if not args.groups else df
-    print("Virkning mot referansebanen (negativt gap = underskudd). Tilbud, etterspørsel og "
-          "gap, 14 grupper, årsverk.")
+    print(
+        "Virkning mot referansebanen (negativt gap = underskudd). Tilbud, etterspørsel og "
+        "gap, 14 grupper, årsverk."
+    )
     for variable in ("supply", "demand", "gap"):
         print(render_compare(sums, variable))
+
     if args.combined:
         overlap = df[(df.group == dims.SUM_LABEL)].pivot_table(
-            index="scenario", columns="year", values="gap", sort=False)
+            index="scenario", columns="year", values="gap", sort=False
+        )
         diff = overlap.loc[COMBINED] - overlap.loc[SUM_OF_SINGLES]
-        print("\nOverlapp (kombinert − sum av enkelttiltak), gap: "
-              + ", ".join(f"{y}: {v:,.0f}".replace(",", " ") for y, v in diff.items()))
+        print(
+            "\nOverlapp (kombinert − sum av enkelttiltak), gap: "
+            + ", ".join(f"{y}: {v:,.0f}".replace(",", " ") for y, v in diff.items())
+        )
     return 0
 
 
 def add_commands(sub: Any, inputs_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     p = sub.add_parser("run", help="run scenario files and write their outputs")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="output directory (default outputs/<scenario name>/; with several "
-                        "scenarios, DIR/<scenario name>/)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="output directory (default outputs/<scenario name>/; with several "
+        "scenarios, DIR/<scenario name>/)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print the gap tables")
     inputs_arg(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="effects of scenarios against the reference")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    p.add_argument("--combined", action="store_true",
-                   help="also all scenarios together in one projection, beside the sum of "
-                        "the single effects")
+    p.add_argument(
+        "--combined",
+        action="store_true",
+        help="also all scenarios together in one projection, beside the sum of the single effects",
+    )
     p.add_argument("--csv", action="store_true", help="machine-readable long CSV on stdout")
     p.add_argument("--groups", action="store_true", help="show every group, not only the Sum")
     inputs_arg(p)
     p.set_defaults(func=_cmd_compare)
-
-

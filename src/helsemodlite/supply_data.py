@@ -765,7 +765,8 @@ def check_against_aggregates(
     last_obs = max(build.observed_ratio_index)
     keep = AGES <= CHECK_AGE_MAX
     rows = []
-    base_p = base_hs = None
+    base_p: float | None = None
+    base_hs: float | None = None
     for year in sorted(build.observed_persons_index):
         m = build.stocks[year][:, :, keep]
         delta = build.p_drift_2023 * (year - EST_YEAR) / (last_obs - EST_YEAR)
@@ -773,6 +774,7 @@ def check_against_aggregates(
         persons, hs = float(m.sum()), float((m * p).sum())
         if base_p is None:
             base_p, base_hs = persons, hs
+        assert base_p is not None and base_hs is not None
         obs_p = build.observed_persons_index[year]
         obs_hs = obs_p * build.observed_ratio_index[year]
         rows.append(
