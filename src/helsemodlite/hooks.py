@@ -240,6 +240,12 @@ def scenario_paths(
     def weight(hook: Any) -> np.ndarray:
         return hook.phase(years)
 
+    def affected(groups: Sequence[str]) -> np.ndarray:
+        """(category,) bool: the chosen groups, plus the outside categories when the hook
+        applies to all groups (a hook limited to some groups leaves the outside staff alone)."""
+        everyone = set(groups) >= set(inputs.groups)
+        return np.array([c in groups or (everyone and c in inputs.outside) for c in categories])
+
     def label(sc: Any) -> str:
         return str(sc.source) if sc.source is not None else sc.name
 
@@ -275,7 +281,15 @@ def scenario_paths(
             r_ref = inputs.parameters["standard_growth"]
             r = r_ref + weight(h) * (h.annual_rate - r_ref)
             r[0] = 0.0
-            plan.growth_index[d] = np.cumprod(1.0 + r)
+            index = np.cumprod(1.0 + r)
+            if set(h.groups) >= set(inputs.groups):  # all staff of every service
+                plan.growth_index[d] = index
+            else:  # only the chosen groups' demand grows at the new rate
+                if adjust.factor is None:
+                    adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
+                cols = np.flatnonzero(affected(h.groups))
+                ratio = index / plan.growth_index[d]
+                adjust.factor[d][:, :, cols] *= ratio[:, None, None]
 
         # -- supply hooks -------------------------------------------------------------------
         if sc.exit_age is not None and not sc.exit_age.is_neutral:
@@ -349,7 +363,7 @@ def scenario_paths(
                         min(max(rule.start_year, inputs.years[1]), inputs.years[-1])
                     )
                     ratio = pop / pop[first - 1]
-                    path.grad_factor[d, :, gi] = np.where(np.arange(n_y) >= first, ratio, 1.0)
+                    path.grad_factor[d, :, gi] = 1.0 + w * (ratio - 1.0)
                 else:
                     path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
         if sc.immigration is not None and not sc.immigration.is_neutral:
@@ -370,8 +384,8 @@ def scenario_paths(
             cum = np.cumprod(1.0 - h.annual_rate * w)  # (year,)
             if adjust.factor is None:
                 adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
-            cat = np.array([c in h.groups or c in inputs.outside for c in categories])
-            adjust.factor[d][:, k[:, None], np.flatnonzero(cat)[None, :]] *= cum[:, None, None]
+            cols = np.flatnonzero(affected(h.groups))
+            adjust.factor[d][:, k[:, None], cols[None, :]] *= cum[:, None, None]
         if sc.time_thieves is not None and not sc.time_thieves.is_neutral:
             h = sc.time_thieves
             k = service_index(sc, "tidstyver", h.services)
@@ -386,7 +400,7 @@ def scenario_paths(
                     else 0.0
                     for c in categories
                 ]
-            )
+            ) * affected(h.groups)
             if adjust.factor is None:
                 adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
             red = 1.0 - w[:, None] * shares[None, :]  # (year, category)

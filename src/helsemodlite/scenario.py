@@ -98,6 +98,10 @@ column and level ("Total" row of Oslo Economics' table for the Ventetidsløftet 
 leger og psykologer; sykepleiere/vernepleiere; helsefagarbeidere; andre helsefag with higher /
 shorter education; administrasjon og støtte with higher / shorter education."""
 
+SPECIALIST_SERVICES: Final = ("somatikk", "psykisk_helsevern", "tsb", "fodsel")
+"""Service ids of the specialist health service in the default inputs (about 140 000 årsverk in
+2024, the base of Oslo Economics' time-thieves shares): the default scope of ``[tidstyver]``."""
+
 TIME_THIEVES_COLUMN: Final = {
     "lege": "leger_psykologer",
     "psykolog": "leger_psykologer",
@@ -388,7 +392,7 @@ class TimeThieves(_GroupHook):
 
     level: str
     realised_share: float = 1.0
-    services: tuple[str, ...] | None = ("somatikk",)
+    services: tuple[str, ...] | None = SPECIALIST_SERVICES
 
     @property
     def is_neutral(self) -> bool:
@@ -1241,7 +1245,7 @@ def _read_time_thieves(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> TimeThie
         norm = {**t, "level": "hoy"} if raw in ("høy", "Høy") else t
         level = c.choice(tp, norm, "level", TIME_THIEVES_LEVELS)
     share = c.number(tp, t, "realised_share", lo=0.0, hi=1.0, default=1.0)
-    services, ok = c.services(tp, t, ("somatikk",))
+    services, ok = c.services(tp, t, SPECIALIST_SERVICES)
     timing, groups = c.timing(tp, t), c.groups(tp, t)
     if level is None or share is None or not ok or timing is None or groups is None:
         return None
