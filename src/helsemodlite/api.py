@@ -35,11 +35,10 @@ def resolve_inputs(inputs: InputsLike = None) -> Inputs:
     return _cached_inputs(str(directory.resolve()), _file_stamp(directory))
 
 
-def personnel_mortality(inputs: Inputs, alternatives: np.ndarray) -> np.ndarray:
-    """(draw, year, sex, age): death probabilities at the personnel ages for each draw's
-    population alternative."""
+def personnel_mortality(inputs: Inputs) -> np.ndarray:
+    """(alternative, year, sex, age): death probabilities at the personnel ages."""
     ages = np.asarray(inputs.ages)
-    return inputs.mortality[alternatives][..., ages]
+    return inputs.mortality[..., ages[0] : ages[-1] + 1]
 
 
 def run(
@@ -52,8 +51,8 @@ def run(
     adjust: Any = None,
 ) -> Projection:
     """Run the kernels for prepared paths (shared by :func:`project` and batches)."""
-    q = personnel_mortality(inputs, plan.alternative)
-    supply = engine.run_supply(inputs, path, q, detail=detail)
+    q = personnel_mortality(inputs)
+    supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
     base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
     cells = engine.demand_cells(inputs, plan, base_supply)
     if adjust is not None:

@@ -54,11 +54,19 @@ class Drivers:
 
 
 class SupplyPath(Protocol):
-    """The supply parameters of every draw, year by year (see :mod:`helsemodlite.hooks`)."""
+    """The supply parameters of every draw, year by year (see :mod:`helsemodlite.hooks`).
+
+    ``at(i)`` returns the same object for consecutive years whose drivers do not change, and
+    ``stock_groups()`` labels draws whose inflows are identical in every year: the kernel then
+    computes each distinct stock path once (stocks depend only on inflows and mortality, not on
+    P, E or sick leave), which is what makes a batch of many scenarios cheap.
+    """
 
     n_draws: int
 
     def at(self, i: int) -> YearDrivers: ...
+
+    def stock_groups(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -86,21 +94,39 @@ class SupplyResult:
     cells: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Rows ``idx`` of a driver array whose draw axis may have length 1 (broadcast)."""
+    return a if a.shape[0] == 1 else a[idx]
+
+
 def run_supply(
-    inputs: Inputs, path: SupplyPath, q: np.ndarray, *, detail: bool = False
+    inputs: Inputs,
+    path: SupplyPath,
+    q: np.ndarray,
+    alternative: np.ndarray | None = None,
+    *,
+    detail: bool = False,
 ) -> SupplyResult:
     """The year loop of the supply model.
 
-    ``q``: death probabilities (draw or 1, year, sex, age) at the personnel ages. Flows of year
-    index i are those during year i; year 0 is the observed base year (no flows). Returns
+    ``q``: death probabilities (alternative, year, sex, age) at the personnel ages;
+    ``alternative``: (draw,) index into q's first axis (None = every draw uses q[0]). Flows of
+    year index i are those during year i; year 0 is the observed base year (no flows). Returns
     aggregates over sex and age and, with ``detail``, every cell.
+
+    The stock recursion runs once per distinct stock path u (draws with the same inflows and
+    mortality share one); employed and årsverk are then Σ N[u(d)] · P[d] and Σ N[u(d)] · P·E·ab.
     """
     n_d = path.n_draws
     n_y = len(inputs.years)
-    shape = (n_d,) + inputs.stock.shape
-    n_g = shape[1]
+    n_g = inputs.stock.shape[0]
     x = inputs.exit_rate
-    stock = np.broadcast_to(inputs.stock, shape).copy()
+    alts = np.zeros(n_d, dtype=np.int64) if alternative is None else np.asarray(alternative)
+    key = np.asarray(path.stock_groups(), dtype=np.int64) * (int(alts.max()) + 1) + alts
+    _, reps, inverse = np.unique(key, return_index=True, return_inverse=True)
+    n_u = len(reps)
+    u_shape = (n_u,) + inputs.stock.shape
+    stock = np.broadcast_to(inputs.stock, u_shape).copy()
     agg = {k: np.zeros((n_d, n_y, n_g)) for k in ("stock", "employed", "arsverk", *FLOWS)}
     cells: dict[str, np.ndarray] = {}
     if detail:
@@ -108,40 +134,57 @@ def run_supply(
             k: np.zeros((n_d, n_y) + inputs.stock.shape)
             for k in ("stock", "employed", "arsverk", *FLOWS)
         }
+    q_u = q[alts[reps]]  # (stock path, year, sex, age)
+
+    drv: YearDrivers | None = None
+    weight: np.ndarray | None = None
     for i in range(n_y):
-        drv = path.at(i)
+        new_drv = path.at(i)
+        if new_drv is not drv:  # paths return the same object while nothing changes
+            drv = new_drv
+            weight = drv.p_work * drv.fte * drv.absence_factor  # årsverk per person in stock
+        assert drv is not None and weight is not None
         if i > 0:
-            deaths = stock * q[:, i, None, :, :]
+            deaths = stock * q_u[:, i, None]
             exits = stock * x
-            survivors = stock - deaths - exits
-            grads = np.broadcast_to(drv.graduates, shape)
-            imms = np.broadcast_to(drv.immigrants, shape)
-            aged_out = np.zeros(shape)
-            aged_out[..., -1] = survivors[..., -1]
-            stock = np.empty(shape)
+            survivors = stock - deaths
+            survivors -= exits
+            grads = _take(drv.graduates, reps)
+            imms = _take(drv.immigrants, reps)
+            stock = np.empty(u_shape)
             stock[..., 1:] = survivors[..., :-1]
             stock[..., 0] = 0.0
-            stock += grads + imms
+            stock += grads
+            stock += imms
             flows = {
-                "deaths": deaths,
-                "exits": exits,
-                "aged_out": aged_out,
-                "graduates": grads,
-                "immigrants": imms,
+                "deaths": deaths.sum(axis=(-2, -1)),
+                "exits": exits.sum(axis=(-2, -1)),
+                "aged_out": survivors[..., -1].sum(axis=-1),
+                "graduates": np.broadcast_to(grads.sum(axis=(-2, -1)), (n_u, n_g)),
+                "immigrants": np.broadcast_to(imms.sum(axis=(-2, -1)), (n_u, n_g)),
             }
             for k, v in flows.items():
-                agg[k][:, i] = v.sum(axis=(-2, -1))
-                if detail:
-                    cells[k][:, i] = v
-        employed = stock * drv.p_work
-        arsverk = employed * drv.fte * drv.absence_factor
-        agg["stock"][:, i] = stock.sum(axis=(-2, -1))
-        agg["employed"][:, i] = employed.sum(axis=(-2, -1))
-        agg["arsverk"][:, i] = arsverk.sum(axis=(-2, -1))
+                agg[k][:, i] = v[inverse]
+            if detail:
+                cells["deaths"][:, i] = deaths[inverse]
+                cells["exits"][:, i] = exits[inverse]
+                cells["aged_out"][:, i, ..., -1] = survivors[inverse, ..., -1]
+                cells["graduates"][:, i] = np.broadcast_to(grads, u_shape)[inverse]
+                cells["immigrants"][:, i] = np.broadcast_to(imms, u_shape)[inverse]
+        agg["stock"][:, i] = stock.sum(axis=(-2, -1))[inverse]
+        p_work = np.broadcast_to(drv.p_work, (n_d,) + inputs.stock.shape)
+        w = np.broadcast_to(weight, (n_d,) + inputs.stock.shape)
+        if n_u == 1:
+            agg["employed"][:, i] = np.einsum("gsa,dgsa->dg", stock[0], p_work)
+            agg["arsverk"][:, i] = np.einsum("gsa,dgsa->dg", stock[0], w)
+        else:
+            per_draw = stock[inverse]
+            agg["employed"][:, i] = np.einsum("dgsa,dgsa->dg", per_draw, p_work)
+            agg["arsverk"][:, i] = np.einsum("dgsa,dgsa->dg", per_draw, w)
         if detail:
-            cells["stock"][:, i] = stock
-            cells["employed"][:, i] = employed
-            cells["arsverk"][:, i] = arsverk
+            cells["stock"][:, i] = stock[inverse]
+            cells["employed"][:, i] = stock[inverse] * p_work
+            cells["arsverk"][:, i] = stock[inverse] * w
     return SupplyResult(
         stock=agg["stock"],
         employed=agg["employed"],

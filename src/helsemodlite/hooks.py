@@ -61,6 +61,9 @@ class ReferencePath:
     def at(self, i: int) -> Drivers:
         return self._drivers
 
+    def stock_groups(self) -> np.ndarray:
+        return np.zeros(self.n_draws, dtype=np.int64)
+
 
 def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
     t = np.arange(len(inputs.years), dtype=float)
@@ -125,8 +128,55 @@ class ScenarioPath:
     sick_rel: np.ndarray | None = None  # (draw, year, group): r·w
     grad_factor: np.ndarray | None = None  # (draw, year, group)
     imm_factor: np.ndarray | None = None  # (draw, year, group)
+    _last_key: bytes | None = field(default=None, init=False, repr=False)
+    _last: Drivers | None = field(default=None, init=False, repr=False)
+
+    def _year_key(self, i: int) -> bytes:
+        """Everything that varies by year; equal keys give identical drivers."""
+        parts = (
+            self.w_exit,
+            self.w_pos,
+            self.w_sen,
+            self.sick_rel,
+            self.grad_factor,
+            self.imm_factor,
+        )
+        return b"|".join(
+            b"-" if a is None else np.ascontiguousarray(a[:, i]).tobytes() for a in parts
+        )
+
+    def stock_groups(self) -> np.ndarray:
+        """(draw,) labels: draws with equal labels have the same inflows in every year."""
+        parts = [
+            a.reshape(self.n_draws, -1)
+            for a in (self.grad_factor, self.imm_factor)
+            if a is not None
+        ]
+        if not parts:
+            return np.zeros(self.n_draws, dtype=np.int64)
+        _, labels = np.unique(np.concatenate(parts, axis=1), axis=0, return_inverse=True)
+        return np.asarray(labels, dtype=np.int64).ravel()
 
     def at(self, i: int) -> Drivers:
+        """Drivers of year index i; the same object as the previous year's when no phase
+        weight changed (most years of most scenarios), so the kernel reuses its products."""
+        key = self._year_key(i)
+        if key == self._last_key and self._last is not None:
+            return self._last
+        reference = self._is_reference_year(i)
+        drv = ReferencePath(self.inputs).at(i) if reference else self._compute(i)
+        self._last_key, self._last = key, drv
+        return drv
+
+    def _is_reference_year(self, i: int) -> bool:
+        """No hook has any effect in year i (e.g. the base year): reference drivers."""
+        zero = (self.w_exit, self.w_pos, self.w_sen, self.sick_rel)
+        one = (self.grad_factor, self.imm_factor)
+        return all(a is None or not a[:, i].any() for a in zero) and all(
+            a is None or bool((a[:, i] == 1.0).all()) for a in one
+        )
+
+    def _compute(self, i: int) -> Drivers:
         inp = self.inputs
         cal = inp.calibration.inflow_factor
         p = inp.p_work[None]
@@ -263,6 +313,8 @@ def scenario_paths(
         )
 
     pop_total = inputs.population.sum(axis=(2, 3))  # (alternative, year)
+    exit_years = np.zeros(n_d)  # avgangsalder, shifted profiles built once for all draws below
+    exit_from = np.full(n_d, float(ages[-1] + 1))
     for d, sc in enumerate(scs):
         if sc.population is not None:
             if sc.population.alternative in inputs.alternatives:
@@ -296,15 +348,8 @@ def scenario_paths(
             h = sc.exit_age
             if path.w_exit is None:
                 path.w_exit = np.zeros((n_d, n_y, n_g))
-                path.exit_shift_p = np.broadcast_to(
-                    inputs.p_work, (n_d,) + inputs.p_work.shape
-                ).copy()
-                path.exit_shift_e = np.broadcast_to(inputs.fte, (n_d,) + inputs.fte.shape).copy()
-            assert path.exit_shift_p is not None and path.exit_shift_e is not None
             path.w_exit[d] = weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
-            shift, start = np.array([h.years]), np.array([h.from_age])
-            path.exit_shift_p[d] = _age_shift(inputs.p_work, shift, start, ages)[0]
-            path.exit_shift_e[d] = _age_shift(inputs.fte, shift, start, ages)[0]
+            exit_years[d], exit_from[d] = h.years, h.from_age
         if sc.position_share is not None and not sc.position_share.is_neutral:
             h = sc.position_share
             if path.w_pos is None:
@@ -432,6 +477,9 @@ def scenario_paths(
                     "conversion": ts.conversion,
                 }
             )
+    if path.w_exit is not None:
+        path.exit_shift_p = _age_shift(inputs.p_work, exit_years, exit_from, ages)
+        path.exit_shift_e = _age_shift(inputs.fte, exit_years, exit_from, ages)
     if problems:
         raise ConfigError(problems)
     names = tuple(sc.name for sc in scs)
