@@ -1,0 +1,123 @@
+"""Scenario runs to files, comparisons, and the avgangsalder hook on a toy with older ages."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helsemodlite as hm
+from helsemodlite.cli import main
+from helsemodlite.testing import toy_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def senior_toy() -> hm.Inputs:
+    """Toy with ages 60–64 and a falling P, for the avgangsalder hook."""
+    n_p = 70
+    return toy_inputs(
+        ages=(60, 61, 62, 63, 64),
+        pop_ages=tuple(range(n_p)),
+        population=np.full((1, 4, 2, n_p), 100.0),
+        mortality=np.zeros((1, 4, 2, n_p)),
+        use=np.ones((2, 2, n_p)),
+        p_work=np.broadcast_to(np.array([0.8, 0.6, 0.4, 0.2, 0.1]), (2, 2, 5)).copy(),
+        graduates=np.zeros((2, 2, 5)),
+    )
+
+
+def test_avgangsalder_shifts_p_from_from_age() -> None:
+    inp = senior_toy()
+    ref = hm.project(inputs=inp)
+    one = hm.project({"avgangsalder": {"years": 1, "from_age": 62}}, inputs=inp)
+    # Base year unchanged; from 2025 P(62) = P(61) = 0.6, P(63) = P(62) = 0.4, P(64) = 0.2.
+    assert one.supply[0, 0].tolist() == pytest.approx(ref.supply[0, 0].tolist())
+    p = (
+        one.supply_result.cells["employed"][0, 1, 0, 0]
+        / one.supply_result.cells["stock"][0, 1, 0, 0]
+    )
+    # (age 60 is empty in 2025: no graduates in this toy, everyone aged one year)
+    assert p[1:].tolist() == pytest.approx([0.6, 0.6, 0.4, 0.2])
+    half = hm.project({"avgangsalder": {"years": 0.5, "from_age": 62}}, inputs=inp)
+    ph = half.supply_result.cells["employed"][0, 1, 0, 0] / 10.0
+    assert ph[2] == pytest.approx(0.5)  # halfway between P(61) and P(62)
+    later = hm.project({"avgangsalder": {"years": 2, "from_age": 62}}, inputs=inp)
+    assert (later.supply[0, 1:] >= one.supply[0, 1:] - 1e-12).all()
+    earlier = hm.project({"avgangsalder": {"years": -1, "from_age": 62}}, inputs=inp)
+    assert (earlier.supply[0, 1:] <= ref.supply[0, 1:] + 1e-12).all()
+
+
+def test_avgangsalder_zero_equals_reference() -> None:
+    inp = senior_toy()
+    ref = hm.project(inputs=inp)
+    zero = hm.project({"avgangsalder": {"years": 0}}, inputs=inp)
+    np.testing.assert_array_equal(zero.supply, ref.supply)
+
+
+def test_every_shipped_scenario_runs_in_one_batch() -> None:
+    assert len(SHIPPED) >= 20
+    proj = hm.project_batch(SHIPPED)
+    summary = proj.summary()
+    assert summary.scenario.nunique() == len(SHIPPED)
+    assert np.isfinite(summary[["supply", "demand", "gap"]].to_numpy()).all()
+    assert proj.check_accounting().empty
+
+
+def test_run_writes_the_four_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "heltid"
+    assert main(["run", str(ROOT / "scenarios" / "heltid_10.toml"), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "detail.parquet",
+        "gap_table.csv",
+        "run.json",
+        "summary.csv",
+    ]
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["scenario", "year", "group", "supply", "demand", "gap"]
+    assert set(summary.scenario) == {"heltid_10"}
+    assert (summary.groupby("year").size() == 15).all()
+    detail = pd.read_parquet(out / "detail.parquet")
+    assert list(detail.columns) == ["scenario", "year", "group", "sex", "age", "variable", "value"]
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["scenario"]["stillingsprosent"]["relative_change"] == 0.1
+    assert record["helsemodlite_version"] == hm.__version__
+    assert "model/personnel.csv" in record["input_files_sha256"]
+    assert "Sum" in capsys.readouterr().out
+
+
+def test_compare_combined_shows_overlap() -> None:
+    files = [ROOT / "scenarios" / f for f in ("heltid_10.toml", "avgangsalder_1.toml")]
+    df = hm.compare(files, combined=True)
+    assert list(df.columns) == ["scenario", "group", "year", "supply", "demand", "gap"]
+    assert set(df.scenario) == {"heltid_10", "avgangsalder_1", "kombinert", "sum_enkelttiltak"}
+    sums = df[df.group == "Sum"].set_index(["scenario", "year"]).gap
+    single = sums["heltid_10"] + sums["avgangsalder_1"]
+    np.testing.assert_allclose(sums["sum_enkelttiltak"], single)
+    assert (sums["kombinert"] > 0).all() and (sums["heltid_10"] > 0).all()
+
+
+def test_compare_cli_csv_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    files = [
+        str(ROOT / "scenarios" / "sykefravaer_minus10.toml"),
+        str(ROOT / "scenarios" / "produktivitet_05.toml"),
+    ]
+    assert main(["compare", *files, "--combined", "--csv"]) == 0
+    df = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert {"kombinert", "sum_enkelttiltak"} <= set(df.scenario)
+    assert main(["compare", *files, "--combined"]) == 0
+    text = capsys.readouterr().out
+    assert "Overlapp" in text and "sykefravaer_minus10" in text
+
+
+def test_python_api_mirrors_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text('title = "x"\n[sykefravaer]\nrelative_change = -0.2\n', encoding="utf-8")
+    from_file = hm.project(hm.load_scenario(path), detail=False).summary()
+    from_dict = hm.project({"sykefravaer": {"relative_change": -0.2}}, detail=False).summary()
+    pd.testing.assert_frame_equal(from_file, from_dict)
