@@ -309,15 +309,30 @@ def test_a_successful_rerun_replaces_the_directory_whole(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out, files = previous_run
-    (out / "stale.txt").write_text("from an older version")
     sc = tmp_path / "second.toml"
     sc.write_text("[sykefravaer]\nrelative_change = -0.2\n")
     code, _, err = run_cli(capsys, "run", str(sc), "--out", str(out), "--quiet")
     assert code == 0, err
     new = snapshot(out)
-    assert sorted(new) == sorted(files)  # stale.txt gone with the old directory
+    assert sorted(new) == sorted(files)
     assert new["summary.csv"] != files["summary.csv"]
     assert [p.name for p in out.parent.iterdir()] == ["out"]
+
+
+def test_a_directory_with_foreign_files_is_not_replaced(
+    tmp_path: Path,
+    previous_run: tuple[Path, dict[str, bytes]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out, files = previous_run
+    (out / "notes.txt").write_text("mine")
+    sc = tmp_path / "second.toml"
+    sc.write_text("[sykefravaer]\nrelative_change = -0.2\n")
+    code, _, err = run_cli(capsys, "run", str(sc), "--out", str(out), "--quiet")
+    assert code == 2 and "notes.txt" in err
+    new = snapshot(out)
+    assert new.pop("notes.txt") == b"mine"
+    assert new == files
 
 
 # ------------------------------------------------------------------------------------------------

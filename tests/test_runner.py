@@ -119,3 +119,53 @@ def test_python_api_mirrors_the_file(tmp_path: Path) -> None:
     from_file = hm.project(hm.load_scenario(path), detail=False).summary()
     from_dict = hm.project({"sykefravaer": {"relative_change": -0.2}}, detail=False).summary()
     pd.testing.assert_frame_equal(from_file, from_dict)
+
+
+def test_out_never_deletes_foreign_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("keep", encoding="utf-8")
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    assert main(["run", str(empty), "--out", str(mine), "--quiet"]) == 2
+    assert (mine / "thesis.txt").read_text(encoding="utf-8") == "keep"
+    assert "not helsemodlite outputs" in capsys.readouterr().err
+    a_file = tmp_path / "file"
+    a_file.write_text("x", encoding="utf-8")
+    assert main(["run", str(empty), "--out", str(a_file), "--quiet"]) == 2
+    assert a_file.read_text(encoding="utf-8") == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.toml", "file", "mine"]
+
+
+def test_failed_swap_puts_the_previous_run_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helsemodlite import runner
+
+    out = tmp_path / "out"
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    assert main(["run", str(empty), "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = runner.os.replace
+    calls = {"n": 0}
+
+    def flaky(src: object, dst: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the swap of the new directory into place
+            raise OSError(28, "No space left on device")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner.os, "replace", flaky)
+    assert main(["run", str(empty), "--out", str(out), "--quiet"]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.toml", "out"]
+
+
+def test_oversized_scenario_file_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 1_100_000 + "\n", encoding="utf-8")
+    with pytest.raises(hm.ConfigError, match="larger than"):
+        hm.load_scenario(big)

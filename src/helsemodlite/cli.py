@@ -106,6 +106,18 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import cmd_run
+
+    return cmd_run(args)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .runner import cmd_compare
+
+    return cmd_compare(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helsemodlite",
@@ -149,12 +161,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="fit and print, do not write")
     p.set_defaults(func=_cmd_calibrate)
 
-    try:
-        from .runner import add_commands
-    except ImportError:  # scenario commands not available
-        pass
-    else:
-        add_commands(sub, inputs_arg)
+    p = sub.add_parser("run", help="run scenario files and write their outputs")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="output directory (default outputs/<scenario name>/; with several scenarios, "
+        "DIR/<scenario name>/). Only a new or empty directory or a previous run's output "
+        "directory is replaced.",
+    )
+    p.add_argument("--quiet", action="store_true", help="do not print the gap tables")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="effects of scenarios against the reference")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument(
+        "--combined",
+        action="store_true",
+        help="also all scenarios together in one projection, beside the sum of the single effects",
+    )
+    p.add_argument("--csv", action="store_true", help="machine-readable long CSV on stdout")
+    p.add_argument("--groups", action="store_true", help="show every group, not only the Sum")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_compare)
     return parser
 
 

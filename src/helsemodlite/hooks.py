@@ -66,8 +66,10 @@ class ReferencePath:
 
 
 def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
-    t = np.arange(len(inputs.years), dtype=float)
-    growth = (1.0 + inputs.parameters["standard_growth"]) ** t
+    rate = np.full(len(inputs.years), inputs.parameters["standard_growth"])
+    rate[0] = 0.0
+    growth = np.cumprod(1.0 + rate)  # (1 + r)^t, computed as the scenario hook computes it
+    t = np.arange(len(inputs.years))
     return DemandPlan(
         alternative=np.full(n_draws, inputs.alternative_index),
         healthy_ageing=np.ones(n_draws),
@@ -249,7 +251,7 @@ class DemandAdjustments:
                 else:
                     ref = total[s["full_index"]].sum()
                     share = np.full(
-                        total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 0 else 0.0
+                        total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 1e-9 else 0.0
                     )
                 moved = total * (w * share)[:, None]
                 for j, k in enumerate(sel):

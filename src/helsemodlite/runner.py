@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,31 +72,59 @@ def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
         "input_files_sha256": inp.file_hashes,
         "population_alternative_default": inp.population_alternative,
         "years": [inp.years[0], inp.years[-1]],
-        "outputs": ["summary.csv", "detail.parquet", "gap_table.csv", "run.json"],
+        "outputs": list(OUTPUT_FILES),
     }
 
 
+OUTPUT_FILES = ("summary.csv", "detail.parquet", "gap_table.csv", "run.json")
+
+
+def _check_target(target: Path) -> None:
+    """Only a missing path, an empty directory or a previous run's output may be replaced."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
+    if target.is_dir():
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise ConfigError(
+                f"--out {target}: the directory holds files that are not helsemodlite outputs "
+                f"({shown}); refusing to replace it. Give a new or empty directory, or a "
+                "previous run's output directory."
+            )
+
+
 def _write_dir_atomically(target: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into ``target`` as a whole: temp dir, then swap with an atomic rename."""
+    """Write ``files`` into ``target`` as a whole: temp dir, then swap with an atomic rename.
+
+    If anything fails, the previous content of ``target`` is left (or put back) in place.
+    """
+    _check_target(target)
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
     except OSError as exc:
         raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
+    old: Path | None = None
     try:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
-        old = None
         if target.exists():
             old = parent / f".{target.name}.old-{os.getpid()}"
             os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if old is not None:
+                os.replace(old, target)  # put the previous run back
+                old = None
+            raise
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def run_to_dir(
@@ -217,7 +245,7 @@ def compare(
 # CLI
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from .cli import render_gap_table
 
     scs = [_scenario(p) for p in args.scenarios]  # validate every file before writing anything
@@ -225,6 +253,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         outs = [Path(args.out) / s.name for s in scs]
     else:
         outs = [Path(args.out) if args.out else Path("outputs") / s.name for s in scs]
+    for out in outs:
+        _check_target(out)
     inputs = resolve_inputs(args.inputs)
     for sc, out in zip(scs, outs, strict=True):
         target = run_to_dir(sc, out, inputs=inputs)
@@ -254,7 +284,7 @@ def render_compare(df: pd.DataFrame, variable: str = "gap") -> str:
     return "\n".join(lines)
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
+def cmd_compare(args: argparse.Namespace) -> int:
     df = compare(args.scenarios, combined=args.combined, inputs=args.inputs)
     if args.csv:
         sys.stdout.write(to_csv_text(df))
@@ -277,30 +307,3 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             + ", ".join(f"{y}: {v:,.0f}".replace(",", " ") for y, v in diff.items())
         )
     return 0
-
-
-def add_commands(sub: Any, inputs_arg: Callable[[argparse.ArgumentParser], None]) -> None:
-    p = sub.add_parser("run", help="run scenario files and write their outputs")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    p.add_argument(
-        "--out",
-        metavar="DIR",
-        default=None,
-        help="output directory (default outputs/<scenario name>/; with several "
-        "scenarios, DIR/<scenario name>/)",
-    )
-    p.add_argument("--quiet", action="store_true", help="do not print the gap tables")
-    inputs_arg(p)
-    p.set_defaults(func=_cmd_run)
-
-    p = sub.add_parser("compare", help="effects of scenarios against the reference")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
-    p.add_argument(
-        "--combined",
-        action="store_true",
-        help="also all scenarios together in one projection, beside the sum of the single effects",
-    )
-    p.add_argument("--csv", action="store_true", help="machine-readable long CSV on stdout")
-    p.add_argument("--groups", action="store_true", help="show every group, not only the Sum")
-    inputs_arg(p)
-    p.set_defaults(func=_cmd_compare)

@@ -591,10 +591,18 @@ def _label_of(p: object) -> str:
     return f if isinstance(f, str) else repr(f)
 
 
+MAX_SCENARIO_BYTES = 1_000_000
+"""Scenario files are small; reading stops here (protects against e.g. ``/dev/zero``)."""
+
+
 def _read_toml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | None:
     """Parse a TOML file; on failure record a problem naming the file and return None."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SCENARIO_BYTES + 1)
+        if len(data) > MAX_SCENARIO_BYTES:
+            problems.append(f"{label}: larger than {MAX_SCENARIO_BYTES} bytes; not a scenario file")
+            return None
     except FileNotFoundError:
         problems.append(f"{label}: file not found")
         return None
