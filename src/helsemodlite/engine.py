@@ -138,6 +138,8 @@ def run_supply(
 
     drv: YearDrivers | None = None
     weight: np.ndarray | None = None
+    history: list[np.ndarray] = []  # stock per year, when there is one stock path
+    spans: list[tuple[YearDrivers, np.ndarray, np.ndarray, list[int]]] = []
     for i in range(n_y):
         new_drv = path.at(i)
         if new_drv is not drv:  # paths return the same object while nothing changes
@@ -174,9 +176,11 @@ def run_supply(
         agg["stock"][:, i] = stock.sum(axis=(-2, -1))[inverse]
         p_work = np.broadcast_to(drv.p_work, (n_d,) + inputs.stock.shape)
         w = np.broadcast_to(weight, (n_d,) + inputs.stock.shape)
-        if n_u == 1:
-            agg["employed"][:, i] = np.einsum("gsa,dgsa->dg", stock[0], p_work)
-            agg["arsverk"][:, i] = np.einsum("gsa,dgsa->dg", stock[0], w)
+        if n_u == 1:  # one stock path: reduce all years of a driver set at once, below
+            history.append(stock[0])
+            if not spans or spans[-1][0] is not drv:
+                spans.append((drv, p_work, w, []))
+            spans[-1][3].append(i)
         else:
             per_draw = stock[inverse]
             agg["employed"][:, i] = np.einsum("dgsa,dgsa->dg", per_draw, p_work)
@@ -185,6 +189,10 @@ def run_supply(
             cells["stock"][:, i] = stock[inverse]
             cells["employed"][:, i] = stock[inverse] * p_work
             cells["arsverk"][:, i] = stock[inverse] * w
+    for _, p_work, w, years in spans:  # years in a row with the same drivers
+        block = np.stack([history[i] for i in years])  # (year, group, sex, age)
+        agg["employed"][:, years] = np.einsum("tgsa,dgsa->dtg", block, p_work)
+        agg["arsverk"][:, years] = np.einsum("tgsa,dgsa->dtg", block, w)
     return SupplyResult(
         stock=agg["stock"],
         employed=agg["employed"],

@@ -89,6 +89,14 @@ def _group_mask(inputs: Inputs, groups: Sequence[str]) -> np.ndarray:
     return np.array([g in groups for g in inputs.groups])
 
 
+def _blend(base: np.ndarray, full: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """base + w·(full − base), with one temporary (phase-in between base and full effect)."""
+    out = np.subtract(full, base)
+    out *= w
+    out += base
+    return out
+
+
 def _age_shift(
     values: np.ndarray, shift: np.ndarray, from_age: np.ndarray, ages: np.ndarray
 ) -> np.ndarray:
@@ -186,27 +194,27 @@ class ScenarioPath:
         if self.w_exit is not None:
             assert self.exit_shift_p is not None and self.exit_shift_e is not None
             w = self.w_exit[:, i, :, None, None]
-            p = p + w * (self.exit_shift_p - p)
-            e = e + w * (self.exit_shift_e - e)
+            p = _blend(p, self.exit_shift_p, w)
+            e = _blend(e, self.exit_shift_e, w)
         if self.w_sen is not None:
             assert self.sen_rel is not None and self.sen_abs is not None
-            full = np.minimum(
-                p * (1 + self.sen_rel[:, None, None, None]) + self.sen_abs[:, None, None, None], 1.0
-            )
             assert self.sen_mask is not None
-            full = np.where(self.sen_mask, np.maximum(full, 0.0), p)
-            p = p + self.w_sen[:, i, None, None, None] * (full - p)
+            full = p * (1 + self.sen_rel[:, None, None, None])
+            full += self.sen_abs[:, None, None, None]
+            np.clip(full, 0.0, 1.0, out=full)
+            full = np.where(self.sen_mask, full, p)
+            p = _blend(p, full, self.w_sen[:, i, None, None, None])
         if self.w_pos is not None:
             assert self.pos_rel is not None and self.pos_abs is not None
-            assert self.pos_cap is not None
+            assert self.pos_cap is not None and self.pos_mask is not None
             cap = self.pos_cap[:, None, None, None]
-            new = e * (1 + self.pos_rel[:, None, None, None]) + self.pos_abs[:, None, None, None]
+            new = e * (1 + self.pos_rel[:, None, None, None])
+            new += self.pos_abs[:, None, None, None]
             # Raising never pushes a cell above the cap, and never lowers a cell already above
             # it; a negative change is not capped.
             full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
-            assert self.pos_mask is not None
             full = np.where(self.pos_mask, full, e)
-            e = e + self.w_pos[:, i, None, None, None] * (full - e)
+            e = _blend(e, full, self.w_pos[:, i, None, None, None])
         grads = inp.graduates * cal[:, None, None]
         imms = inp.immigrants * cal[:, None, None]
         g = (
@@ -222,9 +230,11 @@ class ScenarioPath:
         if self.sick_rel is None:
             absence = np.ones((1, 1, 1, 1))
         else:
-            ab0 = inp.sick_leave[None]
-            ab = np.clip(ab0 * (1 + self.sick_rel[:, i, :, None, None]), 0.0, 1.0)
-            absence = (1 - ab) / np.maximum(1 - ab0, 1e-12)
+            # (1 − ab)/(1 − ab0) with ab = min(ab0·(1 + r), 1) equals max(1 − r·ab0/(1 − ab0), 0)
+            ab0 = inp.sick_leave
+            k = ab0 / np.maximum(1 - ab0, 1e-12)
+            absence = 1.0 - self.sick_rel[:, i, :, None, None] * k[None]
+            np.maximum(absence, 0.0, out=absence)
         return Drivers(p_work=p, fte=e, graduates=g, immigrants=im, absence_factor=absence)
 
 
@@ -289,8 +299,20 @@ def scenario_paths(
     problems: list[str] = []
     categories = list(inputs.groups) + list(inputs.outside)
 
+    phase_cache: dict[tuple[int, int], np.ndarray] = {}
+    mask_cache: dict[tuple[str, ...], np.ndarray] = {}
+
     def weight(hook: Any) -> np.ndarray:
-        return hook.phase(years)
+        key = (hook.start_year, hook.full_effect_year)
+        if key not in phase_cache:
+            phase_cache[key] = hook.phase(years)
+        return phase_cache[key].copy()
+
+    def group_mask(groups: Sequence[str]) -> np.ndarray:
+        key = tuple(groups)
+        if key not in mask_cache:
+            mask_cache[key] = _group_mask(inputs, groups)
+        return mask_cache[key]
 
     def affected(groups: Sequence[str]) -> np.ndarray:
         """(category,) bool: the chosen groups, plus the outside categories when the hook
@@ -350,7 +372,7 @@ def scenario_paths(
             h = sc.exit_age
             if path.w_exit is None:
                 path.w_exit = np.zeros((n_d, n_y, n_g))
-            path.w_exit[d] = weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
+            path.w_exit[d] = weight(h)[:, None] * group_mask(h.groups)[None, :]
             exit_years[d], exit_from[d] = h.years, h.from_age
         if sc.position_share is not None and not sc.position_share.is_neutral:
             h = sc.position_share
@@ -367,8 +389,7 @@ def scenario_paths(
             path.pos_cap[d] = h.cap
             lo, hi = h.ages if h.ages is not None else (ages[0], ages[-1])
             path.pos_mask[d] = (
-                _group_mask(inputs, h.groups)[:, None, None]
-                & ((ages >= lo) & (ages <= hi))[None, None, :]
+                group_mask(h.groups)[:, None, None] & ((ages >= lo) & (ages <= hi))[None, None, :]
             )
         if sc.senior_participation is not None and not sc.senior_participation.is_neutral:
             h = sc.senior_participation
@@ -382,14 +403,14 @@ def scenario_paths(
             path.sen_rel[d] = h.relative_change or 0.0
             path.sen_abs[d] = h.absolute_change or 0.0
             path.sen_mask[d] = (
-                _group_mask(inputs, h.groups)[:, None, None] & (ages >= h.min_age)[None, None, :]
+                group_mask(h.groups)[:, None, None] & (ages >= h.min_age)[None, None, :]
             )
         if sc.sick_leave is not None and not sc.sick_leave.is_neutral:
             h = sc.sick_leave
             if path.sick_rel is None:
                 path.sick_rel = np.zeros((n_d, n_y, n_g))
             path.sick_rel[d] = (
-                h.relative_change * weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
+                h.relative_change * weight(h)[:, None] * group_mask(h.groups)[None, :]
             )
         if sc.education_capacity is not None and not sc.education_capacity.is_neutral:
             h = sc.education_capacity
@@ -418,8 +439,7 @@ def scenario_paths(
             if path.imm_factor is None:
                 path.imm_factor = np.ones((n_d, n_y, n_g))
             path.imm_factor[d] = (
-                1.0
-                + h.relative_change * weight(h)[:, None] * _group_mask(inputs, h.groups)[None, :]
+                1.0 + h.relative_change * weight(h)[:, None] * group_mask(h.groups)[None, :]
             )
 
         # -- demand hooks -------------------------------------------------------------------
