@@ -79,3 +79,26 @@ def test_calibration_parameters_are_time_invariant() -> None:
     stored = pd.read_csv(hm.default_inputs_dir() / "calibration" / "calibration.csv")
     assert list(stored.columns) == ["group", "inflow_factor", "initial_shortage", "demand_trend"]
     assert stored.group.tolist() == list(dims.GROUPS)
+
+
+def test_demand_side_matches_published_figures_that_are_not_targets(ref: hm.Projection) -> None:
+    """Out-of-sample: public demand, demand incl. other services, outside categories (2040)."""
+    inp = ref.inputs
+    y = inp.years.index(2040)
+    cells = ref.demand_cells[0, y]  # (service, category)
+    n_g = len(inp.groups)
+    assert cells[inp.public].sum() == pytest.approx(461_500, rel=0.02)
+    assert cells.sum() == pytest.approx(500_500, rel=0.02)
+    outside = cells[:, n_g:].sum(axis=0)
+    assert outside.sum() == pytest.approx(171_500, rel=0.03)
+    published = {
+        "annen_helseutdanning": 41_000,
+        "administrasjon_service": 57_200,
+        "uten_relevant_helseutdanning": 73_300,
+    }
+    for j, cat in enumerate(inp.outside):
+        assert outside[j] == pytest.approx(published[cat], rel=0.05), cat
+    growth = ref.demand_cells[0, y].sum(axis=1) / ref.demand_cells[0, 0].sum(axis=1)
+    g = dict(zip(inp.services, growth, strict=True))
+    assert g["institusjon"] > g["hjemmetjenester"] > g["psykisk_helsevern"]
+    assert g["somatikk"] > g["tsb"]
