@@ -1070,16 +1070,27 @@ def _read_exit_age(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> ExitAge | No
     )
 
 
-def _read_sick_leave(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> SickLeave | None:
-    c.keys(tp, t, ("relative_change", *_GROUPED))
-    c.required(tp, t, "relative_change")
-    rel = c.number(tp, t, "relative_change", lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    timing, groups = c.timing(tp, t), c.groups(tp, t)
-    if rel is None or timing is None or groups is None:
-        return None
-    return SickLeave(
-        relative_change=rel, groups=groups, start_year=timing[0], full_effect_year=timing[1]
-    )
+def _single_value_reader(
+    cls: type[Any], key: str, lo: float, hi: float
+) -> Callable[[_Checker, _Path, Mapping[Any, Any]], Any]:
+    """Reader of a hook with one required number plus timing and groups (sykefravaer,
+    innvandring, standardvekst)."""
+
+    def read(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Any:
+        c.keys(tp, t, (key, *_GROUPED))
+        c.required(tp, t, key)
+        value = c.number(tp, t, key, lo=lo, hi=hi)
+        timing, groups = c.timing(tp, t), c.groups(tp, t)
+        if value is None or timing is None or groups is None:
+            return None
+        return cls(**{key: value}, groups=groups, start_year=timing[0], full_effect_year=timing[1])
+
+    return read
+
+
+_read_sick_leave = _single_value_reader(SickLeave, "relative_change", -1.0, MAX_RELATIVE_CHANGE)
+_read_immigration = _single_value_reader(Immigration, "relative_change", -1.0, MAX_RELATIVE_CHANGE)
+_read_standard_growth = _single_value_reader(StandardGrowth, "annual_rate", -0.05, 0.1)
 
 
 def _read_senior(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> SeniorParticipation | None:
@@ -1173,30 +1184,6 @@ def _read_group_capacity(
         fixed_graduates=fixed,
         start_year=timing[0],
         full_effect_year=timing[1],
-    )
-
-
-def _read_immigration(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Immigration | None:
-    c.keys(tp, t, ("relative_change", *_GROUPED))
-    c.required(tp, t, "relative_change")
-    rel = c.number(tp, t, "relative_change", lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    timing, groups = c.timing(tp, t), c.groups(tp, t)
-    if rel is None or timing is None or groups is None:
-        return None
-    return Immigration(
-        relative_change=rel, groups=groups, start_year=timing[0], full_effect_year=timing[1]
-    )
-
-
-def _read_standard_growth(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> StandardGrowth | None:
-    c.keys(tp, t, ("annual_rate", *_GROUPED))
-    c.required(tp, t, "annual_rate")
-    rate = c.number(tp, t, "annual_rate", lo=-0.05, hi=0.1)
-    timing, groups = c.timing(tp, t), c.groups(tp, t)
-    if rate is None or timing is None or groups is None:
-        return None
-    return StandardGrowth(
-        annual_rate=rate, groups=groups, start_year=timing[0], full_effect_year=timing[1]
     )
 
 
