@@ -158,7 +158,12 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
     """Read and validate one file. Returns the typed frame, or None if it is unusable."""
     rel = f"{schema.folder}/{schema.name}"
     if not path.is_file():
-        problems.append(f"{rel}: missing file (expected at {path})")
+        hint = (
+            "; create it with `helsemodlite calibrate --inputs DIR`"
+            if schema.folder == "calibration"
+            else ""
+        )
+        problems.append(f"{rel}: missing file (expected at {path}){hint}")
         return None
     try:
         raw = pd.read_csv(
