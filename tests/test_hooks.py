@@ -176,3 +176,32 @@ def test_batch_equals_single_runs(toy: hm.Inputs) -> None:
             mine[["supply", "demand", "gap"]].to_numpy(),
             single[["supply", "demand", "gap"]].to_numpy(),
         )
+
+
+def test_tidstyver_frees_the_published_share(toy: hm.Inputs) -> None:
+    # Middle scenario: sykepleiere/vernepleiere 17 %, leger og psykologer 15 % of working time,
+    # here in service "a" (all of the toy's group demand), full effect from 2025.
+    sc = {"tidstyver": {"level": "middels", "services": ["a"]}}
+    d = demand(toy, sc)
+    assert d[1:, 0].tolist() == pytest.approx([40 * 0.83] * 3)
+    assert d[1:, 1].tolist() == pytest.approx([40 * 0.85] * 3)
+    half = demand(toy, {"tidstyver": {"level": "hoy", "realised_share": 0.5, "services": ["a"]}})
+    assert half[1, 0] == pytest.approx(40 * (1 - 0.5 * 0.28))
+    low = demand(toy, {"tidstyver": {"level": "lav", "services": ["a"]}})
+    assert (low[1:] > d[1:]).all()
+
+
+def test_befolkning_alternatives_order_demand() -> None:
+    """On the default data: the high alternative gives more demand than the main one, the low
+    alternative less (and the main alternative equals the reference)."""
+    proj = hm.project_batch(
+        [
+            hm.Scenario.from_dict({"befolkning": {"alternative": a}}, name=a)
+            for a in ("LLML", "MMMM", "HHMH")
+        ]
+    )
+    ref = hm.project(detail=False)
+    y = proj.years.index(2040)
+    low, main, high = proj.demand[:, y].sum(axis=1)
+    assert low < main < high
+    np.testing.assert_allclose(proj.demand[1], ref.demand[0])
