@@ -172,3 +172,17 @@ def test_rebuild_is_identical_to_committed_model_files() -> None:
     from helsemodlite.build import build_inputs
 
     assert build_inputs(check_only=True) == []
+
+
+def test_run_on_bad_inputs_exits_2_and_writes_nothing(
+    copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(copy / "model" / "personnel.csv", _set("sick_leave", 2, "2.5"))
+    scenario = tmp_path / "s.toml"
+    scenario.write_text("[sykefravaer]\nrelative_change = -0.1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--inputs", str(copy), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "personnel.csv" in err and "sick_leave" in err and "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs", "s.toml"]
