@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,13 @@ import pandas as pd
 import pytest
 
 from helsemodlite import dims, schema
-from helsemodlite.supply_data import build_personnel, build_supply, check_against_aggregates
+from helsemodlite.supply_data import (
+    INFLOW_SOURCES,
+    build_personnel,
+    build_supply,
+    check_against_aggregates,
+    observed_inflow_series,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "inputs" / "sources"
@@ -85,3 +92,60 @@ def test_flows_plausible(personnel: pd.DataFrame) -> None:
     assert ((inflow / stock) < 0.08).all()
     assert personnel["exit_rate"].max() < 0.3
     assert personnel["sick_leave"].between(0.02, 0.15).all()
+
+
+def test_observed_inflows_come_from_the_sources(build, personnel: pd.DataFrame) -> None:
+    levels = build.inflow_levels
+    flows = pd.read_csv(ASSUMPTIONS / "supply_flows.csv", comment="#").set_index("group")
+    observed = {
+        (g, f)
+        for g in dims.GROUPS
+        for f in ("graduates", "immigrants")
+        if flows.loc[g, f"{f}_status"] == "observed"
+    }
+    assert observed == {
+        ("fysioterapeut", "graduates"),
+        ("fysioterapeut", "immigrants"),
+        ("helsefagarbeider", "graduates"),
+        ("helsefagarbeider", "immigrants"),
+        ("helsesykepleier", "graduates"),
+        ("jordmor", "graduates"),
+        ("jordmor", "immigrants"),
+    }
+    # mean of the last three observed years, immigrants x the settle share
+    assert levels.loc["helsefagarbeider", "graduates"] == pytest.approx((4342 + 4349 + 4229) / 3)
+    assert levels.loc["helsefagarbeider", "immigrants"] == pytest.approx(0.8 * (243 + 128) / 2)
+    assert levels.loc["fysioterapeut", "graduates"] == pytest.approx((267 + 304) / 2)
+    assert levels.loc["helsesykepleier", "graduates"] == pytest.approx(269)
+    assert levels.loc["jordmor", "graduates"] == pytest.approx(
+        (202 * 0.65 + 169 * 0.53 + 209 * 0.62) / 3
+    )
+    assert levels.loc["jordmor", "graduates_years"] == "2018-2020"
+    # assumed flows keep the supply_flows.csv value
+    for g in dims.GROUPS:
+        for f in ("graduates", "immigrants"):
+            if (g, f) not in observed:
+                assert levels.loc[g, f] == flows.loc[g, f], (g, f)
+    # personnel.csv carries exactly these levels (rounded to 3 decimals per cell)
+    by_group = personnel.groupby("group")[["graduates", "immigrants"]].sum()
+    for f in ("graduates", "immigrants"):
+        np.testing.assert_allclose(
+            by_group[f].reindex(list(dims.GROUPS)), levels[f], rtol=0, atol=0.1
+        )
+
+
+def test_inflow_sources_catalogued_and_consistent() -> None:
+    with (ROOT / "inputs" / "sources.toml").open("rb") as fh:
+        catalogued = {s["file"] for s in tomllib.load(fh)["source"]}
+    assert set(INFLOW_SOURCES.values()) <= catalogued
+    for name in catalogued:
+        assert (SOURCES / name).is_file(), name
+    series = observed_inflow_series(SOURCES).set_index(["group", "flow", "year"])["value"]
+    # jordmor: count x rounded share (Tabell 6) against the exact counts of Tabell 27
+    auth = pd.read_csv(SOURCES / INFLOW_SOURCES["authorisations"], comment="#")
+    jm = auth[auth["profession"] == "jordmor"].set_index("year")
+    for year in (2019, 2020):
+        assert abs(series[("jordmor", "graduates", year)] - jm.loc[year, "norge"]) <= 2
+        assert abs(series[("jordmor", "immigrants", year)] - jm.loc[year, "utland_total"]) <= 2
+    # the Norway-educated + abroad split adds up to the published totals
+    assert (auth["norge"] + auth["utland_total"] == auth["total"]).all()

@@ -15,9 +15,11 @@ Pipeline (every step documented in docs/_data_supply.md):
    calibrated to SSB's aggregate ratio employed-in-HS / persons 2015-2023 (revision-chained).
 4. **E** (årsverk per employed in HS): WLS (estimation.fit_e_wls) on 2007/2011 observations,
    extrapolated to 2024; assumed relative age profile.
-5. **Flows**: graduates, immigrants (assumed reference levels with shifted-gamma age
-   distributions), exit rates (assumed base rate + transitions to further-education groups),
-   sick leave (hesospers 2011/2007 per-group shares scaled to the recent level).
+5. **Flows**: graduates, immigrants (reference levels with shifted-gamma age distributions:
+   observed where a public count exists - the mean of the last observed years of the source
+   table, see ``observed_inflow_series`` / ``reference_inflows`` - assumed otherwise), exit rates
+   (assumed base rate + transitions to further-education groups), sick leave (hesospers
+   2011/2007 per-group shares scaled to the recent level).
 
 Arrays are indexed ``(group, sex, age)`` in dims order; counts in persons, årsverk in
 agreed hours / 37.5.
@@ -69,6 +71,8 @@ class SupplySources:
     aggregates: pd.DataFrame
     mx: pd.DataFrame
     persons_15_74: pd.DataFrame
+    inflows: pd.DataFrame
+    """Observed annual inflow counts (``observed_inflow_series``)."""
 
 
 def read_sources(sources_dir: Path) -> SupplySources:
@@ -84,7 +88,70 @@ def read_sources(sources_dir: Path) -> SupplySources:
         aggregates=_csv(d / "hesospers_aggregates_2015_2023.csv"),
         mx=_csv(d / "wpp2024_norway_mortality_mx_5yr.csv"),
         persons_15_74=_csv(d / "hesospers_2010_2011_persons_15_74.csv"),
+        inflows=observed_inflow_series(d),
     )
+
+
+INFLOW_SOURCES = {
+    "authorisations": "hdir_authorisations_by_education_region_2019_2020.csv",
+    "jordmor_authorisations": "hdir_jordmor_new_authorisations_2012_2020.csv",
+    "completions": "dbh_completions_jordmor_helsesykepleie_2010_2020.csv",
+    "fagbrev": "hdir_fagbrev_helsearbeiderfaget_2019_2024.csv",
+}
+"""Source tables of the observed inflows (inputs/sources.toml)."""
+
+
+def observed_inflow_series(sources_dir: Path) -> pd.DataFrame:
+    """Observed annual inflow counts, one row per group x flow x year.
+
+    Columns: group, flow (``graduates`` / ``immigrants``), year, value (persons), file.
+    Immigrants are the foreign-educated authorisations *before* the settle share.
+
+    - helsefagarbeider graduates: fag-/svennebrev in helsearbeiderfaget by school year (year =
+      the calendar year the school year ends);
+    - fysioterapeut graduates / immigrants: authorisations to Norway-educated / educated
+      abroad (HPR, 2019-2020); helsefagarbeider immigrants: authorisations educated abroad;
+    - jordmor: new authorisations x the published Norwegian share (graduates) and x its
+      complement (immigrants), 2012-2020;
+    - helsesykepleier graduates: completed videreutdanninger + mastergrader (DBH), single years.
+    """
+    d = Path(sources_dir)
+    rows: list[dict[str, Any]] = []
+
+    def add(group: str, flow: str, year: Any, value: Any, key: str) -> None:
+        rows.append(
+            {
+                "group": group,
+                "flow": flow,
+                "year": int(year),
+                "value": float(value),
+                "file": INFLOW_SOURCES[key],
+            }
+        )
+
+    fag = _csv(d / INFLOW_SOURCES["fagbrev"])
+    for r in fag.itertuples(index=False):
+        add("helsefagarbeider", "graduates", r.year, r.helsearbeiderfaget, "fagbrev")
+    auth = _csv(d / INFLOW_SOURCES["authorisations"])
+    for r in auth.itertuples(index=False):
+        if r.profession == "fysioterapeut":
+            add("fysioterapeut", "graduates", r.year, r.norge, "authorisations")
+        if r.profession in ("fysioterapeut", "helsefagarbeider"):
+            add(str(r.profession), "immigrants", r.year, r.utland_total, "authorisations")
+    jm = _csv(d / INFLOW_SOURCES["jordmor_authorisations"])
+    for r in jm.itertuples(index=False):
+        share = float(r.share_norwegian_educated_pct) / 100.0
+        n = float(r.new_authorisations)
+        add("jordmor", "graduates", r.year, n * share, "jordmor_authorisations")
+        add("jordmor", "immigrants", r.year, n * (1.0 - share), "jordmor_authorisations")
+    comp = _csv(d / INFLOW_SOURCES["completions"])
+    one_year = comp[
+        (comp["first_year"] == comp["last_year"]) & (comp["education"] == "helsesykepleie")
+    ]
+    for r in one_year.itertuples(index=False):
+        add("helsesykepleier", "graduates", r.last_year, r.total, "completions")
+    out = pd.DataFrame(rows, columns=["group", "flow", "year", "value", "file"])
+    return out.sort_values(["group", "flow", "year"], ignore_index=True)
 
 
 @dataclass
@@ -110,6 +177,10 @@ def read_assumptions(assumptions_dir: Path) -> SupplyAssumptions:
     flows = _csv(d / "supply_flows.csv").set_index("group").reindex(list(GROUPS))
     if flows["graduates"].isna().any():
         raise ValueError("supply_flows.csv must list every group of dims.GROUPS")
+    for col in FLOW_STATUS_COLUMNS:
+        bad = sorted(set(flows[col].astype(str)) - {"observed", "assumed"})
+        if bad:
+            raise ValueError(f"supply_flows.csv, column {col}: {bad} (expected observed/assumed)")
     return SupplyAssumptions(
         toml=toml,
         groups=_csv(d / "supply_groups.csv"),
@@ -440,6 +511,51 @@ def p_estimation_data(bands: pd.DataFrame, stock: np.ndarray) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
+FLOW_STATUS_COLUMNS = ("graduates_status", "immigrants_status")
+"""supply_flows.csv: whether each group's reference inflow is observed or assumed."""
+
+
+def reference_inflows(inflows: pd.DataFrame, asm: SupplyAssumptions) -> pd.DataFrame:
+    """Reference (base-year) graduates and immigrants per group, in dims.GROUPS order.
+
+    A flow marked ``observed`` in supply_flows.csv is the mean of the last ``window`` observed
+    years of ``inflows`` (``observed_inflow_series``); immigrants are then multiplied by the
+    group's settle share (``[immigrant_settle_share]``: authorisations to foreign-educated
+    persons include some who never settle). A flow marked ``assumed`` keeps the value of
+    supply_flows.csv. Columns: graduates, immigrants, graduates_status, immigrants_status,
+    graduates_assumed, immigrants_assumed, graduates_years, immigrants_years, settle_share.
+    """
+    window = int(asm.value("observed_inflows", "window"))
+    settle = asm.toml.get("immigrant_settle_share", {})
+    out = pd.DataFrame(index=pd.Index(list(GROUPS), name="group"))
+    for flow in ("graduates", "immigrants"):
+        status = asm.flows[f"{flow}_status"].astype(str)
+        values, years = [], []
+        for g in GROUPS:
+            if status[g] != "observed":
+                values.append(float(asm.flows.loc[g, flow]))
+                years.append("")
+                continue
+            obs = inflows[(inflows["group"] == g) & (inflows["flow"] == flow)]
+            obs = obs.sort_values("year").tail(window)
+            if obs.empty:
+                raise ValueError(f"supply_flows.csv: {g} {flow} is 'observed' but no source has it")
+            level = float(obs["value"].mean())
+            if flow == "immigrants":
+                if g not in settle:
+                    raise ValueError(f"supply.toml [immigrant_settle_share] has no entry for {g}")
+                level *= float(settle[g]["value"])
+            values.append(level)
+            first, last = int(obs["year"].min()), int(obs["year"].max())
+            years.append(str(last) if first == last else f"{first}-{last}")
+        out[flow] = values
+        out[f"{flow}_status"] = status.to_numpy()
+        out[f"{flow}_assumed"] = asm.flows[flow].to_numpy(float)
+        out[f"{flow}_years"] = years
+    out["settle_share"] = [float(settle[g]["value"]) if g in settle else np.nan for g in GROUPS]
+    return out
+
+
 @dataclass
 class Flows:
     """Reference flows, arrays (group, sex, age 20..79): persons per year / rates per year."""
@@ -451,9 +567,16 @@ class Flows:
     """Persons per year leaving the origin group by further education (origin's sex x age)."""
 
 
-def build_flows(asm: SupplyAssumptions) -> Flows:
-    """Graduates, immigrants, base exit rates and transition counts from the assumptions."""
+def build_flows(asm: SupplyAssumptions, levels: pd.DataFrame | None = None) -> Flows:
+    """Graduates, immigrants, base exit rates and transition counts.
+
+    ``levels`` (``reference_inflows``) gives the reference graduates and immigrants per group;
+    without it the supply_flows.csv values are used. Age and sex distributions, exit rates and
+    transitions always come from the assumptions.
+    """
     shift = float(asm.value("stock", "entry_age_shift"))
+    if levels is None:
+        levels = asm.flows[["graduates", "immigrants"]]
     shape = (len(GROUPS), 2, len(AGES))
     grad, imm, xb, trans = (np.zeros(shape) for _ in range(4))
     for g, name in enumerate(GROUPS):
@@ -461,8 +584,8 @@ def build_flows(asm: SupplyAssumptions) -> Flows:
         sex = np.array([f["female_share"], 1.0 - f["female_share"]])
         gp = shifted_gamma_pmf(f["grad_age_mean"], f["grad_age_sd"], AGES.astype(float), shift)
         ip = shifted_gamma_pmf(f["imm_age_mean"], f["imm_age_sd"], AGES.astype(float), shift)
-        grad[g] = f["graduates"] * sex[:, None] * gp[None, :]
-        imm[g] = f["immigrants"] * sex[:, None] * ip[None, :]
+        grad[g] = float(levels.loc[name, "graduates"]) * sex[:, None] * gp[None, :]
+        imm[g] = float(levels.loc[name, "immigrants"]) * sex[:, None] * ip[None, :]
         xb[g] = exit_profile(float(f["exit_rate"]), AGES.astype(float))[None, :]
     for t in asm.transitions.itertuples(index=False):
         o, d = GROUPS.index(t.origin), GROUPS.index(t.destination)
@@ -641,6 +764,8 @@ class SupplyBuild:
     arsverk_raw_total: float
     sick_leave: pd.Series
     flows: Flows
+    inflow_levels: pd.DataFrame
+    """Reference graduates / immigrants per group with observed/assumed status."""
     p_base: np.ndarray
     observed_persons_index: dict[int, float]
     observed_ratio_index: dict[int, float]
@@ -664,7 +789,8 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
         knot=float(pm["old_age_knot"]["value"]),
     )
 
-    flows = build_flows(asm)
+    inflow_levels = reference_inflows(src.inflows, asm)
+    flows = build_flows(asm, inflow_levels)
     stocks = roll_forward(stock15, src, flows, EST_YEAR, BASE_YEAR)
 
     persons_idx, ratio_idx = observed_ratio_change(src.aggregates)
@@ -732,6 +858,7 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
         arsverk_raw_total=raw_total,
         sick_leave=sick,
         flows=flows,
+        inflow_levels=inflow_levels,
         p_base=p_base,
         observed_persons_index=persons_idx,
         observed_ratio_index=ratio_idx,
