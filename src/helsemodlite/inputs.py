@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import dims
 from .errors import InputError
-from .schema import REQUIRED_PARAMETERS, SCHEMA_BY_NAME, SCHEMAS, FileSchema
+from .schema import REQUIRED_PARAMETERS, SCHEMAS, FileSchema
 
 MAX_REPORTED_ROWS = 5
 """At most this many offending lines are listed per file and rule (then a count)."""
@@ -534,7 +534,3 @@ def inputs_from_tables(
         calibration=calibration,
         file_hashes=dict(sorted((hashes or {}).items())),
     )
-
-
-def schema_for(name: str) -> FileSchema:
-    return SCHEMA_BY_NAME[name]

@@ -127,6 +127,26 @@ def _write_dir_atomically(target: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def write_outputs(proj: Projection, scenario: Any, target: Path) -> Path:
+    """Write the four outputs of a single-scenario projection (with detail) into ``target``."""
+    import io
+
+    buf = io.BytesIO()
+    detail = proj.detail()
+    detail.insert(0, "scenario", scenario.name)
+    detail.to_parquet(buf, index=False)
+    files = {
+        "summary.csv": summary_csv(proj).encode(),
+        "detail.parquet": buf.getvalue(),
+        "gap_table.csv": gap_table_csv(proj).encode(),
+        "run.json": (
+            json.dumps(run_record(proj, scenario), ensure_ascii=False, indent=2) + "\n"
+        ).encode(),
+    }
+    _write_dir_atomically(Path(target), files)
+    return Path(target)
+
+
 def run_to_dir(
     scenario: Any,
     out: Path | None = None,
@@ -136,34 +156,17 @@ def run_to_dir(
 ) -> Path:
     """Run one scenario and write its outputs. Returns the output directory."""
     sc = _scenario(scenario)
-    proj = project(sc, inputs=inputs, detail=True)
     target = out if out is not None else (outputs_root or Path("outputs")) / sc.name
-    import io
-
-    buf = io.BytesIO()
-    detail = proj.detail()
-    detail.insert(0, "scenario", sc.name)
-    detail.to_parquet(buf, index=False)
-    files = {
-        "summary.csv": summary_csv(proj).encode(),
-        "detail.parquet": buf.getvalue(),
-        "gap_table.csv": gap_table_csv(proj).encode(),
-        "run.json": (
-            json.dumps(run_record(proj, sc), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-        ).encode(),
-    }
-    _write_dir_atomically(Path(target), files)
-    return Path(target)
+    return write_outputs(project(sc, inputs=inputs, detail=True), sc, Path(target))
 
 
-def combine(scenarios: Sequence[Any], name: str = COMBINED) -> Any:
-    """One scenario with the hooks of all: a later scenario's table replaces an earlier one's
-    (as when stacking reforms); ``oppgavedeling`` entries are concatenated."""
+def _combine(scenarios: Sequence[Any], name: str) -> tuple[Any, list[str]]:
+    """The combined scenario, and a note for every table a later scenario replaced."""
     from .scenario import Scenario
 
     merged: dict[str, Any] = {}
     owner: dict[str, str] = {}
-    overridden: list[str] = []
+    replaced: list[str] = []
     for obj in scenarios:
         sc = _scenario(obj)
         for key, value in sc.to_dict().items():
@@ -173,21 +176,21 @@ def combine(scenarios: Sequence[Any], name: str = COMBINED) -> Any:
                 merged.setdefault(key, []).extend(value)
                 continue
             if key in merged and merged[key] != value:
-                overridden.append(f"[{key}] of {owner[key]} replaced by {sc.name}")
+                replaced.append(f"[{key}] of {owner[key]} replaced by {sc.name}")
             merged[key] = value
             owner[key] = sc.name
     merged["title"] = "Kombinert: " + ", ".join(_scenario(s).name for s in scenarios)
     merged["description"] = (
         "All scenarios in one projection; a later scenario's table "
-        "replaces an earlier one's. " + "; ".join(overridden)
+        "replaces an earlier one's. " + "; ".join(replaced)
     ).strip()
-    return Scenario.from_dict(merged, name=name)
+    return Scenario.from_dict(merged, name=name), replaced
 
 
-def combine_notes(combined: Any) -> list[str]:
-    """The tables a combination replaced (empty when the scenarios did not overlap)."""
-    text = combined.description.split("replaces an earlier one's. ", 1)
-    return [n for n in text[1].split("; ") if n] if len(text) > 1 else []
+def combine(scenarios: Sequence[Any], name: str = COMBINED) -> Any:
+    """One scenario with the hooks of all: a later scenario's table replaces an earlier one's
+    (as when stacking reforms); ``oppgavedeling`` entries are concatenated."""
+    return _combine(scenarios, name)[0]
 
 
 def compare(
@@ -209,9 +212,11 @@ def compare(
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
-    batch = [*scs, combine(scs)] if combined else scs
+    batch = list(scs)
     if combined:
-        for note in combine_notes(batch[-1]):
+        together, replaced = _combine(scs, COMBINED)
+        batch.append(together)
+        for note in replaced:
             print(f"helsemodlite: note: combined run: {note}", file=sys.stderr)
     ref = project(inputs=inp, detail=False).summary()
     proj = project_batch(batch, inputs=inp)
@@ -257,9 +262,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_target(out)
     inputs = resolve_inputs(args.inputs)
     for sc, out in zip(scs, outs, strict=True):
-        target = run_to_dir(sc, out, inputs=inputs)
+        proj = project(sc, inputs=inputs, detail=True)
+        target = write_outputs(proj, sc, out)
         if not args.quiet:
-            proj = project(sc, inputs=inputs, detail=False)
             print(render_gap_table(proj.gap_table(), f"Scenario: {sc.name} — {sc.title}"))
             print(f"→ {target}/\n")
     return 0
