@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,10 +17,11 @@ from helsemodlite.demand_data import (
     load_population_2024,
     smooth_bands,
 )
+from helsemodlite.embedded import embedded_inputs_dir
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "inputs" / "sources"
-ASSUMPTIONS = ROOT / "inputs" / "assumptions"
+EMBEDDED = embedded_inputs_dir()
+SOURCES = EMBEDDED / "sources"
+ASSUMPTIONS = EMBEDDED / "assumptions"
 
 STAND_IN_SUPPLY = pd.Series(
     {

@@ -10,11 +10,12 @@ import pytest
 
 from helsemodlite import dims
 from helsemodlite import population as pop
+from helsemodlite.embedded import embedded_inputs_dir
 from helsemodlite.schema import SCHEMA_BY_NAME
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "inputs" / "sources"
-ASSUMPTIONS = ROOT / "inputs" / "assumptions"
+EMBEDDED = embedded_inputs_dir()
+SOURCES = EMBEDDED / "sources"
+ASSUMPTIONS = EMBEDDED / "assumptions"
 
 TOTALS_TOLERANCE_PCT = 0.5
 """Projected totals must match SSB 14288 within this many percent in every year 2025-2050."""

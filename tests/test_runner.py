@@ -12,10 +12,12 @@ import pytest
 
 import helsemodlite as hm
 from helsemodlite.cli import main
+from helsemodlite.embedded import scenarios_dir
 from helsemodlite.testing import toy_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+SCENARIOS_DIR = scenarios_dir()
+SHIPPED = sorted((SCENARIOS_DIR).glob("*.toml"))
 
 
 def senior_toy() -> hm.Inputs:
@@ -69,7 +71,7 @@ def test_every_shipped_scenario_runs_in_one_batch() -> None:
 
 def test_run_writes_the_four_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "heltid"
-    assert main(["run", str(ROOT / "scenarios" / "heltid_10.toml"), "--out", str(out)]) == 0
+    assert main(["run", str(SCENARIOS_DIR / "heltid_10.toml"), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "detail.parquet",
         "gap_table.csv",
@@ -90,7 +92,7 @@ def test_run_writes_the_four_outputs(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_compare_combined_shows_overlap() -> None:
-    files = [ROOT / "scenarios" / f for f in ("heltid_10.toml", "avgangsalder_1.toml")]
+    files = [SCENARIOS_DIR / f for f in ("heltid_10.toml", "avgangsalder_1.toml")]
     df = hm.compare(files, combined=True)
     assert list(df.columns) == ["scenario", "group", "year", "supply", "demand", "gap"]
     assert set(df.scenario) == {"heltid_10", "avgangsalder_1", "kombinert", "sum_enkelttiltak"}
@@ -102,8 +104,8 @@ def test_compare_combined_shows_overlap() -> None:
 
 def test_compare_cli_csv_and_text(capsys: pytest.CaptureFixture[str]) -> None:
     files = [
-        str(ROOT / "scenarios" / "sykefravaer_minus10.toml"),
-        str(ROOT / "scenarios" / "produktivitet_05.toml"),
+        str(SCENARIOS_DIR / "sykefravaer_minus10.toml"),
+        str(SCENARIOS_DIR / "produktivitet_05.toml"),
     ]
     assert main(["compare", *files, "--combined", "--csv"]) == 0
     df = pd.read_csv(io.StringIO(capsys.readouterr().out))

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helsemodlite import dims
+from helsemodlite.embedded import scenarios_dir
 from helsemodlite.errors import ConfigError
 from helsemodlite.scenario import (
     FIRST_YEAR,
@@ -32,7 +33,7 @@ from helsemodlite.scenario import (
 from strategies import HOOK_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = scenarios_dir()
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 EXPECTED_SHIPPED = {
     "heltid_10",

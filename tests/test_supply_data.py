@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from helsemodlite import dims, schema
+from helsemodlite.embedded import embedded_inputs_dir
 from helsemodlite.supply_data import (
     INFLOW_SOURCES,
     build_personnel,
@@ -18,9 +18,9 @@ from helsemodlite.supply_data import (
     observed_inflow_series,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "inputs" / "sources"
-ASSUMPTIONS = ROOT / "inputs" / "assumptions"
+EMBEDDED = embedded_inputs_dir()
+SOURCES = EMBEDDED / "sources"
+ASSUMPTIONS = EMBEDDED / "assumptions"
 ROLL_FORWARD_TOLERANCE_PP = 3.0
 """Stated tolerance of the roll-forward check (percentage points of the 2015-based index)."""
 
@@ -135,7 +135,7 @@ def test_observed_inflows_come_from_the_sources(build, personnel: pd.DataFrame) 
 
 
 def test_inflow_sources_catalogued_and_consistent() -> None:
-    with (ROOT / "inputs" / "sources.toml").open("rb") as fh:
+    with (EMBEDDED / "sources.toml").open("rb") as fh:
         catalogued = {s["file"] for s in tomllib.load(fh)["source"]}
     assert set(INFLOW_SOURCES.values()) <= catalogued
     for name in catalogued:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import dims
+from .embedded import embedded_inputs_dir
 from .errors import InputError
 from .schema import REQUIRED_PARAMETERS, SCHEMAS, FileSchema
 
@@ -31,14 +32,15 @@ DRIVERS = ("population", "births")
 
 
 def default_inputs_dir() -> Path:
-    """The embedded default data set: ``inputs/`` at the top of the source tree.
+    """The embedded default data set, package data of the installed package
+    (``helsemodlite/embedded/inputs``).
 
     ``HELSEMODLITE_INPUTS`` overrides it.
     """
     env = os.environ.get("HELSEMODLITE_INPUTS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "inputs"
+    return embedded_inputs_dir()
 
 
 @dataclass(frozen=True)
