@@ -569,7 +569,7 @@ def test_healthy_ageing() -> None:
 
 def test_metadata_types() -> None:
     one(dict_problems({"description": ["a"]}), "description: must be a string")
-    one(dict_problems({"name": "a/b"}), "name: must be a non-empty identifier")
+    one(dict_problems({"name": "a/b"}), "name: must be a non-empty file-safe name")
     one(dict_problems({"baseline": 1}), "baseline: must be a string")
     one(dict_problems([1, 2]), "must be a table (dict)")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .errors import ConfigError
 from .hooks import ReferencePath, reference_demand_plan, scenario_paths
 from .inputs import Inputs, default_inputs_dir, load_inputs
 from .projection import Projection
@@ -58,7 +59,7 @@ def run(
     if adjust is not None:
         cells = adjust.apply(cells)
     observed, total = engine.group_demand(inputs, cells)
-    return Projection(
+    proj = Projection(
         inputs=inputs,
         scenarios=names,
         supply_result=supply,
@@ -66,6 +67,8 @@ def run(
         demand=total,
         demand_cells=cells,
     )
+    proj.check_finite()
+    return proj
 
 
 def project(scenario: Any = None, *, inputs: InputsLike = None, detail: bool = True) -> Projection:
@@ -91,5 +94,23 @@ def project_batch(scenarios: Sequence[Any], *, inputs: InputsLike = None) -> Pro
     equals, row for row, the single runs. Cell detail is not kept (totals only).
     """
     inp = resolve_inputs(inputs)
-    path, plan, names, adjust = scenario_paths(inp, list(scenarios))
+    path, plan, names, adjust = scenario_paths(inp, scenario_list(scenarios, "project_batch"))
     return run(inp, path, plan, names, detail=False, adjust=adjust)
+
+
+def scenario_list(scenarios: object, what: str) -> list[Any]:
+    """A non-empty list of scenarios from an iterable; a single scenario (a path, a dict or a
+    :class:`~helsemodlite.Scenario`) given where a list belongs is an error, not iterated."""
+    from .scenario import Scenario
+
+    if isinstance(scenarios, str | bytes | Path | Mapping | Scenario):
+        raise ConfigError(
+            f"{what}() takes a list of scenarios, got a single {type(scenarios).__name__}; "
+            f"write {what}([...])"
+        )
+    if not isinstance(scenarios, Iterable):
+        raise ConfigError(f"{what}() takes a list of scenarios, got {type(scenarios).__name__}")
+    items = list(scenarios)
+    if not items:
+        raise ConfigError(f"{what}(): no scenarios given")
+    return items

@@ -1,4 +1,4 @@
-"""Errors raised on bad input. Both are ``ValueError`` and carry every problem found."""
+"""Errors raised on bad input. All are ``ValueError`` and carry every problem found."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ class ConfigError(HelsemodliteError):
 
 class InputError(HelsemodliteError):
     """An inputs directory is incomplete or invalid."""
+
+
+class ResultError(HelsemodliteError):
+    """A projection produced values that cannot be served (NaN or infinite): the inputs are
+    implausible in a way the input checks did not catch. Never printed as a number."""

@@ -280,7 +280,23 @@ def _as_scenario(obj: Any) -> Any:
         return load_scenario(obj)
     if isinstance(obj, dict):
         return Scenario.from_dict(obj)
-    raise TypeError(f"a scenario must be a Scenario, a path or a dict, not {type(obj).__name__}")
+    raise ConfigError(
+        f"a scenario must be a Scenario, a path, a shipped name or a dict, not {type(obj).__name__}"
+    )
+
+
+def distinct_names(names: Sequence[str]) -> tuple[str, ...]:
+    """Names made distinct within a batch: a repeated name gets ``_2``, ``_3``, … (in order)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 1
+        while candidate in seen:
+            k += 1
+            candidate = f"{name}_{k}"
+        seen.add(candidate)
+        out.append(candidate)
+    return tuple(out)
 
 
 def scenario_paths(
@@ -504,5 +520,5 @@ def scenario_paths(
         path.exit_shift_e = _age_shift(inputs.fte, exit_years, exit_from, ages)
     if problems:
         raise ConfigError(problems)
-    names = tuple(sc.name for sc in scs)
+    names = distinct_names([sc.name for sc in scs])
     return path, plan, names, adjust

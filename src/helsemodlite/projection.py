@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,10 +10,34 @@ import pandas as pd
 
 from . import dims
 from .engine import FLOWS, SupplyResult, aggregate_residual, stock_flow_residual
+from .errors import ConfigError, ResultError
 from .inputs import Inputs
 
 SUMMARY_COLUMNS = ("year", "group", "supply", "demand", "gap")
 DETAIL_VARIABLES = ("stock", "employed", "arsverk", *FLOWS)
+
+
+def check_years(years: object, available: tuple[int, ...]) -> tuple[int, ...]:
+    """``years`` as a tuple of ints, each covered by the projection; else :class:`ConfigError`
+    naming the years the inputs cover (one rule for every table and command)."""
+    if isinstance(years, int | np.integer):
+        years = (years,)
+    if not isinstance(years, Iterable) or isinstance(years, str | bytes):
+        raise ConfigError(f"years must be a list of years, got {type(years).__name__}")
+    wanted: tuple[object, ...] = tuple(years)
+    if not wanted:
+        raise ConfigError("years: give at least one year")
+    bad = [y for y in wanted if not isinstance(y, int | np.integer) or isinstance(y, bool)]
+    if bad:
+        raise ConfigError(f"years must be whole numbers, got {bad[0]!r}")
+    missing = [int(y) for y in wanted if y not in available]  # type: ignore[call-overload]
+    if missing:
+        shown = ", ".join(map(str, missing))
+        raise ConfigError(
+            f"year(s) {shown} outside the projection: the inputs cover "
+            f"{available[0]}–{available[-1]}"
+        )
+    return tuple(int(y) for y in wanted)  # type: ignore[call-overload]
 
 
 @dataclass
@@ -50,6 +75,31 @@ class Projection:
     def n_draws(self) -> int:
         return len(self.scenarios)
 
+    def _check_draw(self, draw: int) -> None:
+        if not isinstance(draw, int | np.integer) or not 0 <= draw < self.n_draws:
+            raise ConfigError(
+                f"draw {draw!r} is out of range: this projection has draws 0..{self.n_draws - 1}"
+            )
+
+    def check_finite(self) -> None:
+        """Raise :class:`ResultError` naming the first cells where supply or demand is NaN or
+        infinite (a projection is never served with such numbers)."""
+        problems = []
+        for what, arr in (("supply", self.supply), ("demand", self.demand)):
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                d, y, g = (int(i[0]) for i in np.nonzero(bad))
+                problems.append(
+                    f"{what} is not a finite number in {int(bad.sum())} cell(s), first: scenario "
+                    f"{self.scenarios[d]}, {self.years[y]}, group {self.inputs.groups[g]}"
+                )
+        if problems:
+            raise ResultError(
+                problems,
+                title="the projection produced non-finite values; the inputs are implausible "
+                "(check the base-year drivers, stocks and rates with `helsemodlite inputs check`)",
+            )
+
     # -- tables ---------------------------------------------------------------------------------
 
     def summary(self, *, with_scenario: bool | None = None) -> pd.DataFrame:
@@ -82,11 +132,8 @@ class Projection:
     ) -> pd.DataFrame:
         """Groups × years in the publication's layout: its row order, a ``Sum`` row, negative =
         shortage. Index = display labels (or group ids with ``labels=False``). Unrounded."""
-        missing = [y for y in years if y not in self.years]
-        if missing:
-            raise ValueError(
-                f"years {missing} are outside the projection {self.years[0]}–{self.years[-1]}"
-            )
+        years = check_years(years, self.years)
+        self._check_draw(draw)
         cols = [self.years.index(y) for y in years]
         gap = self.gap[draw][cols]  # (year, group)
         order = [g for g in dims.PUBLICATION_ORDER if g in self.inputs.groups] + [
@@ -104,8 +151,9 @@ class Projection:
         employed (N·P), årsverk and the flows of the year (persons). Needs a single-draw run
         with detail (the default of :func:`helsemodlite.project`)."""
         cells = self.supply_result.cells
+        self._check_draw(draw)
         if not cells:
-            raise ValueError(
+            raise ConfigError(
                 "this projection was run without detail (batch runs keep totals "
                 "only); use helsemodlite.project(...) for one scenario"
             )

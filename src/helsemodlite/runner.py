@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,11 @@ from typing import Any
 import pandas as pd
 
 from . import __version__, dims
-from .api import InputsLike, project, project_batch, resolve_inputs
+from .api import InputsLike, project, project_batch, resolve_inputs, scenario_list
+from .atomic import recover, write_dir
 from .build import to_csv_text
 from .errors import ConfigError
-from .projection import Projection
+from .projection import Projection, check_years
 
 COMBINED = "kombinert"
 SUM_OF_SINGLES = "sum_enkelttiltak"
@@ -81,50 +80,47 @@ OUTPUT_FILES = ("summary.csv", "detail.parquet", "gap_table.csv", "run.json")
 
 def _check_target(target: Path) -> None:
     """Only a missing path, an empty directory or a previous run's output may be replaced."""
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
-    if target.is_dir():
-        foreign = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+    text = os.fspath(target)
+    if not text.strip():
+        raise ConfigError("--out: empty path; give a directory")
+    try:
+        resolved = Path(target).resolve()
+        cwd = Path.cwd().resolve()
+        if resolved == cwd or resolved in cwd.parents:
             raise ConfigError(
-                f"--out {target}: the directory holds files that are not helsemodlite outputs "
-                f"({shown}); refusing to replace it. Give a new or empty directory, or a "
-                "previous run's output directory."
+                f"--out {target}: is the current directory or one of its parents; "
+                "give a new subdirectory, e.g. --out outputs/mitt_scenario"
             )
+        recover(Path(target))
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
+        if target.is_dir():
+            foreign = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
+            if foreign:
+                shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+                raise ConfigError(
+                    f"--out {target}: the directory holds files that are not helsemodlite "
+                    f"outputs ({shown}); refusing to replace it. Give a new or empty directory, "
+                    "or a previous run's output directory."
+                )
+    except OSError as exc:
+        raise ConfigError(f"--out {target}: cannot use this path ({_reason(exc)})") from exc
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _write_dir_atomically(target: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into ``target`` as a whole: temp dir, then swap with an atomic rename.
+    """Write ``files`` into ``target`` as a whole (see :mod:`helsemodlite.atomic`).
 
     If anything fails, the previous content of ``target`` is left (or put back) in place.
     """
     _check_target(target)
-    parent = target.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+        write_dir(target, files)
     except OSError as exc:
-        raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
-    old: Path | None = None
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        if target.exists():
-            old = parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if old is not None:
-                os.replace(old, target)  # put the previous run back
-                old = None
-            raise
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ConfigError(f"--out {target}: cannot write there ({exc.strerror})") from exc
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        raise ConfigError(f"--out {target}: cannot write there ({_reason(exc)})") from exc
 
 
 def write_outputs(proj: Projection, scenario: Any, target: Path) -> Path:
@@ -207,7 +203,8 @@ def compare(
     plain sum of the single effects (``sum_enkelttiltak``) — their difference is the overlap.
     """
     inp = resolve_inputs(inputs)
-    scs = [_scenario(s) for s in scenarios]
+    years = check_years(years, inp.years)
+    scs = [_scenario(s) for s in scenario_list(scenarios, "compare")]
     names = [s.name for s in scs]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -254,6 +251,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .cli import render_gap_table
 
     scs = [_scenario(p) for p in args.scenarios]  # validate every file before writing anything
+    names = [s.name for s in scs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        files = "; ".join(
+            f"{n}: "
+            + ", ".join(str(a) for a, s in zip(args.scenarios, scs, strict=True) if s.name == n)
+            for n in dup
+        )
+        raise ConfigError(
+            f"scenario names must be unique, as each run writes outputs/<name>/ ({files}); "
+            'give each file its own `name = "..."`'
+        )
     if args.out is not None and len(scs) > 1:
         outs = [Path(args.out) / s.name for s in scs]
     else:

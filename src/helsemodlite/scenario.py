@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from .embedded import scenarios_dir, shipped_scenario, shipped_scenarios
 from .errors import ConfigError
 from .measures import (
     FIRST_YEAR,
@@ -56,12 +57,14 @@ from .measures import (
 from .scenario_check import (
     _META_KEYS,
     _NAME_RE,
+    NAME_RULE,
     _check_meta,
     _Checker,
     _Path,
     _read_hooks,
     _show,
     _truncate,
+    is_valid_name,
 )
 
 __all__ = [
@@ -182,9 +185,9 @@ class Scenario:
             "name": self.name,
             "title": self.title,
             "description": self.description,
-            "source": None if self.source is None else self.source.as_posix(),
-            "baseline": self.baseline,
-            "baseline_chain": list(self.baseline_chain),
+            "source": None if self.source is None else display_path(self.source),
+            "baseline": display_path(self.baseline),
+            "baseline_chain": [display_path(b) for b in self.baseline_chain],
         }
         for key, value in self.hooks().items():
             if isinstance(value, tuple):
@@ -194,9 +197,62 @@ class Scenario:
         return out
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read, resolve and validate a scenario TOML file.
+SHIPPED_PREFIX: Final = "shipped:"
+"""How a shipped scenario file is named in outputs (no machine-dependent paths)."""
 
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A scenario path as recorded in outputs: ``shipped:NAME`` for a shipped file."""
+    text = os.fspath(path)
+    if text == REFERENCE_NAME:
+        return text
+    p = Path(text)
+    try:
+        if p.parent.resolve() == scenarios_dir().resolve() and p.suffix == ".toml":
+            return SHIPPED_PREFIX + p.stem
+    except (OSError, RuntimeError, ValueError):
+        pass
+    return p.as_posix()
+
+
+def locate_scenario(ref: str | os.PathLike[str]) -> Path:
+    """The file a scenario reference names: an existing path wins, else a shipped scenario by
+    name (``heltid_10`` or ``heltid_10.toml``, also ``shipped:heltid_10``); otherwise the path
+    as given (reading it then reports it missing, listing the shipped names)."""
+    text = os.fspath(ref)
+    if not isinstance(text, str):
+        return Path(os.fsdecode(text))
+    path = Path(text)
+    if text.startswith(SHIPPED_PREFIX):
+        shipped = shipped_scenario(text.removeprefix(SHIPPED_PREFIX))
+        return shipped if shipped is not None else path
+    try:
+        if path.exists():
+            return path
+    except (OSError, ValueError):
+        return path
+    shipped = shipped_scenario(text)
+    return shipped if shipped is not None else path
+
+
+def _not_found_hint(label: str) -> str:
+    import difflib
+
+    shipped = list(shipped_scenarios())
+    stem = Path(label).name.removesuffix(".toml")
+    close = difflib.get_close_matches(stem, shipped, n=1)
+    guess = f"did you mean {close[0]}? " if close else ""
+    return (
+        f"file not found, and not the name of a shipped scenario ({guess}shipped: "
+        f"{', '.join(shipped)}; see `helsemodlite scenarios list`)"
+    )
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read, resolve and validate a scenario TOML file, or a shipped scenario by name.
+
+    A path that exists wins; otherwise a bare name (``heltid_10``) names a shipped scenario
+    (:func:`helsemodlite.embedded.shipped_scenarios`).
     A relative ``baseline`` path is resolved against the file's folder; chains are followed and
     merged (child overriding parent key by key), cycles rejected. An empty file is the reference
     scenario. Raises :class:`ConfigError` listing every problem (of the file and its baselines),
@@ -204,7 +260,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     label = _label_of(path)
     problems: list[str] = []
-    src = _as_path(path)
+    try:
+        src: Path | None = locate_scenario(path)
+    except TypeError:
+        src = None
     if src is None:
         raise ConfigError(f"{label}: not a file path")
     raw = _read_toml(src, label, problems)
@@ -260,7 +319,7 @@ def _read_toml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | 
             problems.append(f"{label}: larger than {MAX_SCENARIO_BYTES} bytes; not a scenario file")
             return None
     except FileNotFoundError:
-        problems.append(f"{label}: file not found")
+        problems.append(f"{label}: {_not_found_hint(label)}")
         return None
     except IsADirectoryError:
         problems.append(f"{label}: is a directory, not a scenario file")
@@ -356,6 +415,12 @@ def _resolve(
         parent_path = Path(baseline)
         if not parent_path.is_absolute():
             parent_path = (base_dir if base_dir is not None else Path.cwd()) / parent_path
+        if not parent_path.exists():
+            parent_path = (
+                locate_scenario(baseline)
+                if shipped_scenario(baseline.removeprefix(SHIPPED_PREFIX))
+                else parent_path
+            )
         parent_label = os.path.normpath(str(parent_path))
         resolved = parent_path.resolve()
     except (OSError, RuntimeError, ValueError) as exc:
@@ -450,6 +515,8 @@ def _build_unsafe(
         raise ConfigError(problems)
 
     if name_override is not None:
+        if not is_valid_name(name_override):
+            raise ConfigError(f"{label}: name: must be {NAME_RULE}, got {_show(name_override)}")
         name = name_override
     elif "name" in meta:
         name = meta["name"]

@@ -58,6 +58,25 @@ _Path = tuple[str | int, ...]
 
 _MISSING: Final = object()
 _NAME_RE: Final = re.compile(r"^[\w][\w.+\-]*$")
+MAX_NAME_BYTES: Final = 100
+"""A scenario name becomes a folder name (``outputs/<name>/`` and hidden temporaries beside it):
+file systems allow 255 bytes per path component."""
+
+
+def is_valid_name(v: object) -> bool:
+    """A safe file name: letters, digits, ``_ . + -``, not starting with a dot or a dash, at most
+    :data:`MAX_NAME_BYTES` bytes in UTF-8."""
+    return (
+        isinstance(v, str)
+        and bool(_NAME_RE.match(v))
+        and len(v.encode("utf-8", "surrogatepass")) <= MAX_NAME_BYTES
+    )
+
+
+NAME_RULE: Final = (
+    f"a non-empty file-safe name (letters, digits, _ . + -, not starting with . or -, "
+    f"at most {MAX_NAME_BYTES} bytes)"
+)
 
 
 def _truncate(s: str, n: int = 60) -> str:
@@ -638,11 +657,8 @@ def _check_meta(raw: Mapping[Any, Any], label: str, problems: list[str]) -> dict
         if not isinstance(v, str):
             problems.append(f"{label}: {key}: must be a string, got {_show(v)}")
             continue
-        if key == "name" and not _NAME_RE.match(v):
-            problems.append(
-                f"{label}: name: must be a non-empty identifier (letters, digits, _ . + -), "
-                f"got {_show(v)}"
-            )
+        if key == "name" and not is_valid_name(v):
+            problems.append(f"{label}: name: must be {NAME_RULE}, got {_show(v)}")
             continue
         if key == "baseline" and not v.strip():
             problems.append(f'{label}: baseline: must be "{REFERENCE_NAME}" or a file path')
