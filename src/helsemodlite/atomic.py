@@ -73,7 +73,7 @@ def _new_tmp_dir(target: Path) -> Path:
     return tmp
 
 
-def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
+def replace_dir(target: Path, fill: Callable[[Path], object]) -> None:
     """Make ``target`` a directory whose content ``fill(tmp)`` wrote, as a whole.
 
     The caller has decided that ``target`` may be replaced. On any failure the previous content

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import dims
-from .inputs import default_inputs_dir
+from .inputs import default_inputs_dir, writable_inputs_dir
 from .schema import SCHEMAS
 
 FLOAT_FORMAT = "%.10g"
@@ -83,8 +83,13 @@ def write_files(texts: dict[str, str], directory: Path) -> None:
 
 def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) -> list[str]:
     """Rebuild ``model/*.csv``. Returns the names of files whose content differs from the
-    committed ones; with ``check_only`` nothing is written."""
-    root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
+    committed ones; with ``check_only`` nothing is written (and the embedded data set may be
+    read). Writing needs an inputs directory of the user's (see
+    :func:`helsemodlite.inputs.writable_inputs_dir`)."""
+    if check_only:
+        root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
+    else:
+        root = writable_inputs_dir(inputs_dir, "inputs build")
     texts = {name: to_csv_text(df) for name, df in build_tables(root).items()}
     model = root / "model"
     changed = [

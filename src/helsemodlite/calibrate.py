@@ -24,8 +24,9 @@ import pandas as pd
 
 from . import dims
 from .build import to_csv_text, write_files
+from .errors import InputError
 from .hooks import ReferencePath, reference_demand_plan
-from .inputs import Calibration, Inputs, default_inputs_dir, load_inputs
+from .inputs import Calibration, Inputs, default_inputs_dir, load_inputs, writable_inputs_dir
 
 TARGETS_FILE = "sources/helsepersonellplan_2040_reference_path.csv"
 
@@ -59,8 +60,58 @@ class Targets:
     shortage_total: float
 
 
-def read_targets(inputs_dir: Path) -> Targets:
-    df = pd.read_csv(inputs_dir / TARGETS_FILE, comment="#")
+TARGET_QUANTITIES = (
+    "gap",
+    "supply_total",
+    "demand_total_excl_shortage",
+    "initial_shortage_total",
+)
+
+
+def read_targets(inputs_dir: Path, path: Path | None = None) -> Targets:
+    """The calibration targets (default: the published reference path in ``sources/``).
+
+    Raises :class:`InputError` naming the file and what is wrong with it.
+    """
+    path = Path(path) if path is not None else Path(inputs_dir) / TARGETS_FILE
+    label = f"calibration targets {path}"
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "missing file"
+        raise InputError(f"{label}: {what} (expected a CSV with columns quantity,group,year,value)")
+    try:
+        df = pd.read_csv(path, comment="#", dtype={"quantity": str, "group": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{label}: cannot be read as CSV ({str(exc).strip()})") from exc
+    problems = [
+        f"{label}: missing column '{c}' (expected columns: quantity, group, year, value)"
+        for c in ("quantity", "group", "year", "value")
+        if c not in df.columns
+    ]
+    if problems:
+        raise InputError(problems)
+    year = pd.to_numeric(df["year"], errors="coerce")
+    value = pd.to_numeric(df["value"], errors="coerce")
+    if year.isna().any() or (year != year.round()).any():
+        problems.append(f"{label}: column 'year' must hold whole numbers")
+    if value.isna().any() or not np.isfinite(value.to_numpy(dtype=float)).all():
+        problems.append(f"{label}: column 'value' must hold finite numbers")
+    unknown = sorted(set(df["quantity"].dropna()) - set(TARGET_QUANTITIES))
+    if unknown:
+        problems.append(
+            f"{label}: column 'quantity' has unknown values {', '.join(map(str, unknown))} "
+            f"(expected {', '.join(TARGET_QUANTITIES)})"
+        )
+    gaps = df[df["quantity"] == "gap"]
+    bad_groups = sorted(set(gaps["group"].dropna()) - {*dims.GROUPS, dims.SUM_LABEL})
+    if bad_groups:
+        problems.append(f"{label}: unknown group(s) {', '.join(bad_groups)} in the gap rows")
+    if gaps.empty:
+        problems.append(f"{label}: no gap rows (quantity = gap)")
+    if (df["quantity"] == "initial_shortage_total").sum() != 1:
+        problems.append(f"{label}: needs exactly one row with quantity initial_shortage_total")
+    if problems:
+        raise InputError(problems)
+    df = df.assign(year=year.astype(int), value=value.astype(float))
     gap = {
         (r.group, int(r.year)): float(r.value)
         for r in df[(df.quantity == "gap") & (df.group != dims.SUM_LABEL)].itertuples()
@@ -236,11 +287,16 @@ def calibration_table(inputs: Inputs, cal: Calibration) -> pd.DataFrame:
 def calibrate(
     inputs_dir: Path | None = None, *, write: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit and (by default) store the calibration under ``inputs/calibration/``.
+    """Fit and (by default) store the calibration under ``DIR/calibration/``.
 
+    Writing needs an inputs directory of the user's (the embedded data set is read-only,
+    see :func:`helsemodlite.inputs.writable_inputs_dir`); a dry run may read the embedded one.
     Returns the parameter table and the fit report.
     """
-    root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
+    if write:
+        root = writable_inputs_dir(inputs_dir, "calibrate")
+    else:
+        root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     inputs = load_inputs(root, calibrated=False)
     cal, report = fit(inputs, read_targets(root))
     table = calibration_table(inputs, cal)

@@ -79,6 +79,32 @@ def _cmd_inputs_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_inputs_export(args: argparse.Namespace) -> int:
+    from .inputs import export_inputs
+
+    target = export_inputs(args.directory)
+    print(f"exported the embedded data set to {target}/ (use it with --inputs {target})")
+    return 0
+
+
+def _cmd_scenarios_list(args: argparse.Namespace) -> int:
+    from .scenario import shipped_catalogue
+
+    rows = shipped_catalogue()
+    width = max(len(name) for name, _ in rows)
+    print("Scenarier som følger med (bruk navnet der en fil kan stå, f.eks. run heltid_10):\n")
+    for name, title in rows:
+        print(f"{name.ljust(width)}  {title}")
+    return 0
+
+
+def _cmd_scenarios_show(args: argparse.Namespace) -> int:
+    from .scenario import scenario_text
+
+    sys.stdout.write(scenario_text(args.name))
+    return 0
+
+
 def _cmd_inputs_build(args: argparse.Namespace) -> int:
     from .build import build_inputs
 
@@ -141,7 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--csv", action="store_true", help="CSV on stdout: group,2025,2030,2035,2040 (unrounded)"
     )
-    p.add_argument("--scenario", metavar="FILE", default=None, help="scenario TOML file")
+    p.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        default=None,
+        help="scenario TOML file or the name of a shipped scenario (helsemodlite scenarios list)",
+    )
     p.add_argument("--years", type=int, nargs="+", metavar="YEAR", help="columns to show")
     inputs_arg(p)
     p.set_defaults(func=_cmd_gap_table)
@@ -155,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     inputs_arg(b)
     b.add_argument("--check", action="store_true", help="only report whether files would change")
     b.set_defaults(func=_cmd_inputs_build)
+    e = isub.add_parser(
+        "export", help="copy the embedded data set to DIR, as a starting point for your own"
+    )
+    e.add_argument("directory", metavar="DIR", help="a new (or empty) directory")
+    e.set_defaults(func=_cmd_inputs_export)
+
+    p = sub.add_parser("scenarios", help="the shipped scenarios")
+    ssub = p.add_subparsers(dest="scenarios_command", required=True, metavar="ACTION")
+    c = ssub.add_parser("list", help="list the shipped scenarios with their titles")
+    c.set_defaults(func=_cmd_scenarios_list)
+    c = ssub.add_parser("show", help="print a shipped scenario file")
+    c.add_argument("name", metavar="NAME", help="a shipped scenario's name, e.g. heltid_10")
+    c.set_defaults(func=_cmd_scenarios_show)
 
     p = sub.add_parser("calibrate", help="refit the calibration to the published reference path")
     inputs_arg(p)
@@ -162,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("run", help="run scenario files and write their outputs")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped names"
+    )
     p.add_argument(
         "--out",
         metavar="DIR",
@@ -176,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("compare", help="effects of scenarios against the reference")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    p.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped names"
+    )
     p.add_argument(
         "--combined",
         action="store_true",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from . import dims
-from .embedded import embedded_inputs_dir
+from .atomic import current_umask, replace_dir
+from .embedded import embedded_inputs_dir, is_within_source_checkout
 from .errors import InputError
 from .schema import REQUIRED_PARAMETERS, SCHEMAS, FileSchema
 
@@ -41,6 +43,63 @@ def default_inputs_dir() -> Path:
     if env:
         return Path(env)
     return embedded_inputs_dir()
+
+
+def writable_inputs_dir(inputs_dir: str | Path | None, command: str) -> Path:
+    """The inputs directory a writing command (``inputs build``, ``calibrate``) may write into.
+
+    The embedded data set is package data: it is never written to, except by a maintainer
+    working in a source checkout who names it with ``--inputs`` explicitly.
+    """
+    if inputs_dir is None:
+        raise InputError(
+            f"{command} writes into an inputs directory: give --inputs DIR. The embedded data "
+            "set is read-only; `helsemodlite inputs export DIR` copies it out as a starting point"
+        )
+    root = Path(inputs_dir)
+    try:
+        embedded = root.resolve() == embedded_inputs_dir().resolve()
+    except (OSError, RuntimeError) as exc:
+        raise InputError(f"--inputs {root}: cannot use this path ({exc})") from exc
+    if embedded and not is_within_source_checkout():
+        raise InputError(
+            f"--inputs {root}: is the embedded data set inside the installed package; {command} "
+            "never writes there. Copy it with `helsemodlite inputs export DIR` and use DIR"
+        )
+    return root
+
+
+def export_inputs(target: str | Path) -> Path:
+    """Copy the embedded data set (sources, assumptions, model, calibration, the catalogue) to
+    ``target``, which must not exist or be an empty directory. Written as a whole or not at all.
+    """
+    target = Path(target)
+    try:
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            raise InputError(f"{target}: exists and is not a directory")
+        if target.is_dir() and any(target.iterdir()):
+            raise InputError(
+                f"{target}: is not empty; export writes a new directory and replaces nothing"
+            )
+        replace_dir(target, _copy_embedded)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write there ({exc.strerror or exc})") from exc
+    return target
+
+
+def _copy_embedded(tmp: Path) -> None:
+    """Copy the embedded data set into ``tmp`` as the user's own files: fresh permissions from
+    the umask, not the (possibly read-only) modes of the installed package."""
+    shutil.copytree(
+        embedded_inputs_dir(),
+        tmp,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", ".*"),
+        copy_function=shutil.copyfile,
+    )
+    mask = current_umask()
+    for path in tmp.rglob("*"):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 @dataclass(frozen=True)

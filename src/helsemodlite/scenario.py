@@ -248,6 +248,20 @@ def _not_found_hint(label: str) -> str:
     )
 
 
+def shipped_catalogue() -> list[tuple[str, str]]:
+    """(name, title) of every shipped scenario, by name."""
+    return [(name, load_scenario(path).title) for name, path in shipped_scenarios().items()]
+
+
+def scenario_text(name: str) -> str:
+    """The text of a shipped scenario file (or of an existing file given as a path)."""
+    path = locate_scenario(name)
+    problems: list[str] = []
+    if _read_toml(path, name, problems) is None:
+        raise ConfigError(problems)
+    return path.read_text(encoding="utf-8")
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read, resolve and validate a scenario TOML file, or a shipped scenario by name.
 
