@@ -56,8 +56,10 @@ def run(
     supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
     base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
     cells = engine.demand_cells(inputs, plan, base_supply)
+    notes: list[str] = []
     if adjust is not None:
         cells = adjust.apply(cells)
+        notes = [f"{names[d]}: {text}" for d, text in adjust.notes]
     observed, total = engine.group_demand(inputs, cells)
     proj = Projection(
         inputs=inputs,
@@ -66,6 +68,7 @@ def run(
         demand_observed=observed,
         demand=total,
         demand_cells=cells,
+        meta={"notes": notes},
     )
     proj.check_finite()
     return proj

@@ -48,6 +48,8 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
 
     years = tuple(args.years) if args.years else (2025, 2030, 2035, 2040)
     proj = project(args.scenario, inputs=args.inputs, detail=False)
+    for note in proj.notes:
+        print(f"helsemodlite: note: {note}", file=sys.stderr)
     if args.csv:
         table = proj.gap_table(years=years, labels=False)
         table.columns = [str(c) for c in table.columns]

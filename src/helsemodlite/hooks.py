@@ -245,21 +245,31 @@ class DemandAdjustments:
 
     factor: np.ndarray | None = None  # (draw, year, service, category) multiplicative
     shifts: list[list[dict[str, Any]]] = field(default_factory=list)  # per draw
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """(draw, text) for every shift that asked for more than the group has (capped)."""
 
     def apply(self, cells: np.ndarray) -> np.ndarray:
         if self.factor is not None:
             cells = cells * self.factor
+        self.notes = []
         for d, shifts in enumerate(self.shifts):
             for s in shifts:
                 sel = s["services"]  # index array
                 w = s["weight"]  # (year,)
-                src = cells[d, :, sel, s["from"]]  # (service, year) after fancy indexing
-                src = np.moveaxis(src, 0, -1) if src.shape[0] == len(sel) and src.ndim == 2 else src
                 total = cells[d, :, :, s["from"]][:, sel]  # (year, service)
                 if s["share"] is not None:
                     share = np.full(total.shape[0], s["share"])
                 else:
                     ref = total[s["full_index"]].sum()
+                    if s["arsverk"] > ref:
+                        self.notes.append(
+                            (
+                                d,
+                                f"oppgavedeling from {s['from_id']}: asked to move "
+                                f"{s['arsverk']:.0f} årsverk, but the group has only {ref:.0f} "
+                                f"in the service area(s) in {s['full_year']}; capped at all of it",
+                            )
+                        )
                     share = np.full(
                         total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 1e-9 else 0.0
                     )
@@ -512,6 +522,8 @@ def scenario_paths(
                     "share": ts.share,
                     "arsverk": ts.arsverk,
                     "full_index": inputs.years.index(min(ts.full_effect_year, inputs.years[-1])),
+                    "full_year": min(ts.full_effect_year, inputs.years[-1]),
+                    "from_id": ts.from_group,
                     "conversion": ts.conversion,
                 }
             )

@@ -72,6 +72,13 @@ class Projection:
         return self.supply - self.demand
 
     @property
+    def notes(self) -> list[str]:
+        """Things a user must know about this run (e.g. a task shift capped at what a group
+        has); the CLI prints them on stderr and run.json records them."""
+        notes = self.meta.get("notes", [])
+        return [str(n) for n in notes] if isinstance(notes, list) else []
+
+    @property
     def n_draws(self) -> int:
         return len(self.scenarios)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,17 +62,38 @@ def _inputs_label(directory: Path | None) -> str | None:
     return str(directory)
 
 
+_RECORDED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels")
+
+
+def environment() -> dict[str, str]:
+    """Versions that can change a result: Python and the numerical libraries (scipy and
+    statsmodels where this process loaded them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in _RECORDED_PACKAGES:
+        if name in ("scipy", "statsmodels") and name not in sys.modules:
+            continue
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
 def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
     """What run.json holds: enough to trace and re-run a result (no timestamps)."""
     inp = proj.inputs
     return {
         "helsemodlite_version": __version__,
+        "environment": environment(),
         "scenario": scenario.to_dict(),
         "inputs_directory": _inputs_label(inp.directory),
         "input_files_sha256": inp.file_hashes,
         "population_alternative_default": inp.population_alternative,
         "years": [inp.years[0], inp.years[-1]],
         "outputs": list(OUTPUT_FILES),
+        "notes": proj.notes,
     }
 
 
@@ -201,6 +223,8 @@ def compare(
 
     With ``combined``, two more scenarios: all together in one projection (``kombinert``) and the
     plain sum of the single effects (``sum_enkelttiltak``) — their difference is the overlap.
+    ``attrs["notes"]`` lists what a user must know (tables a later scenario replaced in the
+    combined run, capped task shifts).
     """
     inp = resolve_inputs(inputs)
     years = check_years(years, inp.years)
@@ -210,13 +234,14 @@ def compare(
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
     batch = list(scs)
+    notes: list[str] = []
     if combined:
         together, replaced = _combine(scs, COMBINED)
         batch.append(together)
-        for note in replaced:
-            print(f"helsemodlite: note: combined run: {note}", file=sys.stderr)
+        notes += [f"combined run: {note}" for note in replaced]
     ref = project(inputs=inp, detail=False).summary()
     proj = project_batch(batch, inputs=inp)
+    notes += proj.notes
     summ = proj.summary(with_scenario=True)
     merged = summ.merge(ref, on=["year", "group"], suffixes=("", "_ref"))
     for col in ("supply", "demand", "gap"):
@@ -239,8 +264,9 @@ def compare(
         out.assign(_s=out.scenario.map(sc_order), _g=out.group.map(order))
         .sort_values(["_s", "_g", "year"], kind="stable")
         .drop(columns=["_s", "_g"])
-    )
-    return out.reset_index(drop=True)
+    ).reset_index(drop=True)
+    out.attrs["notes"] = notes
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -273,10 +299,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     for sc, out in zip(scs, outs, strict=True):
         proj = project(sc, inputs=inputs, detail=True)
         target = write_outputs(proj, sc, out)
+        print_notes(proj.notes)
         if not args.quiet:
             print(render_gap_table(proj.gap_table(), f"Scenario: {sc.name} — {sc.title}"))
             print(f"→ {target}/\n")
     return 0
+
+
+def print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        print(f"helsemodlite: note: {note}", file=sys.stderr)
 
 
 def render_compare(df: pd.DataFrame, variable: str = "gap") -> str:
@@ -300,6 +332,7 @@ def render_compare(df: pd.DataFrame, variable: str = "gap") -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     df = compare(args.scenarios, combined=args.combined, inputs=args.inputs)
+    print_notes(df.attrs.get("notes", []))
     if args.csv:
         sys.stdout.write(to_csv_text(df))
         return 0
