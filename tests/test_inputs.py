@@ -168,12 +168,6 @@ def test_unknown_population_alternative_is_an_error() -> None:
         hm.load_inputs(population="XXXX")
 
 
-def test_rebuild_is_identical_to_committed_model_files() -> None:
-    from helsemodlite.build import build_inputs
-
-    assert build_inputs(check_only=True) == []
-
-
 def test_run_on_bad_inputs_exits_2_and_writes_nothing(
     copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -26,6 +26,8 @@ _LAZY = {
     "load_inputs": ("inputs", "load_inputs"),
     "check_inputs": ("inputs", "check_inputs"),
     "default_inputs_dir": ("inputs", "default_inputs_dir"),
+    "export_inputs": ("inputs", "export_inputs"),
+    "shipped_scenarios": ("embedded", "shipped_scenarios"),
 }
 
 __all__ = [
@@ -40,16 +42,19 @@ __all__ = [
     "combine",
     "compare",
     "default_inputs_dir",
+    "export_inputs",
     "load_inputs",
     "load_scenario",
     "project",
     "project_batch",
     "run_to_dir",
+    "shipped_scenarios",
 ]
 
 if TYPE_CHECKING:
     from .api import project, project_batch
-    from .inputs import Inputs, check_inputs, default_inputs_dir, load_inputs
+    from .embedded import shipped_scenarios
+    from .inputs import Inputs, check_inputs, default_inputs_dir, export_inputs, load_inputs
     from .projection import Projection
     from .runner import combine, compare, run_to_dir
     from .scenario import Scenario, load_scenario

@@ -2,38 +2,102 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import engine
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .hooks import ReferencePath, reference_demand_plan, scenario_paths
 from .inputs import Inputs, default_inputs_dir, load_inputs
 from .projection import Projection
+from .schema import SCHEMAS
 
 InputsLike = Inputs | str | Path | None
 
 
-@lru_cache(maxsize=8)
-def _cached_inputs(directory: str, stamp: tuple[float, ...]) -> Inputs:
-    return load_inputs(directory)
+CACHE_SIZE = 8
+"""Inputs directories kept loaded per process."""
 
 
-def _file_stamp(directory: Path) -> tuple[float, ...]:
-    return tuple(p.stat().st_mtime for p in sorted(directory.glob("*/*.csv")) if p.is_file())
+@dataclass
+class _Cached:
+    stamp: tuple[object, ...]
+    inputs: Inputs
+
+
+_CACHE: OrderedDict[str, _Cached] = OrderedDict()
+
+
+def _input_files(directory: Path) -> list[Path]:
+    return [directory / s.folder / s.name for s in SCHEMAS]
+
+
+def _file_stamp(directory: Path) -> tuple[object, ...]:
+    """Identity of every file the loader reads: inode, size, mtime_ns and ctime_ns (ctime changes
+    on every write, even one that restores the mtime, as ``cp -p``, ``rsync -a``, ``tar x`` do)."""
+    out: list[object] = []
+    for path in _input_files(directory):
+        try:
+            st = path.stat()
+        except OSError:
+            out.append(None)
+            continue
+        out.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(out)
+
+
+def _content_hashes(directory: Path) -> dict[str, str] | None:
+    hashes = {}
+    for path in _input_files(directory):
+        try:
+            hashes[path.relative_to(directory).as_posix()] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+        except OSError:
+            return None
+    return hashes
 
 
 def resolve_inputs(inputs: InputsLike = None) -> Inputs:
-    """An :class:`Inputs` from an object, a directory, or the default data set (cached per
-    directory; reloaded when a file changes)."""
+    """An :class:`Inputs` from an object, a directory, or the default data set.
+
+    Loaded directories are cached per process. A cached entry is served while no input file's
+    inode, size, mtime or ctime changed; when one did, the files are hashed and the entry is
+    reused only if their content is unchanged, else the directory is reloaded. (Hashing on every
+    call would cost as much as a projection.) Cached inputs are read-only.
+    """
     if isinstance(inputs, Inputs):
         return inputs
     directory = Path(inputs) if inputs is not None else default_inputs_dir()
-    return _cached_inputs(str(directory.resolve()), _file_stamp(directory))
+    try:
+        key = str(directory.resolve())
+    except (OSError, RuntimeError) as exc:
+        raise InputError(f"{directory}: cannot use this inputs path ({exc})") from exc
+    stamp = _file_stamp(directory)
+    hit = _CACHE.get(key)
+    if hit is not None and hit.stamp != stamp:
+        hashes = _content_hashes(directory)
+        hit = hit if hashes is not None and hashes == hit.inputs.file_hashes else None
+        if hit is not None:
+            hit.stamp = stamp
+    if hit is None:
+        hit = _Cached(stamp, load_inputs(directory))
+        _CACHE[key] = hit
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    return hit.inputs
+
+
+def clear_cache() -> None:
+    """Forget every loaded inputs directory."""
+    _CACHE.clear()
 
 
 def personnel_mortality(inputs: Inputs) -> np.ndarray:

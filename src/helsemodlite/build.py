@@ -6,17 +6,19 @@ estimation; a test rebuilds them and checks they are identical.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import io
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import dims
-from .inputs import default_inputs_dir, writable_inputs_dir
-from .schema import SCHEMAS
+from .atomic import write_files_into
+from .errors import InputError
+from .inputs import check_model_texts, default_inputs_dir, writable_inputs_dir
+from .schema import SCHEMA_BY_NAME, SCHEMAS
 
 FLOAT_FORMAT = "%.10g"
 
@@ -67,36 +69,109 @@ def build_tables(inputs_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def write_files(texts: dict[str, str], directory: Path) -> None:
-    """Write files atomically: all to a temporary directory beside the target, then each moved
-    into place with an atomic rename. A failure leaves the old files untouched."""
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
-    try:
-        for name, text in texts.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="")
-        for name in texts:
-            os.replace(tmp / name, directory / name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+REBUILD_RTOL = 1e-6
+"""Tolerance of :func:`model_differences`: a rebuilt value may differ from the committed one by
+``REBUILD_RTOL`` × (|value| + the largest |value| of its column). That is far below anything
+that moves a published figure (the gap table rounds to 100 årsverk; 1e-6 of the largest cell is
+a hundredth of a person), and far above the last-digit flips of an optimiser or a BLAS across
+library versions. One birth or one person more in any cell exceeds it."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How a rebuilt model file differs from the committed one (the largest difference)."""
+
+    file: str
+    column: str
+    where: str
+    committed: object
+    rebuilt: object
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: column '{self.column}' at {self.where}: committed {self.committed}, "
+            f"rebuilt {self.rebuilt}"
+        )
+
+
+def table_difference(
+    name: str, committed: pd.DataFrame, rebuilt: pd.DataFrame, rtol: float = REBUILD_RTOL
+) -> Difference | None:
+    """The largest difference beyond the tolerance between two versions of a model file (keys
+    and text columns must match exactly), or None when they agree."""
+    schema = SCHEMA_BY_NAME[name]
+    keys = list(schema.keys)
+    if list(committed.columns) != list(rebuilt.columns):
+        return Difference(
+            name, "(header)", "line 1", list(committed.columns), list(rebuilt.columns)
+        )
+    a = committed.sort_values(keys, kind="stable").reset_index(drop=True)
+    b = rebuilt.sort_values(keys, kind="stable").reset_index(drop=True)
+    if len(a) != len(b):
+        return Difference(name, "(rows)", "row count", len(a), len(b))
+    for col in [*keys, *schema.text]:
+        same = a[col].astype(str).to_numpy() == b[col].astype(str).to_numpy()
+        if not same.all():
+            i = int(np.flatnonzero(~same)[0])
+            return Difference(name, col, f"row {i + 1}", a[col].iloc[i], b[col].iloc[i])
+    worst: tuple[float, Difference] | None = None
+    for col in schema.values:
+        x = a[col].to_numpy(dtype=float)
+        y = b[col].to_numpy(dtype=float)
+        tol = rtol * (np.abs(x) + np.nanmax(np.abs(x), initial=0.0))
+        excess = np.abs(x - y) - tol
+        excess[np.isnan(x) != np.isnan(y)] = np.inf
+        excess[np.isnan(x) & np.isnan(y)] = -np.inf
+        i = int(np.argmax(excess))
+        if excess[i] > 0 and (worst is None or excess[i] > worst[0]):
+            where = ", ".join(f"{k}={a[k].iloc[i]}" for k in keys)
+            worst = (float(excess[i]), Difference(name, col, where, x[i], y[i]))
+    return None if worst is None else worst[1]
+
+
+def model_differences(
+    inputs_dir: Path | None = None, tables: dict[str, pd.DataFrame] | None = None
+) -> list[Difference]:
+    """Rebuild the model files (unless ``tables`` are given) and compare them numerically with
+    the committed ones (:data:`REBUILD_RTOL`); one :class:`Difference` per differing file."""
+    root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
+    tables = build_tables(root) if tables is None else tables
+    out = []
+    for name, df in sorted(tables.items()):
+        path = root / "model" / name
+        if not path.is_file():
+            out.append(Difference(name, "(file)", str(path), "missing", "built"))
+            continue
+        committed = pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""])
+        rebuilt = pd.read_csv(io.StringIO(to_csv_text(df)), keep_default_na=False, na_values=[""])
+        diff = table_difference(name, committed, rebuilt)
+        if diff is not None:
+            out.append(diff)
+    return out
 
 
 def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) -> list[str]:
-    """Rebuild ``model/*.csv``. Returns the names of files whose content differs from the
-    committed ones; with ``check_only`` nothing is written (and the embedded data set may be
-    read). Writing needs an inputs directory of the user's (see
-    :func:`helsemodlite.inputs.writable_inputs_dir`)."""
+    """Rebuild ``model/*.csv``; returns the names of the files that differ from the present
+    ones beyond :data:`REBUILD_RTOL`.
+
+    With ``check_only`` nothing is written (and the embedded data set may be read). Writing
+    needs an inputs directory of the user's (:func:`helsemodlite.inputs.writable_inputs_dir`);
+    everything built is validated against the input schemas first, and nothing is replaced
+    unless all of it is valid. Files are replaced by atomic renames.
+    """
     if check_only:
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     else:
         root = writable_inputs_dir(inputs_dir, "inputs build")
-    texts = {name: to_csv_text(df) for name, df in build_tables(root).items()}
-    model = root / "model"
-    changed = [
-        name
-        for name, text in sorted(texts.items())
-        if not (model / name).is_file() or (model / name).read_text(encoding="utf-8") != text
-    ]
+    tables = build_tables(root)
+    changed = [d.file for d in model_differences(root, tables)]
     if not check_only:
-        write_files(texts, model)
+        texts = {name: to_csv_text(df) for name, df in tables.items()}
+        problems = check_model_texts(texts, root)
+        if problems:
+            raise InputError(
+                problems,
+                title=f"inputs build: the files built from {root} are invalid; nothing written",
+            )
+        write_files_into(root / "model", texts)
     return changed

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from . import dims
-from .build import to_csv_text, write_files
+from .atomic import write_files_into
+from .build import to_csv_text
 from .errors import InputError
 from .hooks import ReferencePath, reference_demand_plan
 from .inputs import Calibration, Inputs, default_inputs_dir, load_inputs, writable_inputs_dir
@@ -311,12 +312,12 @@ def calibrate(
             'helsemodlite.calibrate"\n'
             f"max_abs_gap_residual = {worst:.3f}\n"
         )
-        write_files(
+        write_files_into(
+            root / "calibration",
             {
                 "calibration.csv": to_csv_text(table),
                 "fit.csv": to_csv_text(report),
                 "calibration.toml": meta,
             },
-            root / "calibration",
         )
     return table, report

@@ -108,17 +108,24 @@ def _cmd_scenarios_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_inputs_build(args: argparse.Namespace) -> int:
-    from .build import build_inputs
+    from .build import REBUILD_RTOL, build_inputs, model_differences
 
-    changed = build_inputs(args.inputs, check_only=args.check)
     if args.check:
-        if changed:
-            print("model files differ from a rebuild: " + ", ".join(changed), file=sys.stderr)
+        diffs = model_differences(args.inputs)
+        if diffs:
+            print(
+                f"model files differ from a rebuild (beyond relative {REBUILD_RTOL:g}); "
+                "largest difference per file:",
+                file=sys.stderr,
+            )
+            for d in diffs:
+                print(f"  - {d}", file=sys.stderr)
             return 1
-        print("model files are identical to a rebuild")
+        print(f"model files agree with a rebuild (relative tolerance {REBUILD_RTOL:g})")
         return 0
+    changed = build_inputs(args.inputs)
     print(
-        "rebuilt inputs/model/"
+        f"rebuilt {args.inputs}/model/"
         + (f" (changed: {', '.join(changed)})" if changed else " (no changes)")
     )
     return 0

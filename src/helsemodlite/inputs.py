@@ -25,12 +25,31 @@ from . import dims
 from .atomic import current_umask, replace_dir
 from .embedded import embedded_inputs_dir, is_within_source_checkout
 from .errors import InputError
-from .schema import REQUIRED_PARAMETERS, SCHEMAS, FileSchema
+from .schema import MAX_COUNT, MAX_VALUE, REQUIRED_PARAMETERS, SCHEMAS, FileSchema
 
 MAX_REPORTED_ROWS = 5
 """At most this many offending lines are listed per file and rule (then a count)."""
 
 DRIVERS = ("population", "births")
+
+KIND_BOUNDS: dict[str, tuple[float, float]] = {
+    "count": (0.0, MAX_COUNT),
+    "positive": (0.0, MAX_COUNT),
+    "rate": (0.0, 1.0),
+    "nonneg": (0.0, MAX_VALUE),
+    "real": (-MAX_VALUE, MAX_VALUE),
+    "flag": (0.0, 1.0),
+}
+"""Bounds of each value kind (see :mod:`helsemodlite.schema`); ``positive`` excludes 0."""
+
+KIND_TEXT = {
+    "count": "a count of persons or årsverk",
+    "positive": "a strictly positive count",
+    "rate": "a rate",
+    "nonneg": "a non-negative value",
+    "real": "a value",
+    "flag": "a flag",
+}
 
 
 def default_inputs_dir() -> Path:
@@ -102,6 +121,27 @@ def _copy_embedded(tmp: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
+class FrozenDict(dict[str, float]):
+    """A dict that refuses changes (the scalar parameters of a shared, cached :class:`Inputs`)."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("Inputs are read-only; build a changed copy with dataclasses.replace")
+
+    __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, float]]]:
+        return (FrozenDict, (dict(self),))
+
+
+def _freeze(obj: object) -> None:
+    """Make every numpy array field of a dataclass read-only (shared caches stay intact)."""
+    for value in vars(obj).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Calibrated time-invariant parameters per group (see docs/calibration.md).
@@ -115,6 +155,9 @@ class Calibration:
     """Base-year shortage in årsverk (positive = shortage), carried into every year's demand."""
     demand_trend: np.ndarray
     """Constant annual growth residual of the group's observed-composition demand."""
+
+    def __post_init__(self) -> None:
+        _freeze(self)
 
     @classmethod
     def neutral(cls, n_groups: int) -> Calibration:
@@ -176,6 +219,13 @@ class Inputs:
     calibration: Calibration
     file_hashes: dict[str, str] = field(default_factory=dict)
     """sha256 of every file read, by path relative to the inputs directory."""
+
+    def __post_init__(self) -> None:
+        # An Inputs is shared by every projection of a process (the cache): it must not change
+        # through a result (p.inputs.stock *= 2 raises). Arrays are read-only, parameters frozen.
+        _freeze(self)
+        if not isinstance(self.parameters, FrozenDict):
+            object.__setattr__(self, "parameters", FrozenDict(self.parameters))
 
     @property
     def base_year(self) -> int:
@@ -302,33 +352,21 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
                 f"{rel}: column '{col}' has infinite values at {_lines('line', inf, offset)}"
             )
         fin = np.isfinite(arr)
-        lo, hi = {
-            "count": (0.0, math.inf),
-            "rate": (0.0, 1.0),
-            "nonneg": (0.0, math.inf),
-            "real": (-math.inf, math.inf),
-            "flag": (0.0, 1.0),
-        }[kind]
+        lo, hi = KIND_BOUNDS[kind]
         if col in schema.value_bounds:
             blo, bhi = schema.value_bounds[col]
             lo, hi = max(lo, blo), min(hi, bhi)
-        below = fin & (arr < lo)
+        below = fin & ((arr <= lo) if kind == "positive" else (arr < lo))
         above = fin & (arr > hi)
-        what = {
-            "count": "a count",
-            "rate": "a rate",
-            "nonneg": "a non-negative value",
-            "real": "a value",
-            "flag": "a flag",
-        }[kind]
         if below.any():
+            rel_op = ">" if kind == "positive" else ">="
             problems.append(
-                f"{rel}: column '{col}' must be >= {lo:g} ({what}); "
+                f"{rel}: column '{col}' must be {rel_op} {lo:g} ({KIND_TEXT[kind]}); "
                 f"{_lines('line', below, offset)} (e.g. {arr[below][0]:g})"
             )
         if above.any():
             problems.append(
-                f"{rel}: column '{col}' must be <= {hi:g} ({what}); "
+                f"{rel}: column '{col}' must be <= {hi:g} ({KIND_TEXT[kind]}); "
                 f"{_lines('line', above, offset)} (e.g. {arr[above][0]:g})"
             )
         if kind == "flag":
@@ -434,6 +472,16 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
             tot = use.groupby("service")["use"].sum()
             for svc in tot.index[tot <= 0]:
                 problems.append(f"model/service_use.csv: service '{svc}' has zero use at all ages")
+            population = tables.get("population.csv")
+            if population is not None and not (tot <= 0).any():
+                _check_base_drivers(services, use, population, problems)
+        if staffing is not None:
+            by_group = staffing.groupby("category")["arsverk_2024"].sum()
+            for group in [g for g in dims.GROUPS if by_group.get(g, 0.0) <= 0]:
+                problems.append(
+                    f"model/staffing.csv: group '{group}' has no årsverk in any service area, "
+                    "so its demand cannot be split over the services"
+                )
     params = tables.get("parameters.csv")
     if params is not None:
         values = dict(zip(params["parameter"], params["value"], strict=True))
@@ -445,6 +493,25 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
                     f"model/parameters.csv: parameter '{name}' must be in "
                     f"[{lo:g}, {hi:g}], got {values[name]:g}"
                 )
+
+
+def _check_base_drivers(
+    services: pd.DataFrame, use: pd.DataFrame, population: pd.DataFrame, problems: list[str]
+) -> None:
+    """Every population-driven service needs a base-year driver: Σ population × use > 0 in the
+    base year, for every alternative (demand is indexed on it; zero would divide by zero)."""
+    base = population[population["year"] == population["year"].min()]
+    by_service = services.set_index("service")["driver"].str.strip()
+    merged = base.merge(use, on=["sex", "age"])
+    merged["weight"] = merged["persons"] * merged["use"]
+    driver = merged.groupby(["service", "alternative"])["weight"].sum()
+    for (svc, alt), value in driver.items():
+        if by_service.get(svc) == "population" and not value > 0:
+            problems.append(
+                f"model/population.csv: the base-year population ({int(base['year'].iloc[0])}, "
+                f"alternative {alt}) weighted by the use of service '{svc}' is zero; the "
+                "base-year population must be positive where the service is used"
+            )
 
 
 def _read_all(
@@ -466,6 +533,24 @@ def _read_all(
             hashes[f"{schema.folder}/{schema.name}"] = _sha256(path)
     _cross_checks(tables, problems)
     return tables, problems, hashes
+
+
+def check_model_texts(texts: dict[str, str], root: Path) -> list[str]:
+    """Validate model files about to be written (name → CSV text) against the schemas, together
+    with the calibration present in ``root`` (if any). Returns the problems found."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="helsemodlite-check-") as tmp:
+        model = Path(tmp) / "model"
+        model.mkdir()
+        for name, text in texts.items():
+            (model / name).write_text(text, encoding="utf-8", newline="")
+        calibration = Path(root) / "calibration"
+        calibrated = (calibration / "calibration.csv").is_file()
+        if calibrated:
+            shutil.copytree(calibration, Path(tmp) / "calibration")
+        _, problems, _ = _read_all(Path(tmp), calibrated=calibrated)
+    return problems
 
 
 def check_inputs(inputs: str | Path | None = None) -> list[str]:

@@ -6,7 +6,8 @@ directory against these declarations; the loader trusts a directory that passed.
 
 Value kinds:
 
-- ``count``: a number of persons or årsverk, finite and >= 0;
+- ``count``: a number of persons or årsverk, finite, >= 0 and at most :data:`MAX_COUNT`;
+- ``positive``: a count that must be > 0 (the base-year drivers: births);
 - ``rate``: a probability or share, finite and in [0, 1];
 - ``nonneg``: any finite number >= 0 (e.g. a relative use index, expected årsverk per person);
 - ``real``: any finite number (e.g. a calibrated base-year shortage, which may be negative);
@@ -39,6 +40,14 @@ class FileSchema:
     folder: str = "model"
 
 
+MAX_COUNT = 1e8
+"""No cell of a Norwegian table holds more than 100 million persons or årsverk: a larger value is
+a unit or typing error (the population is 5.6 million), and absurd magnitudes such as 1e308
+would overflow the arithmetic."""
+
+MAX_VALUE = 1e9
+"""Bound on the magnitude of any other value (use indices, parameters)."""
+
 FTE_MAX = 1.5
 """Upper bound on expected årsverk per employed person (extra jobs can push E above 1)."""
 
@@ -68,7 +77,7 @@ SCHEMAS: tuple[FileSchema, ...] = (
     FileSchema(
         name="births.csv",
         keys={"alternative": dims.POPULATION_ALTERNATIVES, "year": dims.YEARS},
-        values={"births": "count"},
+        values={"births": "positive"},
         description="Live births during the year.",
     ),
     FileSchema(
@@ -95,7 +104,7 @@ SCHEMAS: tuple[FileSchema, ...] = (
     FileSchema(
         name="services.csv",
         keys={"service": None},
-        values={"arsverk_2024": "count", "healthy_ageing": "flag", "public": "flag"},
+        values={"arsverk_2024": "positive", "healthy_ageing": "flag", "public": "flag"},
         text=("label", "driver"),
         description=(
             "Service areas of the demand side: 2024 årsverk (all staff), the demographic driver "
