@@ -6,6 +6,7 @@ estimation; a test rebuilds them and checks they are identical.
 
 from __future__ import annotations
 
+import csv
 import io
 import tomllib
 from dataclasses import dataclass
@@ -17,7 +18,12 @@ import pandas as pd
 from . import dims
 from .atomic import write_files_into
 from .errors import InputError
-from .inputs import check_model_texts, default_inputs_dir, writable_inputs_dir
+from .inputs import (
+    check_model_texts,
+    default_inputs_dir,
+    describe_non_file,
+    writable_inputs_dir,
+)
 from .schema import SCHEMA_BY_NAME, SCHEMAS
 
 FLOAT_FORMAT = "%.10g"
@@ -50,13 +56,106 @@ def supply_by_group(personnel: pd.DataFrame) -> pd.Series:
     return arsverk.groupby(personnel["group"]).sum().reindex(list(dims.GROUPS))
 
 
+CATALOGUE = "sources.toml"
+
+
+def _csv_problems(path: Path, rel: str) -> list[str]:
+    """A CSV file must be a readable regular UTF-8 file whose every line has the header's
+    number of fields (a truncated or hand-damaged file does not)."""
+    if not path.is_file():
+        found = describe_non_file(path)
+        return [f"{rel}: missing file" if found == "missing" else f"{rel}: found {found}"]
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    except UnicodeDecodeError as exc:
+        return [f"{rel}: not a UTF-8 text file (invalid byte at offset {exc.start})"]
+    except OSError as exc:
+        return [f"{rel}: cannot be read ({exc.strerror})"]
+    if len(lines) < 2:
+        return [f"{rel}: no data rows"]
+    rows = list(csv.reader(lines))
+    width = len(rows[0])
+    bad = [i for i, r in enumerate(rows[1:], start=2) if len(r) != width]
+    if bad:
+        return [
+            f"{rel}: data row {bad[0]} has {len(rows[bad[0] - 1])} fields, the header {width} "
+            f"({len(bad)} such row(s); a truncated or damaged file?)"
+        ]
+    return []
+
+
+def preflight(root: Path) -> list[str]:
+    """Problems that would stop the build, found before it starts: the catalogue and every
+    source it lists, and every assumptions file, must exist and parse (each named)."""
+    problems: list[str] = []
+    catalogue = root / CATALOGUE
+    files: list[str] = []
+    try:
+        with catalogue.open("rb") as fh:
+            doc = tomllib.load(fh)
+        files = [str(entry["file"]) for entry in doc.get("source", [])]
+    except FileNotFoundError:
+        problems.append(
+            f"{CATALOGUE}: missing file (the catalogue of sources/, expected at {catalogue})"
+        )
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{CATALOGUE}: TOML syntax error: {exc}")
+    except (OSError, KeyError, TypeError, AttributeError) as exc:
+        problems.append(f"{CATALOGUE}: every [[source]] needs a 'file' ({exc!r})")
+    for name in files:
+        problems += _csv_problems(root / "sources" / name, f"sources/{name}")
+    assumptions = root / "assumptions"
+    if not assumptions.is_dir():
+        problems.append(f"assumptions/: missing directory (expected at {assumptions})")
+        return problems
+    for path in sorted(assumptions.iterdir()):
+        rel = f"assumptions/{path.name}"
+        if path.suffix == ".toml":
+            try:
+                with path.open("rb") as fh:
+                    tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                problems.append(f"{rel}: TOML syntax error: {exc}")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{rel}: cannot be read ({exc})")
+        elif path.suffix == ".csv":
+            problems += _csv_problems(path, rel)
+    return problems
+
+
+BUILD_READ_ERRORS = (KeyError, IndexError, ValueError, TypeError)
+"""What a source or assumption that parses but lacks a row, column or key the build needs raises
+inside the build. After :func:`preflight`, the build's only inputs are those files, so such an
+error is reported as the data's problem, with its type and text, not as a traceback."""
+
+
 def build_tables(inputs_dir: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Build every model-ready table from ``sources/`` and ``assumptions/``."""
+    """Build every model-ready table from ``sources/`` and ``assumptions/``.
+
+    Raises :class:`InputError` when a file is missing or does not parse (:func:`preflight`), or
+    when the build cannot use what it read (naming the error)."""
+    root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
+    problems = preflight(root)
+    if problems:
+        raise InputError(problems, title=f"inputs build: cannot build from {root}")
+    try:
+        return _build_tables(root)
+    except InputError:
+        raise
+    except BUILD_READ_ERRORS as exc:
+        raise InputError(
+            f"inputs build: the sources and assumptions in {root} parse, but the build cannot use "
+            f"them: {type(exc).__name__}: {exc}. A table may lack rows, columns or keys the build "
+            "needs; compare with the embedded data set (helsemodlite inputs export DIR)"
+        ) from exc
+
+
+def _build_tables(root: Path) -> dict[str, pd.DataFrame]:
     from .demand_data import build_demand
     from .population import build_population
     from .supply_data import build_personnel
 
-    root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     sources, assumptions = root / "sources", root / "assumptions"
     tables = dict(build_population(sources, assumptions))
     personnel = build_personnel(sources, assumptions)
@@ -64,7 +163,7 @@ def build_tables(inputs_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     tables.update(build_demand(sources, assumptions, supply_by_group(personnel)))
     tables["parameters.csv"] = build_parameters(assumptions)
     model_files = {s.name for s in SCHEMAS if s.folder == "model"}
-    if set(tables) != model_files:
+    if set(tables) != model_files:  # a defect of the build itself, not of the data
         raise RuntimeError(f"build produced {sorted(tables)}, expected {sorted(model_files)}")
     return tables
 

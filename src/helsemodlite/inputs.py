@@ -9,6 +9,7 @@ an :class:`Inputs`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import os
@@ -265,16 +266,69 @@ def _lines(label: str, mask: np.ndarray, offset: int) -> str:
     return f"{label} {shown}{more}"
 
 
+def describe_non_file(path: Path) -> str:
+    """What sits at ``path`` where a regular file was expected (``"missing"`` if nothing)."""
+    import stat
+
+    try:
+        st = path.stat()
+    except RuntimeError:
+        return "a symbolic link loop"
+    except OSError as exc:
+        if path.is_symlink():
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link loop"
+            return f"a broken symbolic link (to {os.readlink(path)})"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "missing"
+        return f"a path that cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return "a directory"
+    if stat.S_ISFIFO(st.st_mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(st.st_mode):
+        return "a socket"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "a device"
+    return "something that is not a regular file"
+
+
+def _semicolon_header(path: Path, expected: list[str]) -> bool:
+    """True when the header line is the expected columns separated by ';'."""
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            for line in fh:
+                if line.strip() and not line.startswith("#"):
+                    cells = [c.strip().strip('"') for c in line.strip().split(";")]
+                    return len(cells) > 1 and set(expected) <= set(cells)
+    except OSError:
+        return False
+    return False
+
+
 def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataFrame | None:
     """Read and validate one file. Returns the typed frame, or None if it is unusable."""
     rel = f"{schema.folder}/{schema.name}"
     if not path.is_file():
-        hint = (
-            "; create it with `helsemodlite calibrate --inputs DIR`"
-            if schema.folder == "calibration"
-            else ""
+        found = describe_non_file(path)
+        if found == "missing":
+            hint = (
+                "; create it with `helsemodlite calibrate --inputs DIR`"
+                if schema.folder == "calibration"
+                else ""
+            )
+            problems.append(f"{rel}: missing file (expected at {path}){hint}")
+        else:
+            problems.append(f"{rel}: expected a CSV file at {path}, found {found}")
+        return None
+    expected = list(schema.keys) + list(schema.text) + list(schema.values)
+    if _semicolon_header(path, expected):
+        problems.append(
+            f"{rel}: the columns are separated by ';' (as Norwegian Excel saves CSV); expected "
+            f"comma-separated columns {', '.join(expected)} with '.' as the decimal point. "
+            "Save as 'CSV UTF-8 (comma delimited)', or convert with "
+            "pandas.read_csv(f, sep=';', decimal=',').to_csv(f, index=False)"
         )
-        problems.append(f"{rel}: missing file (expected at {path}){hint}")
         return None
     try:
         raw = pd.read_csv(
@@ -284,7 +338,6 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
         problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
         return None
     offset = _leading_comment_lines(path) + 2  # header line, then 1-based lines
-    expected = list(schema.keys) + list(schema.text) + list(schema.values)
     missing = [c for c in expected if c not in raw.columns]
     for col in missing:
         problems.append(f"{rel}: missing column '{col}' (expected columns: {', '.join(expected)})")
@@ -521,7 +574,14 @@ def _read_all(
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
     if not directory.is_dir():
-        return tables, [f"{directory}: inputs directory does not exist"], hashes
+        found = describe_non_file(directory)
+        if found == "missing":
+            problem = f"{directory}: inputs directory does not exist"
+        elif found == "something that is not a regular file":
+            problem = f"{directory}: is a file, not an inputs directory"
+        else:
+            problem = f"{directory}: expected an inputs directory, found {found}"
+        return tables, [problem], hashes
     for schema in SCHEMAS:
         path = directory / schema.folder / schema.name
         if schema.name == "calibration.csv" and not calibrated:
