@@ -116,15 +116,18 @@ def run(
     adjust: Any = None,
 ) -> Projection:
     """Run the kernels for prepared paths (shared by :func:`project` and batches)."""
-    q = personnel_mortality(inputs)
-    supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
-    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-    cells = engine.demand_cells(inputs, plan, base_supply)
-    notes: list[str] = []
-    if adjust is not None:
-        cells = adjust.apply(cells)
-        notes = [f"{names[d]}: {text}" for d, text in adjust.notes]
-    observed, total = engine.group_demand(inputs, cells)
+    # Implausible inputs that pass the checks can still give NaN or inf: the result check below
+    # refuses them with a clear message, so numpy's warnings would only be noise.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        q = personnel_mortality(inputs)
+        supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
+        base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+        cells = engine.demand_cells(inputs, plan, base_supply)
+        notes: list[str] = []
+        if adjust is not None:
+            cells = adjust.apply(cells)
+            notes = [f"{names[d]}: {text}" for d, text in adjust.notes]
+        observed, total = engine.group_demand(inputs, cells)
     proj = Projection(
         inputs=inputs,
         scenarios=names,

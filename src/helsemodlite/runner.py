@@ -289,10 +289,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"scenario names must be unique, as each run writes outputs/<name>/ ({files}); "
             'give each file its own `name = "..."`'
         )
+    if args.out is not None and not args.out.strip():
+        raise ConfigError("--out: empty path; give a directory")
     if args.out is not None and len(scs) > 1:
         outs = [Path(args.out) / s.name for s in scs]
     else:
-        outs = [Path(args.out) if args.out else Path("outputs") / s.name for s in scs]
+        outs = [Path(args.out) if args.out is not None else Path("outputs") / s.name for s in scs]
     for out in outs:
         _check_target(out)
     inputs = resolve_inputs(args.inputs)

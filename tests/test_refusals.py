@@ -1,0 +1,411 @@
+"""Nothing lost, nothing stale, nothing wrong with exit code 0 (one category per section).
+
+Each case was reproduced on an earlier main: a second run silently replacing the first, a build
+writing an empty table, NaN tables with exit code 0, a cache changed through a result or served
+stale, tracebacks where a clear error belongs, unsafe scenario names, odd ``--out`` paths, an
+interrupted swap, misleading messages and silent caps. The cases are parametrised per category.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helsemodlite as hm
+from helsemodlite import api
+from helsemodlite.atomic import recover
+from helsemodlite.cli import main
+from helsemodlite.errors import ResultError
+from helsemodlite.testing import toy_inputs
+
+Edit = Callable[[Path], None]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("export") / "inputs"
+    hm.export_inputs(target)
+    return target
+
+
+@pytest.fixture()
+def copy(exported: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "inputs"
+    shutil.copytree(exported, target)
+    return target
+
+
+def _edit_csv(rel: str, change: Callable[[pd.DataFrame], None]) -> Edit:
+    def edit(root: Path) -> None:
+        path = root / rel
+        df = pd.read_csv(path, comment="#")
+        change(df)
+        df.to_csv(path, index=False)
+
+    return edit
+
+
+def _snapshot(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+# ---- 1. nothing silently replaced
+
+
+def test_run_refuses_two_scenarios_with_one_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for sub, value in (("a", -0.1), ("b", -0.2)):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.toml").write_text(f"[sykefravaer]\nrelative_change = {value}\n")
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "a/x.toml"), str(tmp_path / "b/x.toml"), "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "unique" in err and "a/x.toml" in err and "b/x.toml" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("label", "edit", "needle"),
+    [
+        (
+            "empty reference.toml",
+            lambda r: (r / "assumptions/reference.toml").write_text(""),
+            "standard_growth",
+        ),
+        (
+            "garbage TOML",
+            lambda r: (r / "assumptions/supply.toml").write_text("[[[ x"),
+            "supply.toml",
+        ),
+        (
+            "truncated source",
+            lambda r: (r / "sources/hesospers_2013_2015_by_education.csv").write_text(
+                (r / "sources/hesospers_2013_2015_by_education.csv").read_text()[:2000]
+            ),
+            "hesospers_2013_2015_by_education.csv",
+        ),
+        (
+            "missing source",
+            lambda r: (r / "sources/wpp2024_norway_mortality_mx_5yr.csv").unlink(),
+            "wpp2024_norway_mortality_mx_5yr.csv",
+        ),
+        ("missing catalogue", lambda r: (r / "sources.toml").unlink(), "sources.toml"),
+    ],
+)
+def test_build_on_bad_sources_writes_nothing(
+    copy: Path, label: str, edit: Edit, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(copy)
+    before = _snapshot(copy)
+    assert main(["inputs", "build", "--inputs", str(copy)]) == 2, label
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err, err
+    assert _snapshot(copy) == before
+
+
+# ---- 2. implausible inputs are refused, never served as numbers
+
+
+def _zero_base_population(df: pd.DataFrame) -> None:
+    df.loc[df.year == df.year.min(), "persons"] = 0
+
+
+def _zero_births(df: pd.DataFrame) -> None:
+    df.loc[df.year == df.year.min(), "births"] = 0
+
+
+def _huge(column: str) -> Callable[[pd.DataFrame], None]:
+    def change(df: pd.DataFrame) -> None:
+        df.loc[df.index[:3], column] = 1e308
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("label", "edit", "needle"),
+    [
+        (
+            "base-year population 0",
+            _edit_csv("model/population.csv", _zero_base_population),
+            "base-year population",
+        ),
+        ("base-year births 0", _edit_csv("model/births.csv", _zero_births), "must be > 0"),
+        ("1e308 persons", _edit_csv("model/population.csv", _huge("persons")), "1e+308"),
+        ("1e308 in the stock", _edit_csv("model/personnel.csv", _huge("stock")), "1e+308"),
+    ],
+)
+def test_implausible_inputs_fail_the_check_and_every_command(
+    copy: Path, label: str, edit: Edit, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(copy)
+    assert main(["inputs", "check", "--inputs", str(copy)]) == 2, label
+    assert needle in capsys.readouterr().err
+    assert main(["gap-table", "--csv", "--inputs", str(copy)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and needle in captured.err
+
+
+def test_a_non_finite_result_is_refused() -> None:
+    toy = toy_inputs()
+    stock = toy.stock.copy()
+    stock[0, 0, 0] = np.inf  # bypasses the input checks: only the result check can catch it
+    with pytest.raises(ResultError, match="not a finite number"):
+        hm.project(inputs=dataclasses.replace(toy, stock=stock))
+
+
+# ---- 3. the cache: never changed through a result, never stale
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda p: p.inputs.stock.__imul__(2),
+        lambda p: p.inputs.population.__setitem__((0, 0, 0, 0), 1.0),
+        lambda p: p.inputs.calibration.inflow_factor.__imul__(2),
+        lambda p: p.inputs.parameters.__setitem__("standard_growth", 0.5),
+    ],
+    ids=["stock", "population", "calibration", "parameters"],
+)
+def test_cached_inputs_cannot_be_changed_through_a_result(mutate: Callable[[object], None]) -> None:
+    proj = hm.project(detail=False)
+    with pytest.raises((ValueError, TypeError)):
+        mutate(proj)
+    again = hm.project(detail=False)
+    np.testing.assert_array_equal(again.gap, proj.gap)
+
+
+def test_an_edit_that_keeps_the_mtime_is_not_served_stale(copy: Path) -> None:
+    first = hm.project(inputs=copy, detail=False).gap_table()
+    path = copy / "model" / "births.csv"
+    st = path.stat()
+    df = pd.read_csv(path)
+    df.loc[df.year > df.year.min(), "births"] *= 1.5  # demand follows births relative to 2024
+    df.to_csv(path, index=False)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # as cp -p, rsync -a, tar x do
+    assert path.stat().st_mtime_ns == st.st_mtime_ns
+    second = hm.project(inputs=copy, detail=False).gap_table()
+    assert not np.allclose(first.to_numpy(), second.to_numpy())
+
+
+def test_a_touch_without_a_change_reuses_the_cache(copy: Path) -> None:
+    first = api.resolve_inputs(copy)
+    (copy / "model" / "births.csv").touch()
+    assert api.resolve_inputs(copy) is first  # same content: no reload
+
+
+# ---- 4. clear errors instead of tracebacks or foreign exceptions
+
+
+LONG = "x" * 300
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["gap-table", "--years", "2099"], "2099"),
+        (["gap-table", "--years", "2099", "--csv"], "outside the projection"),
+        (["run", "heltid_10", "--out", f"out/{LONG}"], "--out"),
+        (["calibrate", "--inputs", "{copy}", "--dry-run"], None),
+    ],
+)
+def test_cli_errors_exit_2(
+    argv: list[str],
+    needle: str | None,
+    copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = [a.replace("{copy}", str(copy)) for a in argv]
+    if needle is None:  # the calibration targets, missing and then garbage
+        target = copy / "sources" / "helsepersonellplan_2040_reference_path.csv"
+        target.unlink()
+        assert main(argv) == 2
+        assert "calibration targets" in capsys.readouterr().err
+        target.write_text("quantity;group\n1;2\n")
+        assert main(argv) == 2
+        assert "missing column" in capsys.readouterr().err
+        return
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda: hm.project_batch([]), "no scenarios"),
+        (lambda: hm.compare([]), "no scenarios"),
+        (lambda: hm.project_batch("heltid_10"), "list of scenarios"),
+        (lambda: hm.project_batch({"sykefravaer": {"relative_change": -0.1}}), "list of scenarios"),
+        (lambda: hm.compare(["heltid_10"], years=[2060]), "2060"),
+        (lambda: hm.project(detail=False).gap_table(years=(2060,)), "2060"),
+        (lambda: hm.project(3.5), "a scenario must be"),
+        (lambda: hm.project(detail=False).detail(), "without detail"),
+        (lambda: hm.project().gap_table(draw=4), "draw"),
+    ],
+)
+def test_python_api_raises_its_own_errors(call: Callable[[], object], needle: str) -> None:
+    with pytest.raises(hm.HelsemodliteError, match=needle):
+        call()
+
+
+def test_compare_and_gap_table_share_one_year_rule() -> None:
+    with pytest.raises(hm.ConfigError) as a:
+        hm.compare(["heltid_10"], years=[2060])
+    with pytest.raises(hm.ConfigError) as b:
+        hm.project(detail=False).gap_table(years=(2060,))
+    assert str(a.value) == str(b.value)
+
+
+# ---- 5. scenario names are safe file names
+
+
+@pytest.mark.parametrize("name", ["../../x", "", 5, "a/b", ".hidden", "-x", "é" * 60, LONG])
+def test_unsafe_scenario_names_are_refused(name: object) -> None:
+    with pytest.raises(hm.ConfigError, match="name"):
+        hm.Scenario.from_dict({}, name=name)  # type: ignore[arg-type]
+
+
+def test_unnamed_scenarios_in_a_batch_get_distinct_names() -> None:
+    batch = hm.project_batch([{"sykefravaer": {"relative_change": -r / 10}} for r in (1, 2, 3)])
+    assert len(set(batch.scenarios)) == 3
+    assert batch.summary()["scenario"].nunique() == 3
+
+
+# ---- 6. --out paths
+
+
+@pytest.mark.parametrize(
+    ("out", "needle"), [("", "empty path"), (".", "current directory"), ("..", "current directory")]
+)
+def test_out_paths_that_cannot_be_replaced(
+    out: str,
+    needle: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["run", "heltid_10", "--quiet", "--out", out]) == 2
+    assert needle in capsys.readouterr().err
+    assert sorted(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_output_folders_respect_the_umask(umask: int, tmp_path: Path) -> None:
+    old = os.umask(umask)
+    try:
+        assert main(["run", "heltid_10", "--quiet", "--out", str(tmp_path / "o")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+# ---- 7. an interrupted swap is recovered
+
+
+def test_a_swap_interrupted_between_its_renames_is_restored(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 0
+    previous = _snapshot(out)
+    old = tmp_path / f".o.old-{_dead_pid()}"
+    os.replace(out, old)  # the state a crash between the two renames leaves
+    stale_tmp = tmp_path / f".o.tmp-{_dead_pid()}-abc"
+    stale_tmp.mkdir()
+    notes = recover(out)
+    assert _snapshot(out) == previous and not old.exists() and not stale_tmp.exists()
+    assert any("restored" in n for n in notes)
+
+
+def test_the_next_run_cleans_up_after_an_interrupted_swap(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 0
+    shutil.copytree(out, tmp_path / f".o.old-{_dead_pid()}")  # swap completed, cleanup did not
+    assert main(["run", "sykefravaer_minus10", "--quiet", "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+    assert json.loads((out / "run.json").read_text())["scenario"]["name"] == "sykefravaer_minus10"
+
+
+# ---- 8. messages say what was found and what was expected
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _directory(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def _loop(path: Path) -> None:
+    path.unlink()
+    path.symlink_to(path.name)
+
+
+def _semicolons(path: Path) -> None:
+    pd.read_csv(path).to_csv(path, sep=";", decimal=",", index=False)
+
+
+@pytest.mark.parametrize(
+    ("damage", "needle"),
+    [
+        (_fifo, "named pipe"),
+        (_directory, "found a directory"),
+        (_loop, "symbolic link loop"),
+        (_semicolons, "separated by ';'"),
+    ],
+)
+def test_a_wrong_kind_of_file_is_named(
+    copy: Path, damage: Callable[[Path], None], needle: str
+) -> None:
+    damage(copy / "model" / "services.csv")
+    problems = hm.check_inputs(copy)
+    assert len(problems) == 1 and needle in problems[0], problems
+
+
+def test_an_inputs_path_that_is_a_file(copy: Path) -> None:
+    assert hm.check_inputs(copy / "sources.toml") == [
+        f"{copy / 'sources.toml'}: is a file, not an inputs directory"
+    ]
+
+
+# ---- 9. caps are said, not silent
+
+
+def test_a_capped_task_shift_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "stor.toml"
+    path.write_text(
+        '[[oppgavedeling]]\nfrom = "sykepleier"\nto = "helsefagarbeider"\narsverk = 900000\n'
+    )
+    assert main(["run", str(path), "--quiet", "--out", str(tmp_path / "o")]) == 0
+    assert "capped" in capsys.readouterr().err
+    notes = json.loads((tmp_path / "o" / "run.json").read_text())["notes"]
+    assert len(notes) == 1 and "900000" in notes[0]
+    assert hm.project(path, detail=False).notes == notes
+    assert hm.project("tasen_modellen", detail=False).notes == []
