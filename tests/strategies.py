@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from helsemodlite import Inputs, dims
-from helsemodlite.inputs import Calibration
+from helsemodlite.model.inputs import Calibration
 from helsemodlite.testing import TOY_GROUPS, TOY_POP_AGES, TOY_YEARS, toy_inputs
 
 CELL = (len(TOY_GROUPS), 2, 5)

@@ -1,4 +1,4 @@
-"""Tests of the demand-side base data (helsemodlite.demand_data)."""
+"""Tests of the demand-side base data (helsemodlite.data.demand)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helsemodlite import dims, schema
-from helsemodlite.demand_data import (
+from helsemodlite import dims
+from helsemodlite.data.demand import (
     NON_PUBLIC_SERVICE,
     SPECIALIST_SERVICES,
     balance_staffing,
@@ -18,6 +18,7 @@ from helsemodlite.demand_data import (
     smooth_bands,
 )
 from helsemodlite.embedded import embedded_inputs_dir
+from helsemodlite.io import schema
 
 EMBEDDED = embedded_inputs_dir()
 SOURCES = EMBEDDED / "sources"

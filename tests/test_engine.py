@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import helsemodlite as hm
-from helsemodlite import engine
+from helsemodlite.model import engine
 from helsemodlite.testing import toy_inputs
 
 
@@ -78,7 +78,7 @@ def test_standard_growth_compounds() -> None:
 
 
 def test_initial_shortage_is_carried_in_every_year() -> None:
-    from helsemodlite.inputs import Calibration
+    from helsemodlite.model.inputs import Calibration
 
     inp = toy_inputs(calibration=Calibration(np.ones(2), np.array([5.0, -2.0]), np.zeros(2)))
     proj = hm.project(inputs=inp)

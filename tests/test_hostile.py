@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 import helsemodlite as hm
-from helsemodlite import api, runner
+from helsemodlite import api
 from helsemodlite.cli import main
+from helsemodlite.io import outputs as runner
+from helsemodlite.scenarios import combine
 from strategies import default_inputs, long_toy
 
 DEFAULT = default_inputs()
@@ -36,7 +38,6 @@ def inputs(monkeypatch: pytest.MonkeyPatch) -> hm.Inputs:
     def resolve(inputs: object = None) -> hm.Inputs:
         return toy
 
-    monkeypatch.setattr(runner, "resolve_inputs", resolve)
     monkeypatch.setattr(api, "resolve_inputs", resolve)
     return toy
 
@@ -200,7 +201,7 @@ def test_empty_file_is_the_reference(
     )
     record = json.loads((out / "run.json").read_text())
     assert record["scenario"]["name"] == "empty"
-    assert [k for k in record["scenario"] if k not in runner._PROVENANCE_KEYS] == [
+    assert [k for k in record["scenario"] if k not in combine._PROVENANCE_KEYS] == [
         "name",
         "title",
         "description",

@@ -118,7 +118,7 @@ def test_export_gives_a_complete_independent_copy(tmp_path: Path) -> None:
 def test_writing_commands_refuse_the_installed_package(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from helsemodlite import inputs
+    from helsemodlite.io import read as inputs
 
     monkeypatch.setattr(inputs, "is_within_source_checkout", lambda: False)
     for argv in (["inputs", "build"], ["calibrate"]):

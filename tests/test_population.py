@@ -1,4 +1,4 @@
-"""Tests of the population module (helsemodlite.population)."""
+"""Tests of the population module (helsemodlite.data.population)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from helsemodlite import dims
-from helsemodlite import population as pop
+from helsemodlite.data import population as pop
 from helsemodlite.embedded import embedded_inputs_dir
-from helsemodlite.schema import SCHEMA_BY_NAME
+from helsemodlite.io.schema import SCHEMA_BY_NAME
 
 EMBEDDED = embedded_inputs_dir()
 SOURCES = EMBEDDED / "sources"

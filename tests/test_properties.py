@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import helsemodlite as hm
-from helsemodlite import dims, engine
+from helsemodlite import dims
+from helsemodlite.model import engine
 from helsemodlite.testing import toy_inputs
 from strategies import (
     HOOK_STRATEGIES,

@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 import helsemodlite as hm
-from helsemodlite.build import (
+from helsemodlite.cli import main
+from helsemodlite.data.build import (
     REBUILD_RTOL,
     build_tables,
     model_differences,
     table_difference,
     to_csv_text,
 )
-from helsemodlite.cli import main
 
 MODEL = hm.default_inputs_dir() / "model"
 

@@ -61,7 +61,7 @@ def test_stock_flow_identity_and_non_negative_stocks(ref: hm.Projection) -> None
 
 
 def test_calibration_reproduces_stored_values() -> None:
-    from helsemodlite.calibrate import calibrate
+    from helsemodlite.data.calibrate import calibrate
 
     table, report = calibrate(write=False)
     stored = pd.read_csv(hm.default_inputs_dir() / "calibration" / "calibration.csv")

@@ -23,9 +23,9 @@ import pytest
 
 import helsemodlite as hm
 from helsemodlite import api
-from helsemodlite.atomic import recover
 from helsemodlite.cli import main
 from helsemodlite.errors import ResultError
+from helsemodlite.io.atomic import recover
 from helsemodlite.testing import toy_inputs
 
 Edit = Callable[[Path], None]

@@ -144,7 +144,7 @@ def test_out_never_deletes_foreign_files(
 def test_failed_swap_puts_the_previous_run_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helsemodlite import runner
+    from helsemodlite.io import atomic as runner
 
     out = tmp_path / "out"
     empty = tmp_path / "empty.toml"

@@ -1,4 +1,4 @@
-"""Tests of scenario files: parsing, defaults, validation, chaining (helsemodlite.scenario)."""
+"""Tests of scenario files: parsing, defaults, validation, chaining (scenarios.files)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from helsemodlite import dims
 from helsemodlite.embedded import scenarios_dir
 from helsemodlite.errors import ConfigError
-from helsemodlite.scenario import (
+from helsemodlite.scenarios.files import (
     FIRST_YEAR,
     HOOK_TABLES,
     TIME_THIEVES_COLUMN,
@@ -851,7 +851,7 @@ def test_fuzz_text_and_bytes(
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, helsemodlite.scenario; "
+        "import sys, helsemodlite.scenarios.files; "
         "bad = [m for m in ('pandas', 'scipy', 'statsmodels', 'matplotlib') if m in sys.modules]; "
         "assert not bad, bad"
     )

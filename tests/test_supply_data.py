@@ -1,4 +1,4 @@
-"""Tests of the supply-side base data build (helsemodlite.supply_data)."""
+"""Tests of the supply-side base data build (helsemodlite.data.supply)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helsemodlite import dims, schema
-from helsemodlite.embedded import embedded_inputs_dir
-from helsemodlite.supply_data import (
+from helsemodlite import dims
+from helsemodlite.data.supply import (
     INFLOW_SOURCES,
     build_personnel,
     build_supply,
     check_against_aggregates,
     observed_inflow_series,
 )
+from helsemodlite.embedded import embedded_inputs_dir
+from helsemodlite.io import schema
 
 EMBEDDED = embedded_inputs_dir()
 SOURCES = EMBEDDED / "sources"

@@ -16,17 +16,17 @@ __version__ = "0.1.0"
 _LAZY = {
     "project": ("api", "project"),
     "project_batch": ("api", "project_batch"),
-    "Scenario": ("scenario", "Scenario"),
-    "load_scenario": ("scenario", "load_scenario"),
-    "compare": ("runner", "compare"),
-    "combine": ("runner", "combine"),
-    "run_to_dir": ("runner", "run_to_dir"),
-    "Projection": ("projection", "Projection"),
-    "Inputs": ("inputs", "Inputs"),
-    "load_inputs": ("inputs", "load_inputs"),
-    "check_inputs": ("inputs", "check_inputs"),
-    "default_inputs_dir": ("inputs", "default_inputs_dir"),
-    "export_inputs": ("inputs", "export_inputs"),
+    "Scenario": ("scenarios.files", "Scenario"),
+    "load_scenario": ("scenarios.files", "load_scenario"),
+    "compare": ("api", "compare"),
+    "combine": ("scenarios.combine", "combine"),
+    "run_to_dir": ("api", "run_to_dir"),
+    "Projection": ("io.tables", "Projection"),
+    "Inputs": ("model.inputs", "Inputs"),
+    "load_inputs": ("io.read", "load_inputs"),
+    "check_inputs": ("io.read", "check_inputs"),
+    "default_inputs_dir": ("io.read", "default_inputs_dir"),
+    "export_inputs": ("io.read", "export_inputs"),
     "shipped_scenarios": ("embedded", "shipped_scenarios"),
 }
 
@@ -52,12 +52,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import project, project_batch
+    from .api import compare, project, project_batch, run_to_dir
     from .embedded import shipped_scenarios
-    from .inputs import Inputs, check_inputs, default_inputs_dir, export_inputs, load_inputs
-    from .projection import Projection
-    from .runner import combine, compare, run_to_dir
-    from .scenario import Scenario, load_scenario
+    from .io.read import check_inputs, default_inputs_dir, export_inputs, load_inputs
+    from .io.tables import Projection
+    from .model.inputs import Inputs
+    from .scenarios.combine import combine
+    from .scenarios.files import Scenario, load_scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,6 @@
-"""The public entry points: load the inputs once, build the paths, run the kernels."""
+"""The public entry points: load the inputs once (cached), compile scenarios to paths, run the
+kernels, compare with the reference, and run scenarios to output files. Returns data; only
+:mod:`helsemodlite.cli` prints."""
 
 from __future__ import annotations
 
@@ -9,14 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
-from . import engine
+from . import dims
 from .errors import ConfigError, InputError
-from .hooks import ReferencePath, reference_demand_plan, scenario_paths
-from .inputs import Inputs, default_inputs_dir, load_inputs
-from .projection import Projection
-from .schema import SCHEMAS
+from .io.outputs import check_target, write_outputs
+from .io.read import default_inputs_dir, load_inputs
+from .io.schema import SCHEMAS
+from .io.tables import Projection, check_years
+from .model.inputs import Inputs
+from .model.paths import ReferencePath, reference_demand_plan
+from .model.run import run as run_kernels
+from .scenarios.combine import COMBINED, SUM_OF_SINGLES, combine_with_notes
+from .scenarios.compile import as_scenario, scenario_paths
 
 InputsLike = Inputs | str | Path | None
 
@@ -100,45 +107,19 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def personnel_mortality(inputs: Inputs) -> np.ndarray:
-    """(alternative, year, sex, age): death probabilities at the personnel ages."""
-    ages = np.asarray(inputs.ages)
-    return inputs.mortality[..., ages[0] : ages[-1] + 1]
-
-
 def run(
     inputs: Inputs,
     path: Any,
-    plan: engine.DemandPlan,
+    plan: Any,
     names: tuple[str, ...],
     *,
     detail: bool,
     adjust: Any = None,
 ) -> Projection:
-    """Run the kernels for prepared paths (shared by :func:`project` and batches)."""
-    # Implausible inputs that pass the checks can still give NaN or inf: the result check below
-    # refuses them with a clear message, so numpy's warnings would only be noise.
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        q = personnel_mortality(inputs)
-        supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
-        base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-        cells = engine.demand_cells(inputs, plan, base_supply)
-        notes: list[str] = []
-        if adjust is not None:
-            cells = adjust.apply(cells)
-            notes = [f"{names[d]}: {text}" for d, text in adjust.notes]
-        observed, total = engine.group_demand(inputs, cells)
-    proj = Projection(
-        inputs=inputs,
-        scenarios=names,
-        supply_result=supply,
-        demand_observed=observed,
-        demand=total,
-        demand_cells=cells,
-        meta={"notes": notes},
-    )
-    proj.check_finite()
-    return proj
+    """Run the kernels (:func:`helsemodlite.model.run.run`) and wrap the arrays as a
+    :class:`Projection` with its tables."""
+    data = run_kernels(inputs, path, plan, names, detail=detail, adjust=adjust)
+    return Projection(**{f: getattr(data, f) for f in data.__dataclass_fields__})
 
 
 def project(scenario: Any = None, *, inputs: InputsLike = None, detail: bool = True) -> Projection:
@@ -171,7 +152,7 @@ def project_batch(scenarios: Sequence[Any], *, inputs: InputsLike = None) -> Pro
 def scenario_list(scenarios: object, what: str) -> list[Any]:
     """A non-empty list of scenarios from an iterable; a single scenario (a path, a dict or a
     :class:`~helsemodlite.Scenario`) given where a list belongs is an error, not iterated."""
-    from .scenario import Scenario
+    from .scenarios.files import Scenario
 
     if isinstance(scenarios, str | bytes | Path | Mapping | Scenario):
         raise ConfigError(
@@ -184,3 +165,121 @@ def scenario_list(scenarios: object, what: str) -> list[Any]:
     if not items:
         raise ConfigError(f"{what}(): no scenarios given")
     return items
+
+
+@dataclass(frozen=True)
+class Run:
+    """One scenario run to files: the scenario, its projection and where it was written."""
+
+    scenario: Any
+    projection: Projection
+    target: Path
+
+
+def run_scenarios(
+    scenarios: Sequence[Any], *, out: str | Path | None = None, inputs: InputsLike = None
+) -> list[Run]:
+    """Run scenarios and write each one's outputs (what ``helsemodlite run`` does).
+
+    Every scenario is validated and every target checked before anything is written. Targets:
+    ``out`` for one scenario, ``out/<name>/`` for several, ``outputs/<name>/`` without ``out``.
+    Two scenarios with one name are refused (both would write ``outputs/<name>/``).
+    """
+    refs = scenario_list(scenarios, "run_scenarios")
+    scs = [as_scenario(p) for p in refs]
+    names = [s.name for s in scs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        pairs = list(zip(refs, scs, strict=True))
+        files = "; ".join(
+            f"{n}: " + ", ".join(str(r) for r, s in pairs if s.name == n) for n in dup
+        )
+        raise ConfigError(
+            f"scenario names must be unique, as each run writes outputs/<name>/ ({files}); "
+            'give each file its own `name = "..."`'
+        )
+    if out is not None and not str(out).strip():
+        raise ConfigError("--out: empty path; give a directory")
+    if out is not None and len(scs) > 1:
+        targets = [Path(out) / s.name for s in scs]
+    else:
+        targets = [Path(out) if out is not None else Path("outputs") / s.name for s in scs]
+    for target in targets:
+        check_target(target)
+    inp = resolve_inputs(inputs)
+    runs = []
+    for sc, target in zip(scs, targets, strict=True):
+        proj = project(sc, inputs=inp, detail=True)
+        runs.append(Run(sc, proj, write_outputs(proj, sc, target)))
+    return runs
+
+
+def run_to_dir(
+    scenario: Any,
+    out: Path | None = None,
+    *,
+    inputs: InputsLike = None,
+    outputs_root: Path | None = None,
+) -> Path:
+    """Run one scenario and write its outputs. Returns the output directory."""
+    sc = as_scenario(scenario)
+    target = out if out is not None else (outputs_root or Path("outputs")) / sc.name
+    return write_outputs(project(sc, inputs=inputs, detail=True), sc, Path(target))
+
+
+def compare(
+    scenarios: Sequence[Any],
+    *,
+    combined: bool = False,
+    inputs: InputsLike = None,
+    years: Sequence[int] = dims.GAP_TABLE_YEARS,
+) -> pd.DataFrame:
+    """Effects against the reference: ``scenario, group, year, supply, demand, gap`` as changes
+    (scenario − reference, årsverk), per group and Sum, for ``years``.
+
+    With ``combined``, two more scenarios: all together in one projection (``kombinert``) and the
+    plain sum of the single effects (``sum_enkelttiltak``) — their difference is the overlap.
+    ``attrs["notes"]`` lists what a user must know (tables a later scenario replaced in the
+    combined run, capped task shifts).
+    """
+    inp = resolve_inputs(inputs)
+    years = check_years(years, inp.years)
+    scs = [as_scenario(s) for s in scenario_list(scenarios, "compare")]
+    names = [s.name for s in scs]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
+    batch = list(scs)
+    notes: list[str] = []
+    if combined:
+        together, replaced = combine_with_notes(scs, COMBINED)
+        batch.append(together)
+        notes += [f"combined run: {note}" for note in replaced]
+    ref = project(inputs=inp, detail=False).summary()
+    proj = project_batch(batch, inputs=inp)
+    notes += proj.notes
+    summ = proj.summary(with_scenario=True)
+    merged = summ.merge(ref, on=["year", "group"], suffixes=("", "_ref"))
+    for col in ("supply", "demand", "gap"):
+        merged[col] = merged[col] - merged[f"{col}_ref"]
+    out = merged[merged["year"].isin(list(years))][
+        ["scenario", "group", "year", "supply", "demand", "gap"]
+    ]
+    if combined:
+        singles = (
+            out[out.scenario.isin(names)]
+            .groupby(["group", "year"], sort=False)[["supply", "demand", "gap"]]
+            .sum()
+            .reset_index()
+        )
+        singles.insert(0, "scenario", SUM_OF_SINGLES)
+        out = pd.concat([out, singles], ignore_index=True)
+    order = {g: i for i, g in enumerate([*dims.PUBLICATION_ORDER, dims.SUM_LABEL])}
+    sc_order = {n: i for i, n in enumerate([*names, COMBINED, SUM_OF_SINGLES])}
+    out = (
+        out.assign(_s=out.scenario.map(sc_order), _g=out.group.map(order))
+        .sort_values(["_s", "_g", "year"], kind="stable")
+        .drop(columns=["_s", "_g"])
+    ).reset_index(drop=True)
+    out.attrs["notes"] = notes
+    return out

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import dims
 from .errors import HelsemodliteError
 
 EXIT_BAD_INPUT = 2
@@ -65,7 +66,7 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
 
 
 def _cmd_inputs_check(args: argparse.Namespace) -> int:
-    from .inputs import check_inputs, default_inputs_dir
+    from .io.read import check_inputs, default_inputs_dir
 
     directory = Path(args.inputs) if args.inputs else default_inputs_dir()
     problems = check_inputs(directory)
@@ -82,7 +83,7 @@ def _cmd_inputs_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_inputs_export(args: argparse.Namespace) -> int:
-    from .inputs import export_inputs
+    from .io.read import export_inputs
 
     target = export_inputs(args.directory)
     print(f"exported the embedded data set to {target}/ (use it with --inputs {target})")
@@ -90,7 +91,7 @@ def _cmd_inputs_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios_list(args: argparse.Namespace) -> int:
-    from .scenario import shipped_catalogue
+    from .scenarios.files import shipped_catalogue
 
     rows = shipped_catalogue()
     width = max(len(name) for name, _ in rows)
@@ -101,14 +102,14 @@ def _cmd_scenarios_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios_show(args: argparse.Namespace) -> int:
-    from .scenario import scenario_text
+    from .scenarios.files import scenario_text
 
     sys.stdout.write(scenario_text(args.name))
     return 0
 
 
 def _cmd_inputs_build(args: argparse.Namespace) -> int:
-    from .build import REBUILD_RTOL, build_inputs, model_differences
+    from .data.build import REBUILD_RTOL, build_inputs, model_differences
 
     if args.check:
         diffs = model_differences(args.inputs)
@@ -132,7 +133,7 @@ def _cmd_inputs_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import calibrate
+    from .data.calibrate import calibrate
 
     table, report = calibrate(args.inputs, write=not args.dry_run)
     print(table.to_string(index=False))
@@ -142,15 +143,67 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import cmd_run
+    from .api import run_scenarios
 
-    return cmd_run(args)
+    for run in run_scenarios(args.scenarios, out=args.out, inputs=args.inputs):
+        print_notes(run.projection.notes)
+        if not args.quiet:
+            title = f"Scenario: {run.scenario.name} — {run.scenario.title}"
+            print(render_gap_table(run.projection.gap_table(), title))
+            print(f"→ {run.target}/\n")
+    return 0
+
+
+def print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        print(f"helsemodlite: note: {note}", file=sys.stderr)
+
+
+def render_compare(df, variable: str = "gap") -> str:  # type: ignore[no-untyped-def]
+    """Wide text table: rows scenario × group, columns years, the chosen variable."""
+    wide = df.pivot_table(index=["scenario", "group"], columns="year", values=variable, sort=False)
+    lines = []
+    label_w = max(len(str(g)) for g in dims.GROUP_LABELS.values())
+    for scenario, block in wide.groupby(level=0, sort=False):
+        what = {"supply": "tilbud", "demand": "etterspørsel", "gap": "gap"}[variable]
+        lines.append(f"\n{scenario}  (endring i {what} mot referansebanen, årsverk)")
+        lines.append("".ljust(label_w) + "".join(str(y).rjust(9) for y in wide.columns))
+        for (_, group), row in block.iterrows():
+            lines.append(
+                dims.group_label(str(group)).ljust(label_w)
+                + "".join(format_arsverk(v).rjust(9) for v in row)
+            )
+    return "\n".join(lines)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .runner import cmd_compare
+    from .api import compare
+    from .io.tables import to_csv_text
+    from .scenarios.combine import COMBINED, SUM_OF_SINGLES
 
-    return cmd_compare(args)
+    df = compare(args.scenarios, combined=args.combined, inputs=args.inputs)
+    print_notes(df.attrs.get("notes", []))
+    if args.csv:
+        sys.stdout.write(to_csv_text(df))
+        return 0
+    sums = df[df.group == dims.SUM_LABEL] if not args.groups else df
+    print(
+        "Virkning mot referansebanen (negativt gap = underskudd). Tilbud, etterspørsel og "
+        "gap, 14 grupper, årsverk."
+    )
+    for variable in ("supply", "demand", "gap"):
+        print(render_compare(sums, variable))
+
+    if args.combined:
+        overlap = df[(df.group == dims.SUM_LABEL)].pivot_table(
+            index="scenario", columns="year", values="gap", sort=False
+        )
+        diff = overlap.loc[COMBINED] - overlap.loc[SUM_OF_SINGLES]
+        print(
+            "\nOverlapp (kombinert − sum av enkelttiltak), gap: "
+            + ", ".join(f"{y}: {v:,.0f}".replace(",", " ") for y, v in diff.items())
+        )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import Calibration, Inputs
+from .model.inputs import Calibration, Inputs
 
 TOY_GROUPS = ("sykepleier", "lege")
 TOY_AGES = (20, 21, 22, 23, 24)

@@ -21,8 +21,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from . import dims
-from .errors import ConfigError
+from .. import dims
+from ..errors import ConfigError
 
 __all__ = [
     "FIRST_YEAR",

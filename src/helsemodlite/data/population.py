@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import dims
-from .errors import InputError
+from .. import dims
+from ..errors import InputError
 
 POPULATION_SOURCE = "population_norway_1jan_2024_2026_single_age_sex.csv"
 """SSB 07459: population 1 January 2024-2026 by sex and single age (columns female_YYYY ...)."""

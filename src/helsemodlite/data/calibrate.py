@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import dims
-from .atomic import write_files_into
-from .build import to_csv_text
-from .errors import InputError
-from .hooks import ReferencePath, reference_demand_plan
-from .inputs import Calibration, Inputs, default_inputs_dir, load_inputs, writable_inputs_dir
+from .. import dims
+from ..errors import InputError
+from ..io.atomic import write_files_into
+from ..io.read import default_inputs_dir, load_inputs, writable_inputs_dir
+from ..io.tables import to_csv_text
+from ..model.inputs import Calibration, Inputs
+from ..model.paths import ReferencePath, reference_demand_plan
+from ..model.run import run
 
 TARGETS_FILE = "sources/helsepersonellplan_2040_reference_path.csv"
 
@@ -141,8 +143,6 @@ class Parts:
 
 def model_parts(inputs: Inputs) -> Parts:
     """Supply from the base stock alone, from the inflows alone, and neutral-trend demand."""
-    from .api import run
-
     neutral = inputs.with_calibration(Calibration.neutral(len(inputs.groups)))
     plan = reference_demand_plan(neutral)
     no_inflow = replace(neutral, graduates=neutral.graduates * 0, immigrants=neutral.immigrants * 0)

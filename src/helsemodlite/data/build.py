@@ -15,23 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import dims
-from .atomic import write_files_into
-from .errors import InputError
-from .inputs import (
+from .. import dims
+from ..errors import InputError
+from ..io.atomic import write_files_into
+from ..io.read import (
     check_model_texts,
     default_inputs_dir,
     describe_non_file,
     writable_inputs_dir,
 )
-from .schema import SCHEMA_BY_NAME, SCHEMAS
-
-FLOAT_FORMAT = "%.10g"
-
-
-def to_csv_text(df: pd.DataFrame) -> str:
-    """The one CSV formatting of the project: fixed float format, '\\n' line ends, no index."""
-    return df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+from ..io.schema import SCHEMA_BY_NAME, SCHEMAS
+from ..io.tables import to_csv_text
 
 
 def build_parameters(assumptions_dir: Path) -> pd.DataFrame:
@@ -152,9 +146,9 @@ def build_tables(inputs_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 
 
 def _build_tables(root: Path) -> dict[str, pd.DataFrame]:
-    from .demand_data import build_demand
+    from .demand import build_demand
     from .population import build_population
-    from .supply_data import build_personnel
+    from .supply import build_personnel
 
     sources, assumptions = root / "sources", root / "assumptions"
     tables = dict(build_population(sources, assumptions))

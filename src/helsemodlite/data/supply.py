@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import dims
+from .. import dims
 from .estimation import EModel, PModel, fit_e_wls, fit_p_glm
 
 GROUPS = dims.GROUPS

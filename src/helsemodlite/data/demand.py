@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import dims
+from .. import dims
 
 PRIOR_FILE = "demand_staffing_prior.csv"
 BANDS_FILE = "demand_use_bands.csv"

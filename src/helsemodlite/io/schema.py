@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import dims
+from .. import dims
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from .embedded import scenarios_dir, shipped_scenario, shipped_scenarios
-from .errors import ConfigError
+from ..embedded import scenarios_dir, shipped_scenario, shipped_scenarios
+from ..errors import ConfigError
+from .check import (
+    _META_KEYS,
+    _NAME_RE,
+    NAME_RULE,
+    _check_meta,
+    _Checker,
+    _Path,
+    _read_hooks,
+    _show,
+    _truncate,
+    is_valid_name,
+)
 from .measures import (
     FIRST_YEAR,
     HOOK_TABLES,
@@ -53,18 +65,6 @@ from .measures import (
     TaskShift,
     TimeThieves,
     phase,
-)
-from .scenario_check import (
-    _META_KEYS,
-    _NAME_RE,
-    NAME_RULE,
-    _check_meta,
-    _Checker,
-    _Path,
-    _read_hooks,
-    _show,
-    _truncate,
-    is_valid_name,
 )
 
 __all__ = [

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from . import dims
+from .. import dims
 from .measures import (
     FIRST_YEAR,
     HOOK_TABLES,

@@ -1,0 +1,279 @@
+"""Supply and demand paths for a batch of draws: the reference, and scenarios applied to it.
+
+A path turns the inputs and each draw's hook settings into the parameters in force in each year,
+with a leading draw axis; the kernels in :mod:`helsemodlite.engine` only read them. Every hook is
+vectorised over draws, so a batch of 1 000 scenarios costs little more than one. The semantics of
+each hook are documented in docs/scenarios.md; in short, for a phase weight w(t) in [0, 1]:
+
+- stillingsprosent: E → E + w·(min(E·(1+r), max(E, cap)) − E) in the chosen groups and ages;
+- avgangsalder: P and E at ages ≥ from_age taken from age a − years (exit postponed);
+- sykefravær: ab → ab·(1 + r·w); supply × (1 − ab_t)/(1 − ab_0);
+- seniordeltakelse: P → P + w·(min(P·(1+r) or P+Δ, 1) − P) at ages ≥ min_age;
+- utdanningskapasitet / innvandring: graduates / immigrants × a factor per year and group;
+- standardvekst, produktivitet, friskere aldring, befolkning, tidstyver and oppgavedeling act on
+  demand (:class:`DemandAdjustments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .engine import DemandPlan, Drivers
+from .inputs import Inputs
+
+OUTSIDE = "utenfor"
+
+# Time-thieves column for the three outside categories (the groups' columns are in
+# scenario.TIME_THIEVES_COLUMN). A documented design choice (docs/scenarios.md).
+OUTSIDE_TIME_THIEVES_COLUMN = {
+    "annen_helseutdanning": "andre_kortere",
+    "administrasjon_service": "adm_hoyere",
+    "uten_relevant_helseutdanning": "adm_kortere",
+}
+
+
+@dataclass
+class ReferencePath:
+    """The reference supply path: every parameter held at its base-year level.
+
+    The calibrated inflow factor of each group scales graduates and immigrants.
+    """
+
+    inputs: Inputs
+    n_draws: int = 1
+
+    def __post_init__(self) -> None:
+        f = self.inputs.calibration.inflow_factor[:, None, None]
+        self._drivers = Drivers(
+            p_work=self.inputs.p_work[None],
+            fte=self.inputs.fte[None],
+            graduates=(self.inputs.graduates * f)[None],
+            immigrants=(self.inputs.immigrants * f)[None],
+            absence_factor=np.ones((1, 1, 1, 1)),
+        )
+
+    def at(self, i: int) -> Drivers:
+        return self._drivers
+
+    def stock_groups(self) -> np.ndarray:
+        return np.zeros(self.n_draws, dtype=np.int64)
+
+
+def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
+    rate = np.full(len(inputs.years), inputs.parameters["standard_growth"])
+    rate[0] = 0.0
+    growth = np.cumprod(1.0 + rate)  # (1 + r)^t, computed as the scenario hook computes it
+    t = np.arange(len(inputs.years))
+    return DemandPlan(
+        alternative=np.full(n_draws, inputs.alternative_index),
+        healthy_ageing=np.ones(n_draws),
+        growth_index=np.broadcast_to(growth, (n_draws, len(t))).copy(),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Scenario batches
+
+
+def _years(inputs: Inputs) -> np.ndarray:
+    return np.asarray(inputs.years, dtype=float)
+
+
+def _group_mask(inputs: Inputs, groups: Sequence[str]) -> np.ndarray:
+    return np.array([g in groups for g in inputs.groups])
+
+
+def _blend(base: np.ndarray, full: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """base + w·(full − base), with one temporary (phase-in between base and full effect)."""
+    out = np.subtract(full, base)
+    out *= w
+    out += base
+    return out
+
+
+def _age_shift(
+    values: np.ndarray, shift: np.ndarray, from_age: np.ndarray, ages: np.ndarray
+) -> np.ndarray:
+    """Age profile read at a − shift from ``from_age`` on (linear interpolation, clamped).
+
+    ``values``: (group, sex, age); ``shift``, ``from_age``: (draw,). Returns (draw, g, s, a).
+    """
+    a = ages.astype(float)
+    src = a[None, :] - np.where(a[None, :] >= from_age[:, None], shift[:, None], 0.0)
+    pos = np.clip(src - a[0], 0.0, len(a) - 1.0)  # (draw, age) as index
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, len(a) - 1)
+    frac = (pos - lo)[:, None, None, :]
+    return (
+        values[:, :, lo].transpose(2, 0, 1, 3) * (1 - frac)
+        + values[:, :, hi].transpose(2, 0, 1, 3) * frac
+    )
+
+
+@dataclass
+class ScenarioPath:
+    """Supply path of a batch of scenarios (one draw each). Implements ``SupplyPath``."""
+
+    inputs: Inputs
+    n_draws: int
+    # Full-effect arrays and phase weights, built by :func:`scenario_paths`.
+    exit_shift_p: np.ndarray | None = None  # (draw, g, s, a) P read at a − years
+    exit_shift_e: np.ndarray | None = None
+    w_exit: np.ndarray | None = None  # (draw, year, group)
+    pos_rel: np.ndarray | None = None  # (draw,)
+    pos_abs: np.ndarray | None = None
+    pos_cap: np.ndarray | None = None
+    pos_mask: np.ndarray | None = None  # (draw, g, 1, a) bool
+    w_pos: np.ndarray | None = None  # (draw, year)
+    sen_rel: np.ndarray | None = None
+    sen_abs: np.ndarray | None = None
+    sen_mask: np.ndarray | None = None  # (draw, g, 1, a)
+    w_sen: np.ndarray | None = None
+    sick_rel: np.ndarray | None = None  # (draw, year, group): r·w
+    grad_factor: np.ndarray | None = None  # (draw, year, group)
+    imm_factor: np.ndarray | None = None  # (draw, year, group)
+    _last_key: bytes | None = field(default=None, init=False, repr=False)
+    _last: Drivers | None = field(default=None, init=False, repr=False)
+
+    def _year_key(self, i: int) -> bytes:
+        """Everything that varies by year; equal keys give identical drivers."""
+        parts = (
+            self.w_exit,
+            self.w_pos,
+            self.w_sen,
+            self.sick_rel,
+            self.grad_factor,
+            self.imm_factor,
+        )
+        return b"|".join(
+            b"-" if a is None else np.ascontiguousarray(a[:, i]).tobytes() for a in parts
+        )
+
+    def stock_groups(self) -> np.ndarray:
+        """(draw,) labels: draws with equal labels have the same inflows in every year."""
+        parts = [
+            a.reshape(self.n_draws, -1)
+            for a in (self.grad_factor, self.imm_factor)
+            if a is not None
+        ]
+        if not parts:
+            return np.zeros(self.n_draws, dtype=np.int64)
+        _, labels = np.unique(np.concatenate(parts, axis=1), axis=0, return_inverse=True)
+        return np.asarray(labels, dtype=np.int64).ravel()
+
+    def at(self, i: int) -> Drivers:
+        """Drivers of year index i; the same object as the previous year's when no phase
+        weight changed (most years of most scenarios), so the kernel reuses its products."""
+        key = self._year_key(i)
+        if key == self._last_key and self._last is not None:
+            return self._last
+        reference = self._is_reference_year(i)
+        drv = ReferencePath(self.inputs).at(i) if reference else self._compute(i)
+        self._last_key, self._last = key, drv
+        return drv
+
+    def _is_reference_year(self, i: int) -> bool:
+        """No hook has any effect in year i (e.g. the base year): reference drivers."""
+        zero = (self.w_exit, self.w_pos, self.w_sen, self.sick_rel)
+        one = (self.grad_factor, self.imm_factor)
+        return all(a is None or not a[:, i].any() for a in zero) and all(
+            a is None or bool((a[:, i] == 1.0).all()) for a in one
+        )
+
+    def _compute(self, i: int) -> Drivers:
+        inp = self.inputs
+        cal = inp.calibration.inflow_factor
+        p = inp.p_work[None]
+        e = inp.fte[None]
+        if self.w_exit is not None:
+            assert self.exit_shift_p is not None and self.exit_shift_e is not None
+            w = self.w_exit[:, i, :, None, None]
+            p = _blend(p, self.exit_shift_p, w)
+            e = _blend(e, self.exit_shift_e, w)
+        if self.w_sen is not None:
+            assert self.sen_rel is not None and self.sen_abs is not None
+            assert self.sen_mask is not None
+            full = p * (1 + self.sen_rel[:, None, None, None])
+            full += self.sen_abs[:, None, None, None]
+            np.clip(full, 0.0, 1.0, out=full)
+            full = np.where(self.sen_mask, full, p)
+            p = _blend(p, full, self.w_sen[:, i, None, None, None])
+        if self.w_pos is not None:
+            assert self.pos_rel is not None and self.pos_abs is not None
+            assert self.pos_cap is not None and self.pos_mask is not None
+            cap = self.pos_cap[:, None, None, None]
+            new = e * (1 + self.pos_rel[:, None, None, None])
+            new += self.pos_abs[:, None, None, None]
+            # Raising never pushes a cell above the cap, and never lowers a cell already above
+            # it; a negative change is not capped.
+            full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
+            full = np.where(self.pos_mask, full, e)
+            e = _blend(e, full, self.w_pos[:, i, None, None, None])
+        grads = inp.graduates * cal[:, None, None]
+        imms = inp.immigrants * cal[:, None, None]
+        g = (
+            grads[None]
+            if self.grad_factor is None
+            else (grads[None] * self.grad_factor[:, i, :, None, None])
+        )
+        im = (
+            imms[None]
+            if self.imm_factor is None
+            else (imms[None] * self.imm_factor[:, i, :, None, None])
+        )
+        if self.sick_rel is None:
+            absence = np.ones((1, 1, 1, 1))
+        else:
+            # (1 − ab)/(1 − ab0) with ab = min(ab0·(1 + r), 1) equals max(1 − r·ab0/(1 − ab0), 0)
+            ab0 = inp.sick_leave
+            k = ab0 / np.maximum(1 - ab0, 1e-12)
+            absence = 1.0 - self.sick_rel[:, i, :, None, None] * k[None]
+            np.maximum(absence, 0.0, out=absence)
+        return Drivers(p_work=p, fte=e, graduates=g, immigrants=im, absence_factor=absence)
+
+
+@dataclass
+class DemandAdjustments:
+    """Demand hooks applied to the (draw, year, service, category) cells, in this order:
+    produktivitet and tidstyver (multiplicative reductions), then oppgavedeling (moves)."""
+
+    factor: np.ndarray | None = None  # (draw, year, service, category) multiplicative
+    shifts: list[list[dict[str, Any]]] = field(default_factory=list)  # per draw
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """(draw, text) for every shift that asked for more than the group has (capped)."""
+
+    def apply(self, cells: np.ndarray) -> np.ndarray:
+        if self.factor is not None:
+            cells = cells * self.factor
+        self.notes = []
+        for d, shifts in enumerate(self.shifts):
+            for s in shifts:
+                sel = s["services"]  # index array
+                w = s["weight"]  # (year,)
+                total = cells[d, :, :, s["from"]][:, sel]  # (year, service)
+                if s["share"] is not None:
+                    share = np.full(total.shape[0], s["share"])
+                else:
+                    ref = total[s["full_index"]].sum()
+                    if s["arsverk"] > ref:
+                        self.notes.append(
+                            (
+                                d,
+                                f"oppgavedeling from {s['from_id']}: asked to move "
+                                f"{s['arsverk']:.0f} årsverk, but the group has only {ref:.0f} "
+                                f"in the service area(s) in {s['full_year']}; capped at all of it",
+                            )
+                        )
+                    share = np.full(
+                        total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 1e-9 else 0.0
+                    )
+                moved = total * (w * share)[:, None]
+                for j, k in enumerate(sel):
+                    cells[d, :, k, s["from"]] -= moved[:, j]
+                    if s["to"] is not None:
+                        cells[d, :, k, s["to"]] += s["conversion"] * moved[:, j]
+        return cells

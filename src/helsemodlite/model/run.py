@@ -1,0 +1,57 @@
+"""Running the kernels for prepared paths: the one entry point to the year loop.
+
+:func:`run` takes the inputs, a supply path, a demand plan and optional demand adjustments (all
+with a leading draw axis) and returns a :class:`~helsemodlite.model.projection.ProjectionData`.
+It refuses a result that is not finite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .inputs import Inputs
+from .projection import ProjectionData
+
+
+def personnel_mortality(inputs: Inputs) -> np.ndarray:
+    """(alternative, year, sex, age): death probabilities at the personnel ages."""
+    ages = np.asarray(inputs.ages)
+    return inputs.mortality[..., ages[0] : ages[-1] + 1]
+
+
+def run(
+    inputs: Inputs,
+    path: Any,
+    plan: engine.DemandPlan,
+    names: tuple[str, ...],
+    *,
+    detail: bool,
+    adjust: Any = None,
+) -> ProjectionData:
+    """Run the kernels for prepared paths (shared by projections, batches and calibration)."""
+    # Implausible inputs that pass the checks can still give NaN or inf: the result check below
+    # refuses them with a clear message, so numpy's warnings would only be noise.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        q = personnel_mortality(inputs)
+        supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
+        base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+        cells = engine.demand_cells(inputs, plan, base_supply)
+        notes: list[str] = []
+        if adjust is not None:
+            cells = adjust.apply(cells)
+            notes = [f"{names[d]}: {text}" for d, text in adjust.notes]
+        observed, total = engine.group_demand(inputs, cells)
+    proj = ProjectionData(
+        inputs=inputs,
+        scenarios=names,
+        supply_result=supply,
+        demand_observed=observed,
+        demand=total,
+        demand_cells=cells,
+        meta={"notes": notes},
+    )
+    proj.check_finite()
+    return proj
