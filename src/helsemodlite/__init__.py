@@ -9,9 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import ConfigError, HelsemodliteError, InputError
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "project": ("api", "project"),

@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Projections of supply of and demand for health personnel in Norway "
         "(in the spirit of SSB's Helsemod).",
     )
-    from . import __version__
+    from ._version import __version__
 
     parser.add_argument("--version", action="version", version=f"helsemodlite {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

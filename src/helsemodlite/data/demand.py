@@ -50,28 +50,11 @@ _USE_DECIMALS = 8
 # ------------------------------------------------------------------------------------------------
 
 
-def balance_staffing(
-    prior: pd.DataFrame,
-    row_totals: pd.Series,
-    col_totals: pd.Series,
-    *,
-    tol: float = 1e-9,
-    max_iter: int = 10_000,
-) -> pd.DataFrame:
-    """Scale a non-negative prior matrix to given row and column totals (RAS / IPF).
-
-    Dims: ``prior`` is (row, column), e.g. (staffing category, service area), in årsverk or any
-    non-negative unit; ``row_totals`` is indexed by ``prior.index`` and ``col_totals`` by
-    ``prior.columns``, in the unit of the result. Returns a matrix with the same labels whose
-    row sums equal ``row_totals`` and column sums equal ``col_totals`` (relative tolerance ``tol``
-    of the grand total) and which is of the form ``diag(r) · prior · diag(s)``: zeros of the prior
-    stay zero. The column totals are rescaled by the ratio of the two grand totals (a difference
-    of at most ``tol`` relative) before iterating.
-
-    Raises ``ValueError`` if the totals are inconsistent (grand totals differ by more than ``tol``
-    relative, negative values, labels not matching) or if the prior cannot reach them (a row or
-    column with a positive total and an all-zero prior, or no convergence within ``max_iter``).
-    """
+def _ras_start(
+    prior: pd.DataFrame, row_totals: pd.Series, col_totals: pd.Series, tol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Checked starting point of :func:`balance_staffing`: prior, row and (rescaled) column
+    totals as arrays in the prior's order, and the scale of the tolerance."""
     if not isinstance(prior, pd.DataFrame):
         raise ValueError("prior must be a pandas DataFrame")
     rows = pd.Series(row_totals, dtype=float)
@@ -105,6 +88,32 @@ def balance_staffing(
             bad = [str(lbl) for lbl in np.asarray(labels)[empty]]
             raise ValueError(f"positive totals but an all-zero prior for: {', '.join(bad)}")
 
+    return x, r, c, scale
+
+
+def balance_staffing(
+    prior: pd.DataFrame,
+    row_totals: pd.Series,
+    col_totals: pd.Series,
+    *,
+    tol: float = 1e-9,
+    max_iter: int = 10_000,
+) -> pd.DataFrame:
+    """Scale a non-negative prior matrix to given row and column totals (RAS / IPF).
+
+    Dims: ``prior`` is (row, column), e.g. (staffing category, service area), in årsverk or any
+    non-negative unit; ``row_totals`` is indexed by ``prior.index`` and ``col_totals`` by
+    ``prior.columns``, in the unit of the result. Returns a matrix with the same labels whose
+    row sums equal ``row_totals`` and column sums equal ``col_totals`` (relative tolerance ``tol``
+    of the grand total) and which is of the form ``diag(r) · prior · diag(s)``: zeros of the prior
+    stay zero. The column totals are rescaled by the ratio of the two grand totals (a difference
+    of at most ``tol`` relative) before iterating.
+
+    Raises ``ValueError`` if the totals are inconsistent (grand totals differ by more than ``tol``
+    relative, negative values, labels not matching) or if the prior cannot reach them (a row or
+    column with a positive total and an all-zero prior, or no convergence within ``max_iter``).
+    """
+    x, r, c, scale = _ras_start(prior, row_totals, col_totals, tol)
     converged = False
     for _ in range(max_iter):
         rs = x.sum(axis=1)

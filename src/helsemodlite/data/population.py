@@ -152,6 +152,31 @@ _REQUIRED_ASSUMPTIONS = (
 )
 
 
+def _assumption_value_problems(raw: dict[str, Any], path_name: str) -> list[str]:
+    """Problems with the values of complete ``population.toml`` entries."""
+    problems: list[str] = []
+    for key in ("mortality.improvement_scale", "fertility.tfr"):
+        section, name = key.split(".")
+        value = raw[section][name]["value"]
+        missing = [a for a in dims.POPULATION_ALTERNATIVES if a not in value]
+        if missing:
+            problems.append(f"{path_name}: [{key}] value lacks alternative(s) {missing}.")
+    tfr = raw["fertility"]["tfr"]
+    for alt in dims.POPULATION_ALTERNATIVES:
+        if alt in tfr["value"] and len(tfr["value"][alt]) != len(tfr["years"]):
+            problems.append(f"{path_name}: [fertility.tfr] {alt} needs one value per year.")
+    share = raw["migration"]["male_share"]["value"]
+    if not 0.0 < share < 1.0:
+        problems.append(f"{path_name}: [migration.male_share] must lie in (0, 1).")
+    knots = raw["migration"]["calibration"]["value"]
+    if list(knots) != sorted(set(knots)) or knots[0] != dims.BASE_YEAR:
+        problems.append(
+            f"{path_name}: [migration.calibration] knot years must be increasing and "
+            f"start at {dims.BASE_YEAR}."
+        )
+    return problems
+
+
 def load_assumptions(assumptions_dir: Path) -> dict[str, Any]:
     """Read ``population.toml`` and check that every entry has value, unit, rationale and
     evidence, and that the per-alternative entries cover ``dims.POPULATION_ALTERNATIVES``.
@@ -170,25 +195,7 @@ def load_assumptions(assumptions_dir: Path) -> dict[str, Any]:
             if field not in entry:
                 problems.append(f"{path.name}: entry [{key}] has no '{field}'.")
     if not problems:
-        for key in ("mortality.improvement_scale", "fertility.tfr"):
-            section, name = key.split(".")
-            value = raw[section][name]["value"]
-            missing = [a for a in dims.POPULATION_ALTERNATIVES if a not in value]
-            if missing:
-                problems.append(f"{path.name}: [{key}] value lacks alternative(s) {missing}.")
-        tfr = raw["fertility"]["tfr"]
-        for alt in dims.POPULATION_ALTERNATIVES:
-            if alt in tfr["value"] and len(tfr["value"][alt]) != len(tfr["years"]):
-                problems.append(f"{path.name}: [fertility.tfr] {alt} needs one value per year.")
-        share = raw["migration"]["male_share"]["value"]
-        if not 0.0 < share < 1.0:
-            problems.append(f"{path.name}: [migration.male_share] must lie in (0, 1).")
-        knots = raw["migration"]["calibration"]["value"]
-        if list(knots) != sorted(set(knots)) or knots[0] != dims.BASE_YEAR:
-            problems.append(
-                f"{path.name}: [migration.calibration] knot years must be increasing and "
-                f"start at {dims.BASE_YEAR}."
-            )
+        problems += _assumption_value_problems(raw, path.name)
     if problems:
         raise InputError(problems, title="Population assumptions")
     return raw

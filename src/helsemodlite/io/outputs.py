@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ConfigError
 from .atomic import recover, write_dir
 from .read import default_inputs_dir

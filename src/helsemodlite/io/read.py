@@ -188,9 +188,11 @@ def _semicolon_header(path: Path, expected: list[str]) -> bool:
     return False
 
 
-def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataFrame | None:
-    """Read and validate one file. Returns the typed frame, or None if it is unusable."""
-    rel = f"{schema.folder}/{schema.name}"
+def _open_table(
+    path: Path, schema: FileSchema, rel: str, problems: list[str]
+) -> tuple[pd.DataFrame, int] | None:
+    """The raw text cells of a model file and the line number of its first data row, or None
+    (with the problem recorded) when it is missing, not a file, not a CSV or lacks columns."""
     if not path.is_file():
         found = describe_non_file(path)
         if found == "missing":
@@ -219,98 +221,111 @@ def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataF
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
         return None
-    offset = _leading_comment_lines(path) + 2  # header line, then 1-based lines
     missing = [c for c in expected if c not in raw.columns]
     for col in missing:
         problems.append(f"{rel}: missing column '{col}' (expected columns: {', '.join(expected)})")
     if missing:
         return None
+    return raw, _leading_comment_lines(path) + 2  # header line, then 1-based lines
+
+
+def _key_column(
+    where: str, cells: pd.Series, coords: tuple[object, ...] | None, offset: int
+) -> tuple[pd.Series, list[str]]:
+    """A key column checked against its coordinates: (values, problems)."""
+    problems = []
+    empty = (cells == "").to_numpy()
+    if empty.any():
+        problems.append(f"{where} is empty at {_lines('line', empty, offset)}")
+    if coords is None:
+        return cells, problems
+    if not isinstance(coords[0], int):
+        unknown = (~cells.isin(coords)).to_numpy() & ~empty
+        if unknown.any():
+            problems.append(
+                f"{where} has unknown values at {_lines('line', unknown, offset)} "
+                f"(e.g. '{cells[unknown].iloc[0]}'; expected one of {', '.join(map(str, coords))})"
+            )
+        return cells, problems
+    num = pd.to_numeric(cells, errors="coerce")
+    bad = (num.isna() | (num != num.round())).to_numpy() & ~empty
+    if bad.any():
+        problems.append(
+            f"{where} must hold whole numbers; {_lines('line', bad, offset)} "
+            f"(e.g. '{cells[bad].iloc[0]}')"
+        )
+    vals = num.where(~pd.Series(bad | empty, index=num.index))
+    unknown = (~vals.isin(coords) & vals.notna()).to_numpy()
+    if unknown.any():
+        problems.append(
+            f"{where} has values outside {coords[0]}..{coords[-1]} at "
+            f"{_lines('line', unknown, offset)} (e.g. {vals[unknown].iloc[0]:g})"
+        )
+    return vals, problems
+
+
+def _value_column(
+    where: str, cells: pd.Series, kind: str, bounds: tuple[float, float] | None, offset: int
+) -> tuple[np.ndarray, list[str]]:
+    """A value column parsed and checked against its kind and bounds: (values, problems)."""
+    problems = []
+    num = pd.to_numeric(cells, errors="coerce")
+    blank = (cells == "").to_numpy()
+    nan_text = cells.str.lower().isin(["nan", "na", "n/a", "null", "none"]).to_numpy()
+    nonnum = num.isna().to_numpy() & ~blank & ~nan_text
+    arr = num.to_numpy(dtype=float)
+    fin = np.isfinite(arr)
+    lo, hi = KIND_BOUNDS[kind]
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    below = fin & ((arr <= lo) if kind == "positive" else (arr < lo))
+    what = KIND_TEXT[kind]
+    rules = [  # (cells, text, example shown)
+        (blank, "has missing values at", None),
+        (nan_text, "has NaN at", None),
+        (nonnum, "has non-numeric values at", "text"),
+        (np.isinf(arr), "has infinite values at", None),
+        (below, f"must be {'>' if kind == 'positive' else '>='} {lo:g} ({what});", "number"),
+        (fin & (arr > hi), f"must be <= {hi:g} ({what});", "number"),
+        (
+            fin & ~np.isin(arr, [0.0, 1.0]) if kind == "flag" else fin & False,
+            "must be 0 or 1;",
+            None,
+        ),
+    ]
+    for mask, text, example in rules:
+        if not mask.any():
+            continue
+        shown = {
+            None: "",
+            "text": f" (e.g. '{cells[mask].iloc[0]}')",
+            "number": f" (e.g. {arr[mask][0]:g})",
+        }[example]
+        problems.append(f"{where} {text} {_lines('line', mask, offset)}{shown}")
+    return arr, problems
+
+
+def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataFrame | None:
+    """Read and validate one file. Returns the typed frame, or None if it is unusable."""
+    rel = f"{schema.folder}/{schema.name}"
+    opened = _open_table(path, schema, rel, problems)
+    if opened is None:
+        return None
+    raw, offset = opened
     n_before = len(problems)
     out = pd.DataFrame(index=raw.index)
     for col, coords in schema.keys.items():
-        cells = raw[col].str.strip()
-        empty = (cells == "").to_numpy()
-        if empty.any():
-            problems.append(f"{rel}: column '{col}' is empty at {_lines('line', empty, offset)}")
-        if coords is None:
-            out[col] = cells
-            continue
-        if isinstance(coords[0], int):
-            num = pd.to_numeric(cells, errors="coerce")
-            bad = (num.isna() | (num != num.round())).to_numpy() & ~empty
-            if bad.any():
-                problems.append(
-                    f"{rel}: column '{col}' must hold whole numbers; "
-                    f"{_lines('line', bad, offset)} (e.g. '{cells[bad].iloc[0]}')"
-                )
-            vals = num.where(~pd.Series(bad | empty, index=num.index))
-            unknown = (~vals.isin(coords) & vals.notna()).to_numpy()
-            if unknown.any():
-                problems.append(
-                    f"{rel}: column '{col}' has values outside {coords[0]}..{coords[-1]} at "
-                    f"{_lines('line', unknown, offset)} (e.g. {vals[unknown].iloc[0]:g})"
-                )
-            out[col] = vals
-        else:
-            unknown = (~cells.isin(coords)).to_numpy() & ~empty
-            if unknown.any():
-                problems.append(
-                    f"{rel}: column '{col}' has unknown values at "
-                    f"{_lines('line', unknown, offset)} (e.g. '{cells[unknown].iloc[0]}'; "
-                    f"expected one of {', '.join(map(str, coords))})"
-                )
-            out[col] = cells
+        out[col], found = _key_column(
+            f"{rel}: column '{col}'", raw[col].str.strip(), coords, offset
+        )
+        problems += found
     for col in schema.text:
         out[col] = raw[col]
     for col, kind in schema.values.items():
-        cells = raw[col].str.strip()
-        num = pd.to_numeric(cells, errors="coerce")
-        lower = cells.str.lower()
-        blank = (cells == "").to_numpy()
-        nan_text = lower.isin(["nan", "na", "n/a", "null", "none"]).to_numpy()
-        nonnum = num.isna().to_numpy() & ~blank & ~nan_text
-        if blank.any():
-            problems.append(
-                f"{rel}: column '{col}' has missing values at {_lines('line', blank, offset)}"
-            )
-        if nan_text.any():
-            problems.append(f"{rel}: column '{col}' has NaN at {_lines('line', nan_text, offset)}")
-        if nonnum.any():
-            problems.append(
-                f"{rel}: column '{col}' has non-numeric values at "
-                f"{_lines('line', nonnum, offset)} (e.g. '{cells[nonnum].iloc[0]}')"
-            )
-        arr = num.to_numpy(dtype=float)
-        inf = np.isinf(arr)
-        if inf.any():
-            problems.append(
-                f"{rel}: column '{col}' has infinite values at {_lines('line', inf, offset)}"
-            )
-        fin = np.isfinite(arr)
-        lo, hi = KIND_BOUNDS[kind]
-        if col in schema.value_bounds:
-            blo, bhi = schema.value_bounds[col]
-            lo, hi = max(lo, blo), min(hi, bhi)
-        below = fin & ((arr <= lo) if kind == "positive" else (arr < lo))
-        above = fin & (arr > hi)
-        if below.any():
-            rel_op = ">" if kind == "positive" else ">="
-            problems.append(
-                f"{rel}: column '{col}' must be {rel_op} {lo:g} ({KIND_TEXT[kind]}); "
-                f"{_lines('line', below, offset)} (e.g. {arr[below][0]:g})"
-            )
-        if above.any():
-            problems.append(
-                f"{rel}: column '{col}' must be <= {hi:g} ({KIND_TEXT[kind]}); "
-                f"{_lines('line', above, offset)} (e.g. {arr[above][0]:g})"
-            )
-        if kind == "flag":
-            notflag = fin & ~np.isin(arr, [0.0, 1.0])
-            if notflag.any():
-                problems.append(
-                    f"{rel}: column '{col}' must be 0 or 1; {_lines('line', notflag, offset)}"
-                )
-        out[col] = arr
+        where = f"{rel}: column '{col}'"
+        bounds = schema.value_bounds.get(col)
+        out[col], found = _value_column(where, raw[col].str.strip(), kind, bounds, offset)
+        problems += found
     if len(problems) > n_before:
         return None
     keys = list(schema.keys)
@@ -367,41 +382,12 @@ def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: li
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """Checks across files: service ids, staffing and use against services.csv, base-year
+    drivers, required parameters."""
     services = tables.get("services.csv")
     if services is not None:
-        bad = ~services["driver"].str.strip().isin(DRIVERS)
-        if bad.any():
-            problems.append(
-                f"model/services.csv: column 'driver' must be one of {', '.join(DRIVERS)}; got "
-                f"'{services.loc[bad, 'driver'].iloc[0]}' for service "
-                f"'{services.loc[bad, 'service'].iloc[0]}'"
-            )
-        ids = set(services["service"])
-        for name in ("service_use.csv", "staffing.csv"):
-            other = tables.get(name)
-            if other is None:
-                continue
-            theirs = set(other["service"])
-            if theirs - ids:
-                problems.append(
-                    f"model/{name}: column 'service' has services not in "
-                    f"services.csv: {', '.join(sorted(theirs - ids))}"
-                )
-            if ids - theirs:
-                problems.append(
-                    f"model/{name}: no rows for service(s) "
-                    f"{', '.join(sorted(ids - theirs))} of services.csv"
-                )
-        staffing = tables.get("staffing.csv")
-        if staffing is not None and not (set(staffing["service"]) ^ ids):
-            tot = staffing.groupby("service")["arsverk_2024"].sum()
-            want = services.set_index("service")["arsverk_2024"]
-            rel_dev = (tot - want.reindex(tot.index)).abs() / want.reindex(tot.index).clip(lower=1)
-            for svc in rel_dev.index[rel_dev > 1e-3]:
-                problems.append(
-                    f"model/staffing.csv: årsverk of service '{svc}' sum to {tot[svc]:.1f}, but "
-                    f"services.csv says {want[svc]:.1f}"
-                )
+        _check_service_ids(services, tables, problems)
+        _check_staffing(services, tables.get("staffing.csv"), problems)
         use = tables.get("service_use.csv")
         if use is not None:
             tot = use.groupby("service")["use"].sum()
@@ -410,24 +396,72 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
             population = tables.get("population.csv")
             if population is not None and not (tot <= 0).any():
                 _check_base_drivers(services, use, population, problems)
-        if staffing is not None:
-            by_group = staffing.groupby("category")["arsverk_2024"].sum()
-            for group in [g for g in dims.GROUPS if by_group.get(g, 0.0) <= 0]:
-                problems.append(
-                    f"model/staffing.csv: group '{group}' has no årsverk in any service area, "
-                    "so its demand cannot be split over the services"
-                )
     params = tables.get("parameters.csv")
     if params is not None:
-        values = dict(zip(params["parameter"], params["value"], strict=True))
-        for name, (lo, hi) in REQUIRED_PARAMETERS.items():
-            if name not in values:
-                problems.append(f"model/parameters.csv: missing parameter '{name}'")
-            elif not lo <= values[name] <= hi:
-                problems.append(
-                    f"model/parameters.csv: parameter '{name}' must be in "
-                    f"[{lo:g}, {hi:g}], got {values[name]:g}"
-                )
+        _check_parameters(params, problems)
+
+
+def _check_service_ids(
+    services: pd.DataFrame, tables: dict[str, pd.DataFrame], problems: list[str]
+) -> None:
+    bad = ~services["driver"].str.strip().isin(DRIVERS)
+    if bad.any():
+        problems.append(
+            f"model/services.csv: column 'driver' must be one of {', '.join(DRIVERS)}; got "
+            f"'{services.loc[bad, 'driver'].iloc[0]}' for service "
+            f"'{services.loc[bad, 'service'].iloc[0]}'"
+        )
+    ids = set(services["service"])
+    for name in ("service_use.csv", "staffing.csv"):
+        other = tables.get(name)
+        if other is None:
+            continue
+        theirs = set(other["service"])
+        if theirs - ids:
+            problems.append(
+                f"model/{name}: column 'service' has services not in "
+                f"services.csv: {', '.join(sorted(theirs - ids))}"
+            )
+        if ids - theirs:
+            problems.append(
+                f"model/{name}: no rows for service(s) "
+                f"{', '.join(sorted(ids - theirs))} of services.csv"
+            )
+
+
+def _check_staffing(
+    services: pd.DataFrame, staffing: pd.DataFrame | None, problems: list[str]
+) -> None:
+    """Staffing sums to each service's årsverk, and every group is staffed somewhere."""
+    if staffing is None:
+        return
+    if not set(staffing["service"]) ^ set(services["service"]):
+        tot = staffing.groupby("service")["arsverk_2024"].sum()
+        want = services.set_index("service")["arsverk_2024"]
+        rel_dev = (tot - want.reindex(tot.index)).abs() / want.reindex(tot.index).clip(lower=1)
+        for svc in rel_dev.index[rel_dev > 1e-3]:
+            problems.append(
+                f"model/staffing.csv: årsverk of service '{svc}' sum to {tot[svc]:.1f}, but "
+                f"services.csv says {want[svc]:.1f}"
+            )
+    by_group = staffing.groupby("category")["arsverk_2024"].sum()
+    for group in [g for g in dims.GROUPS if by_group.get(g, 0.0) <= 0]:
+        problems.append(
+            f"model/staffing.csv: group '{group}' has no årsverk in any service area, "
+            "so its demand cannot be split over the services"
+        )
+
+
+def _check_parameters(params: pd.DataFrame, problems: list[str]) -> None:
+    values = dict(zip(params["parameter"], params["value"], strict=True))
+    for name, (lo, hi) in REQUIRED_PARAMETERS.items():
+        if name not in values:
+            problems.append(f"model/parameters.csv: missing parameter '{name}'")
+        elif not lo <= values[name] <= hi:
+            problems.append(
+                f"model/parameters.csv: parameter '{name}' must be in "
+                f"[{lo:g}, {hi:g}], got {values[name]:g}"
+            )
 
 
 def _check_base_drivers(

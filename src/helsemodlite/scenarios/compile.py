@@ -9,6 +9,7 @@ are documented in docs/scenarios.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,228 +58,285 @@ def distinct_names(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass
+class _Batch:
+    """What the compile functions of one batch share: the inputs, the paths being filled (one
+    row per draw), memoised phase weights and group masks, and the problems found."""
+
+    inputs: Inputs
+    n_draws: int
+    path: ScenarioPath
+    plan: DemandPlan
+    adjust: DemandAdjustments
+    problems: list[str] = field(default_factory=list)
+    _phases: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        inp = self.inputs
+        self.years = _years(inp)
+        self.ages = np.asarray(inp.ages)
+        self.categories = list(inp.groups) + list(inp.outside)
+        self.pop_total = inp.population.sum(axis=(2, 3))  # (alternative, year)
+        self.exit_years = np.zeros(self.n_draws)  # avgangsalder: shifted profiles built once
+        self.exit_from = np.full(self.n_draws, float(self.ages[-1] + 1))
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.n_draws, len(self.inputs.years), len(self.inputs.groups)
+
+    def weight(self, hook: Any) -> np.ndarray:
+        key = (hook.start_year, hook.full_effect_year)
+        if key not in self._phases:
+            self._phases[key] = hook.phase(self.years)
+        return self._phases[key].copy()
+
+    def group_mask(self, groups: Sequence[str]) -> np.ndarray:
+        key = tuple(groups)
+        if key not in self._masks:
+            self._masks[key] = _group_mask(self.inputs, groups)
+        return self._masks[key]
+
+    def affected(self, groups: Sequence[str]) -> np.ndarray:
+        """(category,) bool: the chosen groups, plus the outside categories when the hook
+        applies to all groups (a hook limited to some groups leaves the outside staff alone)."""
+        everyone = set(groups) >= set(self.inputs.groups)
+        outside = self.inputs.outside
+        return np.array([c in groups or (everyone and c in outside) for c in self.categories])
+
+    def demand_factor(self) -> np.ndarray:
+        """(draw, year, service, category) multiplicative demand factor, created on first use."""
+        if self.adjust.factor is None:
+            n_d, n_y, _ = self.shape
+            shape = (n_d, n_y, len(self.inputs.services), len(self.categories))
+            self.adjust.factor = np.ones(shape)
+        return self.adjust.factor
+
+    def service_index(self, sc: Any, table: str, ids: Sequence[str] | None) -> np.ndarray:
+        services = self.inputs.services
+        if ids is None:
+            return np.arange(len(services))
+        for s in [s for s in ids if s not in services]:
+            self.problems.append(
+                f"{_label(sc)}: [{table}] services: unknown service '{s}' (known: "
+                f"{', '.join(services)})"
+            )
+        return np.array([services.index(s) for s in ids if s in services], dtype=np.int64)
+
+
+def _label(sc: Any) -> str:
+    return str(sc.source) if sc.source is not None else sc.name
+
+
+# -- one compile function per hook: (batch, draw, hook, scenario) --------------------------------
+
+
+def _population(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    if h.alternative in b.inputs.alternatives:
+        b.plan.alternative[d] = b.inputs.alternatives.index(h.alternative)
+    else:
+        b.problems.append(
+            f"{_label(sc)}: [befolkning] alternative: '{h.alternative}' not in the inputs"
+        )
+
+
+def _healthy_ageing(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    b.plan.healthy_ageing[d] = h.strength if h.enabled else 0.0
+
+
+def _standard_growth(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    r_ref = b.inputs.parameters["standard_growth"]
+    r = r_ref + b.weight(h) * (h.annual_rate - r_ref)
+    r[0] = 0.0
+    index = np.cumprod(1.0 + r)
+    if set(h.groups) >= set(b.inputs.groups):  # all staff of every service
+        b.plan.growth_index[d] = index
+    else:  # only the chosen groups' demand grows at the new rate
+        cols = np.flatnonzero(b.affected(h.groups))
+        ratio = index / b.plan.growth_index[d]
+        b.demand_factor()[d][:, :, cols] *= ratio[:, None, None]
+
+
+def _exit_age(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    path = b.path
+    if path.w_exit is None:
+        path.w_exit = np.zeros(b.shape)
+    path.w_exit[d] = b.weight(h)[:, None] * b.group_mask(h.groups)[None, :]
+    b.exit_years[d], b.exit_from[d] = h.years, h.from_age
+
+
+def _position_share(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    path, ages = b.path, b.ages
+    n_d, n_y, n_g = b.shape
+    if path.w_pos is None:
+        path.w_pos = np.zeros((n_d, n_y))
+        path.pos_rel, path.pos_abs = np.zeros(n_d), np.zeros(n_d)
+        path.pos_cap = np.ones(n_d)
+        path.pos_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
+    assert path.pos_rel is not None and path.pos_abs is not None
+    assert path.pos_cap is not None and path.pos_mask is not None
+    path.w_pos[d] = b.weight(h)
+    path.pos_rel[d] = h.relative_change or 0.0
+    path.pos_abs[d] = h.absolute_change or 0.0
+    path.pos_cap[d] = h.cap
+    lo, hi = h.ages if h.ages is not None else (ages[0], ages[-1])
+    in_ages = (ages >= lo) & (ages <= hi)
+    path.pos_mask[d] = b.group_mask(h.groups)[:, None, None] & in_ages[None, None, :]
+
+
+def _senior_participation(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    path, ages = b.path, b.ages
+    n_d, n_y, n_g = b.shape
+    if path.w_sen is None:
+        path.w_sen = np.zeros((n_d, n_y))
+        path.sen_rel, path.sen_abs = np.zeros(n_d), np.zeros(n_d)
+        path.sen_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
+    assert path.sen_rel is not None and path.sen_abs is not None
+    assert path.sen_mask is not None
+    path.w_sen[d] = b.weight(h)
+    path.sen_rel[d] = h.relative_change or 0.0
+    path.sen_abs[d] = h.absolute_change or 0.0
+    path.sen_mask[d] = b.group_mask(h.groups)[:, None, None] & (ages >= h.min_age)[None, None, :]
+
+
+def _sick_leave(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    if b.path.sick_rel is None:
+        b.path.sick_rel = np.zeros(b.shape)
+    b.path.sick_rel[d] = h.relative_change * b.weight(h)[:, None] * b.group_mask(h.groups)[None]
+
+
+def _education_capacity(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    inp, path = b.inputs, b.path
+    if path.grad_factor is None:
+        path.grad_factor = np.ones(b.shape)
+    grads = inp.graduates.sum(axis=(1, 2)) * inp.calibration.inflow_factor
+    pop = b.pop_total[b.plan.alternative[d]]
+    for gi, g in enumerate(inp.groups):
+        rule = h.rule_for(g)
+        if rule is None:
+            continue
+        w = b.weight(rule)
+        if getattr(rule, "fixed_graduates", None) is not None:
+            target = rule.fixed_graduates / grads[gi] if grads[gi] > 0 else 1.0
+            path.grad_factor[d, :, gi] = 1.0 + w * (target - 1.0)
+        elif getattr(rule, "follow_population", False):
+            first = inp.years.index(min(max(rule.start_year, inp.years[1]), inp.years[-1]))
+            ratio = pop / pop[first - 1]
+            path.grad_factor[d, :, gi] = 1.0 + w * (ratio - 1.0)
+        else:
+            path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
+
+
+def _immigration(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    if b.path.imm_factor is None:
+        b.path.imm_factor = np.ones(b.shape)
+    b.path.imm_factor[d] = (
+        1.0 + h.relative_change * b.weight(h)[:, None] * b.group_mask(h.groups)[None, :]
+    )
+
+
+def _productivity(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    k = b.service_index(sc, "produktivitet", h.services)
+    w = b.weight(h)
+    w[0] = 0.0
+    cum = np.cumprod(1.0 - h.annual_rate * w)  # (year,)
+    cols = np.flatnonzero(b.affected(h.groups))
+    b.demand_factor()[d][:, k[:, None], cols[None, :]] *= cum[:, None, None]
+
+
+def _time_thieves(b: _Batch, d: int, h: Any, sc: Any) -> None:
+    from .measures import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE
+
+    def share(c: str) -> float:
+        if c in TIME_THIEVES_COLUMN:
+            return float(h.share(c))
+        if c in OUTSIDE_TIME_THIEVES_COLUMN:
+            column = OUTSIDE_TIME_THIEVES_COLUMN[c]
+            return float(TIME_THIEVES_SHARE[column][h.level] * h.realised_share)
+        return 0.0
+
+    k = b.service_index(sc, "tidstyver", h.services)
+    shares = np.array([share(c) for c in b.categories]) * b.affected(h.groups)
+    red = 1.0 - b.weight(h)[:, None] * shares[None, :]  # (year, category)
+    b.demand_factor()[d][:, k, :] *= red[:, None, :]
+
+
+def _task_shifts(b: _Batch, d: int, shifts: Any, sc: Any) -> None:
+    inp, cats = b.inputs, b.categories
+    for ts in shifts:
+        if ts.from_group not in inp.groups:
+            b.problems.append(
+                f"{_label(sc)}: [[oppgavedeling]] from: '{ts.from_group}' is "
+                "not a group of the inputs"
+            )
+            continue
+        if ts.to != OUTSIDE and ts.to not in cats:
+            b.problems.append(
+                f"{_label(sc)}: [[oppgavedeling]] to: '{ts.to}' is not a group "
+                "or category of the inputs"
+            )
+            continue
+        full_year = min(ts.full_effect_year, inp.years[-1])
+        b.adjust.shifts[d].append(
+            {
+                "from": cats.index(ts.from_group),
+                "to": None if ts.to == OUTSIDE else cats.index(ts.to),
+                "services": b.service_index(
+                    sc, "oppgavedeling", None if ts.service is None else [ts.service]
+                ),
+                "weight": b.weight(ts),
+                "share": ts.share,
+                "arsverk": ts.arsverk,
+                "full_index": inp.years.index(full_year),
+                "full_year": full_year,
+                "from_id": ts.from_group,
+                "conversion": ts.conversion,
+            }
+        )
+
+
+COMPILERS: dict[str, Any] = {
+    # Scenario attribute → compile function, in the order they are applied (befolkning first:
+    # utdanning følger befolkningen reads the chosen alternative).
+    "population": _population,
+    "healthy_ageing": _healthy_ageing,
+    "standard_growth": _standard_growth,
+    "exit_age": _exit_age,
+    "position_share": _position_share,
+    "senior_participation": _senior_participation,
+    "sick_leave": _sick_leave,
+    "education_capacity": _education_capacity,
+    "immigration": _immigration,
+    "productivity": _productivity,
+    "time_thieves": _time_thieves,
+    "task_shifts": _task_shifts,
+}
+_ALWAYS = frozenset({"population", "healthy_ageing", "standard_growth", "task_shifts"})
+"""Hooks compiled even when neutral (their neutral form still sets the plan's value)."""
+
+
 def scenario_paths(
     inputs: Inputs, scenarios: Sequence[Any]
 ) -> tuple[ScenarioPath, DemandPlan, tuple[str, ...], DemandAdjustments]:
     """Build the batch paths for scenarios (Scenario objects, paths or dicts), one draw each."""
-    from .measures import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE
-
     scs = [as_scenario(s) for s in scenarios]
-    n_d, n_y, n_g = len(scs), len(inputs.years), len(inputs.groups)
-    years = _years(inputs)
-    ages = np.asarray(inputs.ages)
-    path = ScenarioPath(inputs, n_d)
-    plan = reference_demand_plan(inputs, n_d)
-    adjust = DemandAdjustments(shifts=[[] for _ in range(n_d)])
-    problems: list[str] = []
-    categories = list(inputs.groups) + list(inputs.outside)
-
-    phase_cache: dict[tuple[int, int], np.ndarray] = {}
-    mask_cache: dict[tuple[str, ...], np.ndarray] = {}
-
-    def weight(hook: Any) -> np.ndarray:
-        key = (hook.start_year, hook.full_effect_year)
-        if key not in phase_cache:
-            phase_cache[key] = hook.phase(years)
-        return phase_cache[key].copy()
-
-    def group_mask(groups: Sequence[str]) -> np.ndarray:
-        key = tuple(groups)
-        if key not in mask_cache:
-            mask_cache[key] = _group_mask(inputs, groups)
-        return mask_cache[key]
-
-    def affected(groups: Sequence[str]) -> np.ndarray:
-        """(category,) bool: the chosen groups, plus the outside categories when the hook
-        applies to all groups (a hook limited to some groups leaves the outside staff alone)."""
-        everyone = set(groups) >= set(inputs.groups)
-        return np.array([c in groups or (everyone and c in inputs.outside) for c in categories])
-
-    def label(sc: Any) -> str:
-        return str(sc.source) if sc.source is not None else sc.name
-
-    def service_index(sc: Any, table: str, ids: Sequence[str] | None) -> np.ndarray:
-        if ids is None:
-            return np.arange(len(inputs.services))
-        bad = [s for s in ids if s not in inputs.services]
-        for s in bad:
-            problems.append(
-                f"{label(sc)}: [{table}] services: unknown service '{s}' (known: "
-                f"{', '.join(inputs.services)})"
-            )
-        return np.array(
-            [inputs.services.index(s) for s in ids if s in inputs.services], dtype=np.int64
-        )
-
-    pop_total = inputs.population.sum(axis=(2, 3))  # (alternative, year)
-    exit_years = np.zeros(n_d)  # avgangsalder, shifted profiles built once for all draws below
-    exit_from = np.full(n_d, float(ages[-1] + 1))
+    n_d = len(scs)
+    b = _Batch(
+        inputs,
+        n_d,
+        ScenarioPath(inputs, n_d),
+        reference_demand_plan(inputs, n_d),
+        DemandAdjustments(shifts=[[] for _ in range(n_d)]),
+    )
     for d, sc in enumerate(scs):
-        if sc.population is not None:
-            if sc.population.alternative in inputs.alternatives:
-                plan.alternative[d] = inputs.alternatives.index(sc.population.alternative)
-            else:
-                problems.append(
-                    f"{label(sc)}: [befolkning] alternative: "
-                    f"'{sc.population.alternative}' not in the inputs"
-                )
-        if sc.healthy_ageing is not None:
-            plan.healthy_ageing[d] = (
-                sc.healthy_ageing.strength if sc.healthy_ageing.enabled else 0.0
-            )
-        if sc.standard_growth is not None:
-            h = sc.standard_growth
-            r_ref = inputs.parameters["standard_growth"]
-            r = r_ref + weight(h) * (h.annual_rate - r_ref)
-            r[0] = 0.0
-            index = np.cumprod(1.0 + r)
-            if set(h.groups) >= set(inputs.groups):  # all staff of every service
-                plan.growth_index[d] = index
-            else:  # only the chosen groups' demand grows at the new rate
-                if adjust.factor is None:
-                    adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
-                cols = np.flatnonzero(affected(h.groups))
-                ratio = index / plan.growth_index[d]
-                adjust.factor[d][:, :, cols] *= ratio[:, None, None]
-
-        # -- supply hooks -------------------------------------------------------------------
-        if sc.exit_age is not None and not sc.exit_age.is_neutral:
-            h = sc.exit_age
-            if path.w_exit is None:
-                path.w_exit = np.zeros((n_d, n_y, n_g))
-            path.w_exit[d] = weight(h)[:, None] * group_mask(h.groups)[None, :]
-            exit_years[d], exit_from[d] = h.years, h.from_age
-        if sc.position_share is not None and not sc.position_share.is_neutral:
-            h = sc.position_share
-            if path.w_pos is None:
-                path.w_pos = np.zeros((n_d, n_y))
-                path.pos_rel, path.pos_abs = np.zeros(n_d), np.zeros(n_d)
-                path.pos_cap = np.ones(n_d)
-                path.pos_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
-            assert path.pos_rel is not None and path.pos_abs is not None
-            assert path.pos_cap is not None and path.pos_mask is not None
-            path.w_pos[d] = weight(h)
-            path.pos_rel[d] = h.relative_change or 0.0
-            path.pos_abs[d] = h.absolute_change or 0.0
-            path.pos_cap[d] = h.cap
-            lo, hi = h.ages if h.ages is not None else (ages[0], ages[-1])
-            path.pos_mask[d] = (
-                group_mask(h.groups)[:, None, None] & ((ages >= lo) & (ages <= hi))[None, None, :]
-            )
-        if sc.senior_participation is not None and not sc.senior_participation.is_neutral:
-            h = sc.senior_participation
-            if path.w_sen is None:
-                path.w_sen = np.zeros((n_d, n_y))
-                path.sen_rel, path.sen_abs = np.zeros(n_d), np.zeros(n_d)
-                path.sen_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
-            assert path.sen_rel is not None and path.sen_abs is not None
-            assert path.sen_mask is not None
-            path.w_sen[d] = weight(h)
-            path.sen_rel[d] = h.relative_change or 0.0
-            path.sen_abs[d] = h.absolute_change or 0.0
-            path.sen_mask[d] = (
-                group_mask(h.groups)[:, None, None] & (ages >= h.min_age)[None, None, :]
-            )
-        if sc.sick_leave is not None and not sc.sick_leave.is_neutral:
-            h = sc.sick_leave
-            if path.sick_rel is None:
-                path.sick_rel = np.zeros((n_d, n_y, n_g))
-            path.sick_rel[d] = (
-                h.relative_change * weight(h)[:, None] * group_mask(h.groups)[None, :]
-            )
-        if sc.education_capacity is not None and not sc.education_capacity.is_neutral:
-            h = sc.education_capacity
-            if path.grad_factor is None:
-                path.grad_factor = np.ones((n_d, n_y, n_g))
-            grads = inputs.graduates.sum(axis=(1, 2)) * inputs.calibration.inflow_factor
-            pop = pop_total[plan.alternative[d]]
-            for gi, g in enumerate(inputs.groups):
-                rule = h.rule_for(g)
-                if rule is None:
-                    continue
-                w = weight(rule)
-                if getattr(rule, "fixed_graduates", None) is not None:
-                    target = rule.fixed_graduates / grads[gi] if grads[gi] > 0 else 1.0
-                    path.grad_factor[d, :, gi] = 1.0 + w * (target - 1.0)
-                elif getattr(rule, "follow_population", False):
-                    first = inputs.years.index(
-                        min(max(rule.start_year, inputs.years[1]), inputs.years[-1])
-                    )
-                    ratio = pop / pop[first - 1]
-                    path.grad_factor[d, :, gi] = 1.0 + w * (ratio - 1.0)
-                else:
-                    path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
-        if sc.immigration is not None and not sc.immigration.is_neutral:
-            h = sc.immigration
-            if path.imm_factor is None:
-                path.imm_factor = np.ones((n_d, n_y, n_g))
-            path.imm_factor[d] = (
-                1.0 + h.relative_change * weight(h)[:, None] * group_mask(h.groups)[None, :]
-            )
-
-        # -- demand hooks -------------------------------------------------------------------
-        if sc.productivity is not None and not sc.productivity.is_neutral:
-            h = sc.productivity
-            k = service_index(sc, "produktivitet", h.services)
-            w = weight(h)
-            w[0] = 0.0
-            cum = np.cumprod(1.0 - h.annual_rate * w)  # (year,)
-            if adjust.factor is None:
-                adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
-            cols = np.flatnonzero(affected(h.groups))
-            adjust.factor[d][:, k[:, None], cols[None, :]] *= cum[:, None, None]
-        if sc.time_thieves is not None and not sc.time_thieves.is_neutral:
-            h = sc.time_thieves
-            k = service_index(sc, "tidstyver", h.services)
-            w = weight(h)
-            shares = np.array(
-                [
-                    h.share(c)
-                    if c in TIME_THIEVES_COLUMN
-                    else TIME_THIEVES_SHARE[OUTSIDE_TIME_THIEVES_COLUMN[c]][h.level]
-                    * h.realised_share
-                    if c in OUTSIDE_TIME_THIEVES_COLUMN
-                    else 0.0
-                    for c in categories
-                ]
-            ) * affected(h.groups)
-            if adjust.factor is None:
-                adjust.factor = np.ones((n_d, n_y, len(inputs.services), len(categories)))
-            red = 1.0 - w[:, None] * shares[None, :]  # (year, category)
-            adjust.factor[d][:, k, :] *= red[:, None, :]
-        for ts in sc.task_shifts or ():
-            if ts.from_group not in inputs.groups:
-                problems.append(
-                    f"{label(sc)}: [[oppgavedeling]] from: '{ts.from_group}' is "
-                    "not a group of the inputs"
-                )
+        for attr, compile_hook in COMPILERS.items():
+            hook = getattr(sc, attr)
+            if hook is None or (attr not in _ALWAYS and hook.is_neutral):
                 continue
-            if ts.to != OUTSIDE and ts.to not in categories:
-                problems.append(
-                    f"{label(sc)}: [[oppgavedeling]] to: '{ts.to}' is not a group "
-                    "or category of the inputs"
-                )
-                continue
-            k = service_index(sc, "oppgavedeling", None if ts.service is None else [ts.service])
-            w = weight(ts)
-            adjust.shifts[d].append(
-                {
-                    "from": categories.index(ts.from_group),
-                    "to": None if ts.to == OUTSIDE else categories.index(ts.to),
-                    "services": k,
-                    "weight": w,
-                    "share": ts.share,
-                    "arsverk": ts.arsverk,
-                    "full_index": inputs.years.index(min(ts.full_effect_year, inputs.years[-1])),
-                    "full_year": min(ts.full_effect_year, inputs.years[-1]),
-                    "from_id": ts.from_group,
-                    "conversion": ts.conversion,
-                }
-            )
-    if path.w_exit is not None:
-        path.exit_shift_p = _age_shift(inputs.p_work, exit_years, exit_from, ages)
-        path.exit_shift_e = _age_shift(inputs.fte, exit_years, exit_from, ages)
-    if problems:
-        raise ConfigError(problems)
-    names = distinct_names([sc.name for sc in scs])
-    return path, plan, names, adjust
+            compile_hook(b, d, hook, sc)
+    if b.path.w_exit is not None:
+        b.path.exit_shift_p = _age_shift(inputs.p_work, b.exit_years, b.exit_from, b.ages)
+        b.path.exit_shift_e = _age_shift(inputs.fte, b.exit_years, b.exit_from, b.ages)
+    if b.problems:
+        raise ConfigError(b.problems)
+    return b.path, b.plan, distinct_names([sc.name for sc in scs]), b.adjust
