@@ -10,6 +10,7 @@ import pytest
 
 from helsemodlite import dims
 from helsemodlite.data import population as pop
+from helsemodlite.data import population_rates as rates
 from helsemodlite.embedded import embedded_inputs_dir
 from helsemodlite.io.schema import SCHEMA_BY_NAME
 
@@ -57,7 +58,7 @@ def test_frames_conform_to_schema(frames: dict[str, pd.DataFrame], name: str) ->
 
 
 def test_totals_match_ssb_14288(frames: dict[str, pd.DataFrame]) -> None:
-    targets = pop.read_projection_totals(SOURCES)
+    targets = rates.read_projection_totals(SOURCES)
     totals = frames["population.csv"].groupby(["alternative", "year"])["persons"].sum()
     for alt in dims.POPULATION_ALTERNATIVES:
         model = totals.loc[alt].loc[list(dims.YEARS)].to_numpy()
@@ -68,7 +69,7 @@ def test_totals_match_ssb_14288(frames: dict[str, pd.DataFrame]) -> None:
 
 def test_alternatives_are_ordered(build: pop.PopulationBuild) -> None:
     """HHMH has higher life expectancy and fertility than MMMM, LLML lower."""
-    e0 = {a: pop.life_expectancy(r.mx[-1]) for a, r in build.rates.items()}
+    e0 = {a: rates.life_expectancy(r.mx[-1]) for a, r in build.rates.items()}
     assert np.all(e0["HHMH"] > e0["MMMM"]) and np.all(e0["MMMM"] > e0["LLML"])
     tfr = {a: r.tfr[-1] for a, r in build.rates.items()}
     assert tfr["HHMH"] > tfr["MMMM"] > tfr["LLML"]
@@ -178,11 +179,11 @@ def test_build_satisfies_accounting(build: pop.PopulationBuild) -> None:
 
 
 def test_interpolate_mx_reproduces_wpp_at_anchors() -> None:
-    period_mid, group_start, mx = pop.read_wpp_mx(SOURCES)
-    w = pop.age_interpolation_matrix(group_start)
+    period_mid, group_start, mx = rates.read_wpp_mx(SOURCES)
+    w = rates.age_interpolation_matrix(group_start)
     np.testing.assert_allclose(w.sum(axis=1), 1.0)
     # Year 2022 is evaluated at 2022.5, the midpoint of WPP's 2020-2025 period.
-    single = pop.interpolate_mx(mx, group_start, period_mid, years=(2022,))[0]
+    single = rates.interpolate_mx(mx, group_start, period_mid, years=(2022,))[0]
     period = list(period_mid).index(2022.5)
     groups = list(group_start)
     np.testing.assert_allclose(single[:, 0], mx[period, :, 0])  # age 0
@@ -192,26 +193,26 @@ def test_interpolate_mx_reproduces_wpp_at_anchors() -> None:
 
 
 def test_mortality_extrapolation_and_scaling() -> None:
-    period_mid, group_start, mx = pop.read_wpp_mx(SOURCES)
+    period_mid, group_start, mx = rates.read_wpp_mx(SOURCES)
     years = (2024, 2042, 2047, 2050)
-    main = pop.interpolate_mx(mx, group_start, period_mid, years)
+    main = rates.interpolate_mx(mx, group_start, period_mid, years)
     # After 2042.5 the last period's slope continues: log mx linear in time.
     log = np.log(main)
     np.testing.assert_allclose(log[3] - log[2], (log[2] - log[1]) * 3 / 5, atol=1e-12)
-    high = pop.interpolate_mx(mx, group_start, period_mid, years, improvement_scale=1.5)
+    high = rates.interpolate_mx(mx, group_start, period_mid, years, improvement_scale=1.5)
     np.testing.assert_allclose(high[0], main[0])  # anchored in 2024
     np.testing.assert_allclose(np.log(high[3] / main[0]), 1.5 * np.log(main[3] / main[0]))
 
 
 def test_death_probability() -> None:
     mx = np.array([[0.01, 0.04, 0.5]])
-    q = pop.death_probability(mx)
+    q = rates.death_probability(mx)
     np.testing.assert_allclose(q[0, 0], 1 - np.exp(-0.02))  # geometric mean of 0.01 and 0.04
     np.testing.assert_allclose(q[0, 2], 1 - np.exp(-0.5))  # open age keeps its own rate
 
 
 def test_fertility_schedule() -> None:
-    f = pop.fertility_schedule(31.7, 5.2, (15, 49))
+    f = rates.fertility_schedule(31.7, 5.2, (15, 49))
     assert f.sum() == pytest.approx(1.0)
     assert np.all(f[:15] == 0) and np.all(f[50:] == 0) and np.all(f[15:50] > 0)
     mean = np.sum((np.arange(len(f)) + 0.5) * f)
@@ -220,7 +221,7 @@ def test_fertility_schedule() -> None:
 
 def test_migration_profile_matches_residual_estimate(build: pop.PopulationBuild) -> None:
     """The profile in population.toml is the one estimate_migration_profile gives."""
-    assumptions = pop.load_assumptions(ASSUMPTIONS)
+    assumptions = rates.load_assumptions(ASSUMPTIONS)
     stored = assumptions["migration"]["profile"]["value"]
     params, male_share = pop.estimate_migration_profile(build.registered, build.rates["MMMM"].q)
     for key, value in params.items():
@@ -254,13 +255,13 @@ def _artefact_mismatch(stored: pd.DataFrame, fresh: pd.DataFrame) -> str | None:
 
 def test_calibration_artefact_is_current(build: pop.PopulationBuild) -> None:
     """inputs/assumptions/population_calibration.csv documents the fit of this build."""
-    stored = pd.read_csv(ASSUMPTIONS / pop.CALIBRATION_FILE, comment="#")
+    stored = pd.read_csv(ASSUMPTIONS / rates.CALIBRATION_FILE, comment="#")
     fresh = pop.calibration_table(build, SOURCES)
     assert _artefact_mismatch(stored, fresh) is None, _artefact_mismatch(stored, fresh)
 
 
 def test_artefact_tolerance_catches_a_real_change(build: pop.PopulationBuild) -> None:
-    stored = pd.read_csv(ASSUMPTIONS / pop.CALIBRATION_FILE, comment="#")
+    stored = pd.read_csv(ASSUMPTIONS / rates.CALIBRATION_FILE, comment="#")
     changed = stored.copy()
     changed.loc[5, "net_migration"] += 10.0  # ten persons more in one year
     assert "net_migration" in str(_artefact_mismatch(stored, changed))
@@ -270,11 +271,11 @@ def test_artefact_tolerance_catches_a_real_change(build: pop.PopulationBuild) ->
 
 
 def test_assumption_file_is_validated(tmp_path: Path) -> None:
-    text = (ASSUMPTIONS / pop.ASSUMPTIONS_FILE).read_text(encoding="utf-8")
-    (tmp_path / pop.ASSUMPTIONS_FILE).write_text(
+    text = (ASSUMPTIONS / rates.ASSUMPTIONS_FILE).read_text(encoding="utf-8")
+    (tmp_path / rates.ASSUMPTIONS_FILE).write_text(
         text.replace("HHMH = 1.5, ", "").replace("[fertility.sd_age]\nvalue = 5.2\n", "[x]\n"),
         encoding="utf-8",
     )
     with pytest.raises(pop.InputError) as err:
-        pop.load_assumptions(tmp_path)
+        rates.load_assumptions(tmp_path)
     assert "fertility.sd_age" in str(err.value)

@@ -1,0 +1,214 @@
+"""Sources, assumptions and demography helpers of the supply build (:mod:`.supply`)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import dims
+
+FLOW_STATUS_COLUMNS = ("graduates_status", "immigrants_status")
+GROUPS = dims.GROUPS
+SEXES = dims.SEXES
+AGES = np.arange(dims.AGE_MIN, dims.AGE_MAX + 1)
+EST_YEAR = 2015
+BASE_YEAR = dims.BASE_YEAR
+HS_BANDS = ((20, 39, "hs_15_39"), (40, 54, "hs_40_54"), (55, 66, "hs_55_66"))
+OLD_BANDS = ((67, 69), (70, 74), (75, 79))
+CHECK_AGE_MAX = 74
+"""Upper age of the roll-forward check (SSB's aggregates cover ages 15-74)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading inputs
+# --------------------------------------------------------------------------------------------
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, comment="#")
+
+
+@dataclass
+class SupplySources:
+    """Public tables used by the supply build (see inputs/sources.toml)."""
+
+    hesospers: pd.DataFrame
+    labour_status: pd.DataFrame
+    arsverk_hs: pd.DataFrame
+    share_hs_2011: pd.DataFrame
+    hours_2011: pd.DataFrame
+    hpr: pd.DataFrame
+    aggregates: pd.DataFrame
+    mx: pd.DataFrame
+    persons_15_74: pd.DataFrame
+    inflows: pd.DataFrame
+    """Observed annual inflow counts (``observed_inflow_series``)."""
+
+
+def read_sources(sources_dir: Path) -> SupplySources:
+    """Read the public tables of the supply build from ``sources_dir``."""
+    d = Path(sources_dir)
+    return SupplySources(
+        hesospers=_csv(d / "hesospers_2013_2015_by_education.csv"),
+        labour_status=_csv(d / "hesospers_2007_2011_persons_by_labour_status.csv"),
+        arsverk_hs=_csv(d / "hesospers_2007_2011_arsverk_in_hs.csv"),
+        share_hs_2011=_csv(d / "hesospers_2011_share_employed_in_hs.csv"),
+        hours_2011=_csv(d / "hesospers_2011_weekly_hours_in_hs.csv"),
+        hpr=_csv(d / "hpr_authorised_2013_2016.csv"),
+        aggregates=_csv(d / "hesospers_aggregates_2015_2023.csv"),
+        mx=_csv(d / "wpp2024_norway_mortality_mx_5yr.csv"),
+        persons_15_74=_csv(d / "hesospers_2010_2011_persons_15_74.csv"),
+        inflows=observed_inflow_series(d),
+    )
+
+
+INFLOW_SOURCES = {
+    "authorisations": "hdir_authorisations_by_education_region_2019_2020.csv",
+    "jordmor_authorisations": "hdir_jordmor_new_authorisations_2012_2020.csv",
+    "completions": "dbh_completions_jordmor_helsesykepleie_2010_2020.csv",
+    "fagbrev": "hdir_fagbrev_helsearbeiderfaget_2019_2024.csv",
+}
+"""Source tables of the observed inflows (inputs/sources.toml)."""
+
+
+def observed_inflow_series(sources_dir: Path) -> pd.DataFrame:
+    """Observed annual inflow counts, one row per group x flow x year.
+
+    Columns: group, flow (``graduates`` / ``immigrants``), year, value (persons), file.
+    Immigrants are the foreign-educated authorisations *before* the settle share.
+
+    - helsefagarbeider graduates: fag-/svennebrev in helsearbeiderfaget by school year (year =
+      the calendar year the school year ends);
+    - fysioterapeut graduates / immigrants: authorisations to Norway-educated / educated
+      abroad (HPR, 2019-2020); helsefagarbeider immigrants: authorisations educated abroad;
+    - jordmor: new authorisations x the published Norwegian share (graduates) and x its
+      complement (immigrants), 2012-2020;
+    - helsesykepleier graduates: completed videreutdanninger + mastergrader (DBH), single years.
+    """
+    d = Path(sources_dir)
+    rows: list[dict[str, Any]] = []
+
+    def add(group: str, flow: str, year: Any, value: Any, key: str) -> None:
+        rows.append(
+            {
+                "group": group,
+                "flow": flow,
+                "year": int(year),
+                "value": float(value),
+                "file": INFLOW_SOURCES[key],
+            }
+        )
+
+    fag = _csv(d / INFLOW_SOURCES["fagbrev"])
+    for r in fag.itertuples(index=False):
+        add("helsefagarbeider", "graduates", r.year, r.helsearbeiderfaget, "fagbrev")
+    auth = _csv(d / INFLOW_SOURCES["authorisations"])
+    for r in auth.itertuples(index=False):
+        if r.profession == "fysioterapeut":
+            add("fysioterapeut", "graduates", r.year, r.norge, "authorisations")
+        if r.profession in ("fysioterapeut", "helsefagarbeider"):
+            add(str(r.profession), "immigrants", r.year, r.utland_total, "authorisations")
+    jm = _csv(d / INFLOW_SOURCES["jordmor_authorisations"])
+    for r in jm.itertuples(index=False):
+        share = float(r.share_norwegian_educated_pct) / 100.0
+        n = float(r.new_authorisations)
+        add("jordmor", "graduates", r.year, n * share, "jordmor_authorisations")
+        add("jordmor", "immigrants", r.year, n * (1.0 - share), "jordmor_authorisations")
+    comp = _csv(d / INFLOW_SOURCES["completions"])
+    one_year = comp[
+        (comp["first_year"] == comp["last_year"]) & (comp["education"] == "helsesykepleie")
+    ]
+    for r in one_year.itertuples(index=False):
+        add("helsesykepleier", "graduates", r.last_year, r.total, "completions")
+    out = pd.DataFrame(rows, columns=["group", "flow", "year", "value", "file"])
+    return out.sort_values(["group", "flow", "year"], ignore_index=True)
+
+
+@dataclass
+class SupplyAssumptions:
+    """Supply assumptions (inputs/assumptions/supply*.toml|csv)."""
+
+    toml: dict[str, Any]
+    groups: pd.DataFrame
+    flows: pd.DataFrame
+    transitions: pd.DataFrame
+    sick_leave: pd.DataFrame
+
+    def value(self, section: str, key: str) -> Any:
+        """The ``value`` field of a scalar assumption."""
+        return self.toml[section][key]["value"]
+
+
+def read_assumptions(assumptions_dir: Path) -> SupplyAssumptions:
+    """Read the supply assumptions from ``assumptions_dir``."""
+    d = Path(assumptions_dir)
+    with open(d / "supply.toml", "rb") as fh:
+        toml = tomllib.load(fh)
+    flows = _csv(d / "supply_flows.csv").set_index("group").reindex(list(GROUPS))
+    if flows["graduates"].isna().any():
+        raise ValueError("supply_flows.csv must list every group of dims.GROUPS")
+    for col in FLOW_STATUS_COLUMNS:
+        bad = sorted(set(flows[col].astype(str)) - {"observed", "assumed"})
+        if bad:
+            raise ValueError(f"supply_flows.csv, column {col}: {bad} (expected observed/assumed)")
+    return SupplyAssumptions(
+        toml=toml,
+        groups=_csv(d / "supply_groups.csv"),
+        flows=flows,
+        transitions=_csv(d / "supply_transitions.csv"),
+        sick_leave=_csv(d / "supply_sick_leave.csv").set_index("group"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Demography helpers
+# --------------------------------------------------------------------------------------------
+
+
+def death_probabilities(mx: pd.DataFrame, period: str, ages: np.ndarray) -> np.ndarray:
+    """One-year death probability q[sex, age] from WPP 5-year ``mx`` of ``period``.
+
+    log mx is interpolated linearly between the mid-points of the 5-year groups;
+    q = 1 − exp(−mx). Shape ``(2, len(ages))``.
+    """
+    out = np.empty((2, len(ages)))
+    for s, sex in enumerate(SEXES):
+        sub = mx[mx["sex"] == sex]
+        start = sub["age"].astype(str).str.rstrip("+").astype(float).to_numpy()
+        width = np.diff(np.append(start, start[-1] + 5.0))
+        mid = start + width / 2.0
+        logm = np.log(sub[period].to_numpy(float))
+        out[s] = 1.0 - np.exp(-np.exp(np.interp(ages + 0.5, mid, logm)))
+    return out
+
+
+def shifted_gamma_pmf(mean: float, sd: float, ages: np.ndarray, shift: float) -> np.ndarray:
+    """Probability of completing at each single age (ages[0] collects everything below).
+
+    Age at completion = shift + Gamma with the given mean and sd; sums to 1 over ``ages``.
+    """
+    from scipy.stats import gamma
+
+    m = max(mean - shift, 0.5)
+    k = (m / sd) ** 2
+    theta = sd**2 / m
+    upper = gamma.cdf(ages + 0.5 - shift, k, scale=theta)
+    pmf = np.diff(np.concatenate([[0.0], upper]))
+    return pmf / pmf.sum()
+
+
+def exit_profile(rate: float, ages: np.ndarray) -> np.ndarray:
+    """Other-exit probability by age: ``rate`` up to 64, linearly to 0 at 72, 0 after."""
+    taper = np.clip((72.0 - ages) / (72.0 - 64.0), 0.0, 1.0)
+    return rate * taper
+
+
+def _female_share(row: pd.Series, years: np.ndarray) -> np.ndarray:
+    f75, f15 = float(row["female_1975"]), float(row["female_2015"])
+    frac = np.clip((years - 1975) / 40.0, 0.0, 1.0)
+    return f75 + (f15 - f75) * frac
