@@ -21,11 +21,11 @@ from ..io.atomic import write_files_into
 from ..io.read import (
     check_model_texts,
     default_inputs_dir,
-    describe_non_file,
     writable_inputs_dir,
 )
 from ..io.schema import SCHEMA_BY_NAME, SCHEMAS
 from ..io.tables import to_csv_text
+from ..io.validate import describe_non_file
 
 
 def build_parameters(assumptions_dir: Path) -> pd.DataFrame:

@@ -1,0 +1,430 @@
+"""Validating model-ready input files against their schemas (:mod:`.schema`): one message per
+problem, naming file, column and line, and the checks across files.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import dims
+from .schema import MAX_COUNT, MAX_VALUE, REQUIRED_PARAMETERS, SCHEMAS, FileSchema
+
+MAX_REPORTED_ROWS = 5
+"""At most this many offending lines are listed per file and rule (then a count)."""
+
+DRIVERS = ("population", "births")
+
+KIND_BOUNDS: dict[str, tuple[float, float]] = {
+    "count": (0.0, MAX_COUNT),
+    "positive": (0.0, MAX_COUNT),
+    "rate": (0.0, 1.0),
+    "nonneg": (0.0, MAX_VALUE),
+    "real": (-MAX_VALUE, MAX_VALUE),
+    "flag": (0.0, 1.0),
+}
+"""Bounds of each value kind (see :mod:`helsemodlite.schema`); ``positive`` excludes 0."""
+
+KIND_TEXT = {
+    "count": "a count of persons or årsverk",
+    "positive": "a strictly positive count",
+    "rate": "a rate",
+    "nonneg": "a non-negative value",
+    "real": "a value",
+    "flag": "a flag",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and checking
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _leading_comment_lines(path: Path) -> int:
+    n = 0
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                n += 1
+            else:
+                break
+    return n
+
+
+def _lines(label: str, mask: np.ndarray, offset: int) -> str:
+    rows = np.flatnonzero(mask)
+    shown = ", ".join(str(int(r) + offset) for r in rows[:MAX_REPORTED_ROWS])
+    more = f" and {len(rows) - MAX_REPORTED_ROWS} more" if len(rows) > MAX_REPORTED_ROWS else ""
+    return f"{label} {shown}{more}"
+
+
+def describe_non_file(path: Path) -> str:
+    """What sits at ``path`` where a regular file was expected (``"missing"`` if nothing)."""
+    import stat
+
+    try:
+        st = path.stat()
+    except RuntimeError:
+        return "a symbolic link loop"
+    except OSError as exc:
+        if path.is_symlink():
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link loop"
+            return f"a broken symbolic link (to {os.readlink(path)})"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "missing"
+        return f"a path that cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return "a directory"
+    if stat.S_ISFIFO(st.st_mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(st.st_mode):
+        return "a socket"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "a device"
+    return "something that is not a regular file"
+
+
+def _semicolon_header(path: Path, expected: list[str]) -> bool:
+    """True when the header line is the expected columns separated by ';'."""
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            for line in fh:
+                if line.strip() and not line.startswith("#"):
+                    cells = [c.strip().strip('"') for c in line.strip().split(";")]
+                    return len(cells) > 1 and set(expected) <= set(cells)
+    except OSError:
+        return False
+    return False
+
+
+def _open_table(
+    path: Path, schema: FileSchema, rel: str, problems: list[str]
+) -> tuple[pd.DataFrame, int] | None:
+    """The raw text cells of a model file and the line number of its first data row, or None
+    (with the problem recorded) when it is missing, not a file, not a CSV or lacks columns."""
+    if not path.is_file():
+        found = describe_non_file(path)
+        if found == "missing":
+            hint = (
+                "; create it with `helsemodlite calibrate --inputs DIR`"
+                if schema.folder == "calibration"
+                else ""
+            )
+            problems.append(f"{rel}: missing file (expected at {path}){hint}")
+        else:
+            problems.append(f"{rel}: expected a CSV file at {path}, found {found}")
+        return None
+    expected = list(schema.keys) + list(schema.text) + list(schema.values)
+    if _semicolon_header(path, expected):
+        problems.append(
+            f"{rel}: the columns are separated by ';' (as Norwegian Excel saves CSV); expected "
+            f"comma-separated columns {', '.join(expected)} with '.' as the decimal point. "
+            "Save as 'CSV UTF-8 (comma delimited)', or convert with "
+            "pandas.read_csv(f, sep=';', decimal=',').to_csv(f, index=False)"
+        )
+        return None
+    try:
+        raw = pd.read_csv(
+            path, comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
+        return None
+    missing = [c for c in expected if c not in raw.columns]
+    for col in missing:
+        problems.append(f"{rel}: missing column '{col}' (expected columns: {', '.join(expected)})")
+    if missing:
+        return None
+    return raw, _leading_comment_lines(path) + 2  # header line, then 1-based lines
+
+
+def _key_column(
+    where: str, cells: pd.Series, coords: tuple[object, ...] | None, offset: int
+) -> tuple[pd.Series, list[str]]:
+    """A key column checked against its coordinates: (values, problems)."""
+    problems = []
+    empty = (cells == "").to_numpy()
+    if empty.any():
+        problems.append(f"{where} is empty at {_lines('line', empty, offset)}")
+    if coords is None:
+        return cells, problems
+    if not isinstance(coords[0], int):
+        unknown = (~cells.isin(coords)).to_numpy() & ~empty
+        if unknown.any():
+            problems.append(
+                f"{where} has unknown values at {_lines('line', unknown, offset)} "
+                f"(e.g. '{cells[unknown].iloc[0]}'; expected one of {', '.join(map(str, coords))})"
+            )
+        return cells, problems
+    num = pd.to_numeric(cells, errors="coerce")
+    bad = (num.isna() | (num != num.round())).to_numpy() & ~empty
+    if bad.any():
+        problems.append(
+            f"{where} must hold whole numbers; {_lines('line', bad, offset)} "
+            f"(e.g. '{cells[bad].iloc[0]}')"
+        )
+    vals = num.where(~pd.Series(bad | empty, index=num.index))
+    unknown = (~vals.isin(coords) & vals.notna()).to_numpy()
+    if unknown.any():
+        problems.append(
+            f"{where} has values outside {coords[0]}..{coords[-1]} at "
+            f"{_lines('line', unknown, offset)} (e.g. {vals[unknown].iloc[0]:g})"
+        )
+    return vals, problems
+
+
+def _value_column(
+    where: str, cells: pd.Series, kind: str, bounds: tuple[float, float] | None, offset: int
+) -> tuple[np.ndarray, list[str]]:
+    """A value column parsed and checked against its kind and bounds: (values, problems)."""
+    problems = []
+    num = pd.to_numeric(cells, errors="coerce")
+    blank = (cells == "").to_numpy()
+    nan_text = cells.str.lower().isin(["nan", "na", "n/a", "null", "none"]).to_numpy()
+    nonnum = num.isna().to_numpy() & ~blank & ~nan_text
+    arr = num.to_numpy(dtype=float)
+    fin = np.isfinite(arr)
+    lo, hi = KIND_BOUNDS[kind]
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    below = fin & ((arr <= lo) if kind == "positive" else (arr < lo))
+    what = KIND_TEXT[kind]
+    rules = [  # (cells, text, example shown)
+        (blank, "has missing values at", None),
+        (nan_text, "has NaN at", None),
+        (nonnum, "has non-numeric values at", "text"),
+        (np.isinf(arr), "has infinite values at", None),
+        (below, f"must be {'>' if kind == 'positive' else '>='} {lo:g} ({what});", "number"),
+        (fin & (arr > hi), f"must be <= {hi:g} ({what});", "number"),
+        (
+            fin & ~np.isin(arr, [0.0, 1.0]) if kind == "flag" else fin & False,
+            "must be 0 or 1;",
+            None,
+        ),
+    ]
+    for mask, text, example in rules:
+        if not mask.any():
+            continue
+        shown = {
+            None: "",
+            "text": f" (e.g. '{cells[mask].iloc[0]}')",
+            "number": f" (e.g. {arr[mask][0]:g})",
+        }[example]
+        problems.append(f"{where} {text} {_lines('line', mask, offset)}{shown}")
+    return arr, problems
+
+
+def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataFrame | None:
+    """Read and validate one file. Returns the typed frame, or None if it is unusable."""
+    rel = f"{schema.folder}/{schema.name}"
+    opened = _open_table(path, schema, rel, problems)
+    if opened is None:
+        return None
+    raw, offset = opened
+    n_before = len(problems)
+    out = pd.DataFrame(index=raw.index)
+    for col, coords in schema.keys.items():
+        out[col], found = _key_column(
+            f"{rel}: column '{col}'", raw[col].str.strip(), coords, offset
+        )
+        problems += found
+    for col in schema.text:
+        out[col] = raw[col]
+    for col, kind in schema.values.items():
+        where = f"{rel}: column '{col}'"
+        bounds = schema.value_bounds.get(col)
+        out[col], found = _value_column(where, raw[col].str.strip(), kind, bounds, offset)
+        problems += found
+    if len(problems) > n_before:
+        return None
+    keys = list(schema.keys)
+    if schema.unique_keys:
+        dup = out.duplicated(subset=keys, keep="first").to_numpy()
+        if dup.any():
+            problems.append(
+                f"{rel}: duplicate rows for the same {' x '.join(keys)} at "
+                f"{_lines('line', dup, offset)}"
+            )
+            return None
+    # Coverage: every combination of the declared coordinates must be present.
+    _check_coverage(rel, out, schema, problems)
+    return out if len(problems) == n_before else None
+
+
+def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: list[str]) -> None:
+    keys = list(schema.keys)
+    free = [k for k in keys if schema.keys[k] is None]
+    fixed = [k for k in keys if schema.keys[k] is not None]
+    # For each declared coordinate, report a value that is missing entirely (clearest message).
+    for k in fixed:
+        coords = schema.keys[k]
+        assert coords is not None
+        present = set(df[k].tolist())
+        absent = [c for c in coords if c not in present]
+        if absent:
+            shown = ", ".join(map(str, absent[:10])) + (" …" if len(absent) > 10 else "")
+            problems.append(f"{rel}: column '{k}' does not cover {shown} (no rows at all)")
+    if any(p.startswith(rel) and "no rows at all" in p for p in problems):
+        return
+    n_free = len(df[free].drop_duplicates()) if free else 1
+    expected = n_free * math.prod(len(schema.keys[k] or ()) for k in fixed)
+    if len(df) != expected:
+        full = pd.MultiIndex.from_product(
+            [
+                sorted(set(df[k])) if schema.keys[k] is None else list(schema.keys[k] or ())
+                for k in keys
+            ],
+            names=keys,
+        )
+        have = pd.MultiIndex.from_frame(df[keys])
+        missing = full.difference(have)
+        shown = "; ".join(
+            ", ".join(f"{k}={v}" for k, v in zip(keys, m, strict=True))
+            for m in list(missing)[:MAX_REPORTED_ROWS]
+        )
+        more = (
+            f" and {len(missing) - MAX_REPORTED_ROWS} more"
+            if len(missing) > MAX_REPORTED_ROWS
+            else ""
+        )
+        problems.append(f"{rel}: incomplete coverage of {' x '.join(keys)}; missing {shown}{more}")
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """Checks across files: service ids, staffing and use against services.csv, base-year
+    drivers, required parameters."""
+    services = tables.get("services.csv")
+    if services is not None:
+        _check_service_ids(services, tables, problems)
+        _check_staffing(services, tables.get("staffing.csv"), problems)
+        use = tables.get("service_use.csv")
+        if use is not None:
+            tot = use.groupby("service")["use"].sum()
+            for svc in tot.index[tot <= 0]:
+                problems.append(f"model/service_use.csv: service '{svc}' has zero use at all ages")
+            population = tables.get("population.csv")
+            if population is not None and not (tot <= 0).any():
+                _check_base_drivers(services, use, population, problems)
+    params = tables.get("parameters.csv")
+    if params is not None:
+        _check_parameters(params, problems)
+
+
+def _check_service_ids(
+    services: pd.DataFrame, tables: dict[str, pd.DataFrame], problems: list[str]
+) -> None:
+    bad = ~services["driver"].str.strip().isin(DRIVERS)
+    if bad.any():
+        problems.append(
+            f"model/services.csv: column 'driver' must be one of {', '.join(DRIVERS)}; got "
+            f"'{services.loc[bad, 'driver'].iloc[0]}' for service "
+            f"'{services.loc[bad, 'service'].iloc[0]}'"
+        )
+    ids = set(services["service"])
+    for name in ("service_use.csv", "staffing.csv"):
+        other = tables.get(name)
+        if other is None:
+            continue
+        theirs = set(other["service"])
+        if theirs - ids:
+            problems.append(
+                f"model/{name}: column 'service' has services not in "
+                f"services.csv: {', '.join(sorted(theirs - ids))}"
+            )
+        if ids - theirs:
+            problems.append(
+                f"model/{name}: no rows for service(s) "
+                f"{', '.join(sorted(ids - theirs))} of services.csv"
+            )
+
+
+def _check_staffing(
+    services: pd.DataFrame, staffing: pd.DataFrame | None, problems: list[str]
+) -> None:
+    """Staffing sums to each service's årsverk, and every group is staffed somewhere."""
+    if staffing is None:
+        return
+    if not set(staffing["service"]) ^ set(services["service"]):
+        tot = staffing.groupby("service")["arsverk_2024"].sum()
+        want = services.set_index("service")["arsverk_2024"]
+        rel_dev = (tot - want.reindex(tot.index)).abs() / want.reindex(tot.index).clip(lower=1)
+        for svc in rel_dev.index[rel_dev > 1e-3]:
+            problems.append(
+                f"model/staffing.csv: årsverk of service '{svc}' sum to {tot[svc]:.1f}, but "
+                f"services.csv says {want[svc]:.1f}"
+            )
+    by_group = staffing.groupby("category")["arsverk_2024"].sum()
+    for group in [g for g in dims.GROUPS if by_group.get(g, 0.0) <= 0]:
+        problems.append(
+            f"model/staffing.csv: group '{group}' has no årsverk in any service area, "
+            "so its demand cannot be split over the services"
+        )
+
+
+def _check_parameters(params: pd.DataFrame, problems: list[str]) -> None:
+    values = dict(zip(params["parameter"], params["value"], strict=True))
+    for name, (lo, hi) in REQUIRED_PARAMETERS.items():
+        if name not in values:
+            problems.append(f"model/parameters.csv: missing parameter '{name}'")
+        elif not lo <= values[name] <= hi:
+            problems.append(
+                f"model/parameters.csv: parameter '{name}' must be in "
+                f"[{lo:g}, {hi:g}], got {values[name]:g}"
+            )
+
+
+def _check_base_drivers(
+    services: pd.DataFrame, use: pd.DataFrame, population: pd.DataFrame, problems: list[str]
+) -> None:
+    """Every population-driven service needs a base-year driver: Σ population × use > 0 in the
+    base year, for every alternative (demand is indexed on it; zero would divide by zero)."""
+    base = population[population["year"] == population["year"].min()]
+    by_service = services.set_index("service")["driver"].str.strip()
+    merged = base.merge(use, on=["sex", "age"])
+    merged["weight"] = merged["persons"] * merged["use"]
+    driver = merged.groupby(["service", "alternative"])["weight"].sum()
+    for (svc, alt), value in driver.items():
+        if by_service.get(svc) == "population" and not value > 0:
+            problems.append(
+                f"model/population.csv: the base-year population ({int(base['year'].iloc[0])}, "
+                f"alternative {alt}) weighted by the use of service '{svc}' is zero; the "
+                "base-year population must be positive where the service is used"
+            )
+
+
+def _read_all(
+    directory: Path, *, calibrated: bool = True
+) -> tuple[dict[str, pd.DataFrame], list[str], dict[str, str]]:
+    problems: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    hashes: dict[str, str] = {}
+    if not directory.is_dir():
+        found = describe_non_file(directory)
+        if found == "missing":
+            problem = f"{directory}: inputs directory does not exist"
+        elif found == "something that is not a regular file":
+            problem = f"{directory}: is a file, not an inputs directory"
+        else:
+            problem = f"{directory}: expected an inputs directory, found {found}"
+        return tables, [problem], hashes
+    for schema in SCHEMAS:
+        path = directory / schema.folder / schema.name
+        if schema.name == "calibration.csv" and not calibrated:
+            continue
+        df = _read_table(path, schema, problems)
+        if df is not None:
+            tables[schema.name] = df
+        if path.is_file():
+            hashes[f"{schema.folder}/{schema.name}"] = _sha256(path)
+    _cross_checks(tables, problems)
+    return tables, problems, hashes
