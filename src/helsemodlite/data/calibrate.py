@@ -309,7 +309,7 @@ def calibrate(
             f'fitted_on = "{dt.date.today().isoformat()}"\n'
             f'targets = "{TARGETS_FILE}"\n'
             'method = "scipy.optimize.least_squares (trf), regularised; see '
-            'helsemodlite.calibrate"\n'
+            'helsemodlite.data.calibrate"\n'
             f"max_abs_gap_residual = {worst:.3f}\n"
         )
         write_files_into(

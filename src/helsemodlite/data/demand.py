@@ -1,6 +1,6 @@
 """Demand-side base data: service areas, use profiles by sex and age, staffing composition 2024.
 
-Builds the three model-ready demand files of :mod:`helsemodlite.schema` from the public tables in
+Builds the three model-ready demand files of :mod:`helsemodlite.io.schema` from the public tables in
 ``inputs/sources/`` and the documented assumptions in ``inputs/assumptions/``:
 
 - ``services.csv``: one row per service area k with its 2024 årsverk (all staff), demographic driver
@@ -573,7 +573,7 @@ def build_demand(
     sources_dir: Path, assumptions_dir: Path, supply_2024: pd.Series
 ) -> dict[str, pd.DataFrame]:
     """supply_2024: årsverk 2024 by group id (index = dims.GROUPS). Returns {"services.csv": ...,
-    "service_use.csv": ..., "staffing.csv": ...} conforming to helsemodlite.schema, sorted by keys,
+    "service_use.csv": ..., "staffing.csv": ...} conforming to io.schema, sorted by keys,
     values rounded (årsverk to 3 decimals) for deterministic output. The staffing table's totals
     match supply_2024 per group, the published outside-category totals, and services.arsverk_2024
     per area (within rounding)."""

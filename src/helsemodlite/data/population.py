@@ -454,7 +454,7 @@ def build_population_detailed(sources_dir: Path, assumptions_dir: Path) -> Popul
 
 def build_population(sources_dir: Path, assumptions_dir: Path) -> dict[str, pd.DataFrame]:
     """Returns {"population.csv": df, "mortality.csv": df, "births.csv": df} conforming to
-    helsemodlite.schema (columns alternative, year, sex, age, persons / q; alternative, year,
+    helsemodlite.io.schema (columns alternative, year, sex, age, persons / q; alternative, year,
     births), for years dims.YEARS (2024..2050), sexes dims.SEXES, ages dims.POP_AGES, all three
     alternatives, sorted by the key columns in dims order.
 
@@ -527,7 +527,7 @@ def write_calibration_artefact(build: PopulationBuild, sources_dir: Path, path: 
     """Write :func:`calibration_table` as CSV with ``#`` header lines (documentation only:
     the build never reads this file)."""
     header = (
-        "# Calibrated net migration of helsemodlite.population (documentation artefact, "
+        "# Calibrated net migration of helsemodlite.data.population (documentation artefact, "
         "not read by the build).\n"
         "# Written by helsemodlite.population.write_calibration_artefact from "
         "inputs/assumptions/population.toml and inputs/sources/.\n"
@@ -577,7 +577,7 @@ def registered_check(build: PopulationBuild) -> pd.DataFrame:
 
 def main() -> None:  # pragma: no cover - convenience for maintainers
     """Rebuild the calibration artefact and print the checks (``python -m
-    helsemodlite.population [repo root]``)."""
+    helsemodlite.data.population [repo root]``)."""
     import sys
 
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()

@@ -303,7 +303,7 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
 
 
 def build_personnel(sources_dir: Path, assumptions_dir: Path) -> pd.DataFrame:
-    """personnel.csv conforming to helsemodlite.schema: one row per group x sex x age
+    """personnel.csv conforming to helsemodlite.io.schema: one row per group x sex x age
     (dims.GROUPS x dims.SEXES x dims.AGES, in that order), columns group, sex, age, stock, p_work,
     fte, exit_rate, graduates, immigrants, sick_leave; all finite, counts >= 0, rates in [0, 1].
     Values rounded (counts to 3 decimals, rates to 6 decimals) for stable output."""

@@ -1,6 +1,6 @@
 """Reading and validating an inputs directory (the edge where data enter the model).
 
-An inputs directory holds ``model/*.csv`` (model-ready arrays, see :mod:`helsemodlite.schema`)
+An inputs directory holds ``model/*.csv`` (model-ready arrays, see :mod:`helsemodlite.io.schema`)
 and ``calibration/calibration.csv``. :func:`check_inputs` validates a directory and returns every
 problem found, each naming file, column and line; :func:`load_inputs` validates and returns an
 :class:`Inputs` of numpy arrays in the dimension order of :mod:`helsemodlite.dims`. Kernels trust

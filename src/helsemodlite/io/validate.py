@@ -29,7 +29,7 @@ KIND_BOUNDS: dict[str, tuple[float, float]] = {
     "real": (-MAX_VALUE, MAX_VALUE),
     "flag": (0.0, 1.0),
 }
-"""Bounds of each value kind (see :mod:`helsemodlite.schema`); ``positive`` excludes 0."""
+"""Bounds of each value kind (see :mod:`helsemodlite.io.schema`); ``positive`` excludes 0."""
 
 KIND_TEXT = {
     "count": "a count of persons or årsverk",

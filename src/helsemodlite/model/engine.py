@@ -54,7 +54,7 @@ class Drivers:
 
 
 class SupplyPath(Protocol):
-    """The supply parameters of every draw, year by year (see :mod:`helsemodlite.hooks`).
+    """The supply parameters of every draw, year by year (see :mod:`..scenarios.compile`).
 
     ``at(i)`` returns the same object for consecutive years whose drivers do not change, and
     ``stock_groups()`` labels draws whose inflows are identical in every year: the kernel then

@@ -1,7 +1,7 @@
 """Supply and demand paths for a batch of draws: the reference, and scenarios applied to it.
 
 A path turns the inputs and each draw's hook settings into the parameters in force in each year,
-with a leading draw axis; the kernels in :mod:`helsemodlite.engine` only read them. Every hook is
+with a leading draw axis; the kernels in :mod:`.engine` only read them. Every hook is
 vectorised over draws, so a batch of 1 000 scenarios costs little more than one. The semantics of
 each hook are documented in docs/scenarios.md; in short, for a phase weight w(t) in [0, 1]:
 

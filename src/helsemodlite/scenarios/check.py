@@ -3,8 +3,8 @@
 :class:`_Checker` reads and checks one value at a time (type, range, allowed ids, with
 did-you-mean suggestions) and collects every problem as a message naming file, table and key;
 one ``_read_*`` reader per hook table turns a table into a hook object of
-:mod:`helsemodlite.measures` (or None when it has problems), and :func:`_read_hooks` reads a
-whole document. Files, baseline chains and merging are :mod:`helsemodlite.scenario`, which
+:mod:`.measures` (or None when it has problems), and :func:`_read_hooks` reads a
+whole document. Files, baseline chains and merging are :mod:`.files`, which
 raises the collected problems as one :class:`~helsemodlite.errors.ConfigError`.
 
 This module imports only the standard library and numpy, so that importing it is cheap.

@@ -7,9 +7,9 @@ and means "as in the reference". The file format, every key, its unit, default a
 range, and the semantics the engine applies are documented in ``docs/scenarios.md``.
 
 This module reads files and follows and merges baseline chains; the hook objects and their
-constants are :mod:`helsemodlite.measures` and the checking of table content is
-:mod:`helsemodlite.scenario_check`. Every public name of :mod:`helsemodlite.measures` that code
-imports from here is re-exported, so ``from helsemodlite.scenario import PositionShare`` works.
+constants are :mod:`.measures` and the checking of table content is
+:mod:`.check`. Every public name of :mod:`.measures` that code
+imports from here is re-exported (``from helsemodlite.scenarios.files import PositionShare``).
 
 Validation happens at the edge: :func:`load_scenario` and :meth:`Scenario.from_dict` read the
 whole document (and its baseline chain), collect every problem and raise a single

@@ -5,8 +5,8 @@ fully-defaulted hook object defined here (:class:`PositionShare`, :class:`ExitAg
 hook has a phase-in (:func:`phase`), knows when it is neutral and serialises itself back to
 config keys. :data:`HOOK_TABLES` maps config tables to :class:`~helsemodlite.scenario.Scenario`
 attributes. Reading and checking raw TOML into these objects is
-:mod:`helsemodlite.scenario_check`; files, baselines and merging are
-:mod:`helsemodlite.scenario` (which re-exports every public name here). The semantics the engine
+:mod:`.check`; files, baselines and merging are
+:mod:`.files` (which re-exports every public name here). The semantics the engine
 applies are documented in ``docs/scenarios.md``.
 
 This module imports only the standard library and numpy, so that importing it is cheap.
