@@ -178,7 +178,7 @@ def _rel_or_abs(rel: st.SearchStrategy[float], ab: st.SearchStrategy[float]) -> 
 
 @st.composite
 def position_share(draw: st.DrawFn) -> dict[str, Any]:
-    body = draw(_rel_or_abs(floats(-1.0, 5.0), floats(-1.0, 1.0)))
+    body = draw(_rel_or_abs(floats(-1.0, 1.0), floats(-1.0, 1.0)))
     if draw(st.booleans()):
         body["cap"] = draw(floats(0.01, 1.5))
     if draw(st.booleans()):
@@ -191,13 +191,13 @@ def position_share(draw: st.DrawFn) -> dict[str, Any]:
 def education(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["relative", "follow", "groups"]))
     if kind == "relative":
-        body: dict[str, Any] = {"relative_change": draw(floats(-1.0, 5.0))}
+        body: dict[str, Any] = {"relative_change": draw(floats(-1.0, 1.0))}
     elif kind == "follow":
         body = {"follow_population": True}
     else:
         rule = draw(
             st.one_of(
-                floats(-1.0, 5.0).map(lambda v: {"relative_change": v}),
+                floats(-1.0, 1.0).map(lambda v: {"relative_change": v}),
                 floats(0.0, 1e4).map(lambda v: {"fixed_graduates": v}),
             )
         )
@@ -239,14 +239,14 @@ HOOK_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "avgangsalder": st.builds(
         lambda y, a: {"years": y, "from_age": a}, floats(-10.0, 10.0), st.integers(50, 79)
     ).flatmap(grouped),
-    "sykefravaer": floats(-1.0, 5.0).map(lambda v: {"relative_change": v}).flatmap(grouped),
+    "sykefravaer": floats(-1.0, 1.0).map(lambda v: {"relative_change": v}).flatmap(grouped),
     "seniordeltakelse": st.builds(
         lambda body, age: {**body, "min_age": age},
-        _rel_or_abs(floats(-1.0, 5.0), floats(-1.0, 1.0)),
+        _rel_or_abs(floats(-1.0, 1.0), floats(-1.0, 1.0)),
         st.integers(dims.AGE_MIN, dims.AGE_MAX),
     ).flatmap(grouped),
     "utdanningskapasitet": education(),
-    "innvandring": floats(-1.0, 5.0).map(lambda v: {"relative_change": v}).flatmap(grouped),
+    "innvandring": floats(-1.0, 1.0).map(lambda v: {"relative_change": v}).flatmap(grouped),
     "standardvekst": floats(-0.05, 0.1).map(lambda v: {"annual_rate": v}).flatmap(grouped),
     "produktivitet": st.builds(
         lambda r, s: {"annual_rate": r, "services": s}, floats(-0.05, 0.1), services()

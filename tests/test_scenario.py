@@ -362,7 +362,7 @@ def test_nan_inf_rejected(tmp_path: Path, value: str) -> None:
         ("stillingsprosent", "cap", 1.5000001, "≤ 1.5"),
         ("stillingsprosent", "cap", -0.1, "> 0"),
         ("sykefravaer", "relative_change", -1.01, "≥ -1"),
-        ("sykefravaer", "relative_change", 1e308, "≤ 5"),
+        ("sykefravaer", "relative_change", 1e308, "≤ 1"),
         ("seniordeltakelse", "absolute_change", 1.5, "≤ 1"),
         ("innvandring", "relative_change", -2, "≥ -1"),
         ("standardvekst", "annual_rate", 0.2, "≤ 0.1"),
@@ -864,3 +864,41 @@ def test_import_is_light() -> None:
         check=False,
     )
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("error", [KeyError("x"), ZeroDivisionError("y"), TypeError("z")])
+def test_an_internal_error_surfaces_as_itself(
+    error: Exception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A defect in a reader is never disguised as the user's ConfigError."""
+    from helsemodlite.scenarios import files
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(files, "_read_hooks", broken)
+    with pytest.raises(type(error)):
+        Scenario.from_dict({"sykefravaer": {"relative_change": -0.1}})
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "hint"),
+    [
+        ("stillingsprosent", "relative_change", 5, "did you mean 0.05 (5 %)?"),
+        ("sykefravaer", "relative_change", 10, "did you mean 0.1 (10 %)?"),
+        ("utdanningskapasitet", "relative_change", 20, "did you mean 0.2 (20 %)?"),
+        ("standardvekst", "annual_rate", 0.5, None),
+        ("produktivitet", "annual_rate", 7, "did you mean 0.07 (7 %)?"),
+    ],
+)
+def test_a_percentage_where_a_fraction_belongs_gets_a_hint(
+    table: str, key: str, value: float, hint: str | None
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        Scenario.from_dict({table: {key: value}})
+    text = str(err.value)
+    assert f"[{table}] {key}" in text
+    if hint is None:
+        assert "did you mean" not in text
+    else:
+        assert hint in text

@@ -41,8 +41,10 @@ from .measures import (
     TimeThieves,
 )
 
-MAX_RELATIVE_CHANGE: Final = 5.0
-"""Upper bound on every ``relative_change`` (+500 %): larger values are almost surely typos."""
+MAX_RELATIVE_CHANGE: Final = 1.0
+"""Upper bound on every ``relative_change`` (+100 %, a doubling): a larger value is almost surely
+a percentage written as a whole number (``relative_change = 5`` for 5 %), and the message says
+so (see ``fraction`` in :meth:`_Checker.number`)."""
 
 MAX_PERSONS: Final = 1e6
 """Upper bound on counts of persons or årsverk in a scenario (``fixed_graduates``, ``arsverk``)."""
@@ -171,7 +173,10 @@ class _Checker:
         lo_open: bool = False,
         hi_open: bool = False,
         default: Any = _MISSING,
+        fraction: bool = False,
     ) -> float | None:
+        """A number in [lo, hi] (open ends as asked). With ``fraction``, the key holds a
+        fraction (0.05 = 5 %): a value out of range that would fit as a percentage gets a hint."""
         if key not in tbl:
             return None if default is _MISSING else float(default)
         v = tbl[key]
@@ -186,7 +191,13 @@ class _Checker:
             self.err(tp, key, f"must be {'>' if lo_open else '≥'} {_num(lo)}, got {shown}")
             return None
         if v > hi or (hi_open and v == hi):
-            self.err(tp, key, f"must be {'<' if hi_open else '≤'} {_num(hi)}, got {shown}")
+            hint = ""
+            if fraction and lo <= v / 100 <= hi and abs(v) >= 1:
+                hint = (
+                    f"; a fraction is expected (0.05 = 5 %): did you mean {_num(v / 100)} "
+                    f"({_num(v)} %)?"
+                )
+            self.err(tp, key, f"must be {'<' if hi_open else '≤'} {_num(hi)}, got {shown}{hint}")
             return None
         return float(v)
 
@@ -371,8 +382,8 @@ _GROUPED: Final = (*_TIMING, "groups")
 def _read_position_share(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> PositionShare | None:
     c.keys(tp, t, ("relative_change", "absolute_change", "cap", "ages", *_GROUPED))
     c.one_of(tp, t, ("relative_change", "absolute_change"))
-    rel = c.number(tp, t, "relative_change", lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    ab = c.number(tp, t, "absolute_change", lo=-1.0, hi=1.0)
+    rel = c.number(tp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
+    ab = c.number(tp, t, "absolute_change", fraction=True, lo=-1.0, hi=1.0)
     cap = c.number(tp, t, "cap", lo=0.0, hi=POSITION_SHARE_MAX, lo_open=True, default=1.0)
     ages: tuple[int, int] | None = None
     if "ages" in t:
@@ -417,7 +428,7 @@ def _single_value_reader(
     def read(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Any:
         c.keys(tp, t, (key, *_GROUPED))
         c.required(tp, t, key)
-        value = c.number(tp, t, key, lo=lo, hi=hi)
+        value = c.number(tp, t, key, lo=lo, hi=hi, fraction=True)
         grouped = c.grouped(tp, t)
         if value is None or grouped is None:
             return None
@@ -434,8 +445,8 @@ _read_standard_growth = _single_value_reader(StandardGrowth, "annual_rate", -0.0
 def _read_senior(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> SeniorParticipation | None:
     c.keys(tp, t, ("relative_change", "absolute_change", "min_age", *_GROUPED))
     c.one_of(tp, t, ("relative_change", "absolute_change"))
-    rel = c.number(tp, t, "relative_change", lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    ab = c.number(tp, t, "absolute_change", lo=-1.0, hi=1.0)
+    rel = c.number(tp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
+    ab = c.number(tp, t, "absolute_change", fraction=True, lo=-1.0, hi=1.0)
     min_age = c.integer(tp, t, "min_age", lo=dims.AGE_MIN, hi=dims.AGE_MAX, default=60)
     grouped = c.grouped(tp, t)
     if min_age is None or grouped is None:
@@ -445,7 +456,7 @@ def _read_senior(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> SeniorParticip
 
 def _read_education(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> EducationCapacity | None:
     c.keys(tp, t, ("relative_change", "follow_population", "grupper", *_GROUPED))
-    rel = c.number(tp, t, "relative_change", lo=-1.0, hi=MAX_RELATIVE_CHANGE)
+    rel = c.number(tp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
     follow = c.boolean(tp, t, "follow_population", default=False)
     if "relative_change" in t and follow:
         c.err(tp, None, "set either relative_change or follow_population = true, not both")
@@ -502,7 +513,7 @@ def _read_group_capacity(
         {"groups": "this table is one group"},
     )
     c.one_of(gp, t, ("relative_change", "fixed_graduates"))
-    rel = c.number(gp, t, "relative_change", lo=-1.0, hi=MAX_RELATIVE_CHANGE)
+    rel = c.number(gp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
     fixed = c.number(gp, t, "fixed_graduates", lo=0.0, hi=MAX_PERSONS)
     if parent_timing is None:
         timing = c.timing(gp, t)
@@ -521,7 +532,7 @@ def _read_group_capacity(
 def _read_productivity(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Productivity | None:
     c.keys(tp, t, ("annual_rate", "services", *_GROUPED))
     c.required(tp, t, "annual_rate")
-    rate = c.number(tp, t, "annual_rate", lo=-0.05, hi=0.1)
+    rate = c.number(tp, t, "annual_rate", fraction=True, lo=-0.05, hi=0.1)
     services, ok = c.services(tp, t, None)
     grouped = c.grouped(tp, t)
     if rate is None or not ok or grouped is None:
@@ -558,7 +569,7 @@ def _read_time_thieves(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> TimeThie
         raw = t["level"]
         norm = {**t, "level": "hoy"} if raw in ("høy", "Høy") else t
         level = c.choice(tp, norm, "level", TIME_THIEVES_LEVELS)
-    share = c.number(tp, t, "realised_share", lo=0.0, hi=1.0, default=1.0)
+    share = c.number(tp, t, "realised_share", fraction=True, lo=0.0, hi=1.0, default=1.0)
     services, ok = c.services(tp, t, SPECIALIST_SERVICES)
     grouped = c.grouped(tp, t)
     if level is None or share is None or not ok or grouped is None:
@@ -611,7 +622,7 @@ def _read_task_shift(c: _Checker, ep: _Path, t: Mapping[Any, Any]) -> TaskShift 
         c.err(ep, "to", f"must differ from from ({src!r})")
     c.one_of(ep, t, ("arsverk", "share"))
     arsverk = c.number(ep, t, "arsverk", lo=0.0, hi=MAX_PERSONS, lo_open=True)
-    share = c.number(ep, t, "share", lo=0.0, hi=1.0, lo_open=True)
+    share = c.number(ep, t, "share", fraction=True, lo=0.0, hi=1.0, lo_open=True)
     service = c.string(ep, t, "service") if "service" in t else None
     conversion = c.number(ep, t, "conversion", lo=0.0, hi=5.0, default=1.0)
     if dst == OUTSIDE_TARGET and "conversion" in t:

@@ -481,26 +481,22 @@ def _build(
     name_override: str | None,
     default_name: str | None,
 ) -> Scenario:
-    """Resolve, validate and build; raise ConfigError with every problem (and nothing else)."""
-    try:
-        return _build_unsafe(
-            d,
-            label,
-            base_dir,
-            stack,
-            source,
-            name_override=name_override,
-            default_name=default_name,
-        )
-    except ConfigError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the contract: bad content gives ConfigError only
-        raise ConfigError(
-            f"{label}: internal error while validating the scenario: {_truncate(repr(exc), 200)}"
-        ) from exc
+    """Resolve, validate and build; raise ConfigError with every problem.
+
+    Bad content gives :class:`ConfigError` only; any other exception is a defect of this
+    package and surfaces as itself (never disguised as the user's error)."""
+    return _build_checked(
+        d,
+        label,
+        base_dir,
+        stack,
+        source,
+        name_override=name_override,
+        default_name=default_name,
+    )
 
 
-def _build_unsafe(
+def _build_checked(
     d: object,
     label: str,
     base_dir: Path | None,
