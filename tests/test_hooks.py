@@ -89,8 +89,10 @@ def test_seniordeltakelse_absolute_and_relative(toy: hm.Inputs) -> None:
     # P 0.5 → 0.6 at ages ≥ 22 (30 persons per sex in 2025)
     s = supply(toy, {"seniordeltakelse": {"absolute_change": 0.1, "min_age": 22}})
     assert s[1] == pytest.approx((0.5 * 11 + 0.6 * 30) * 2 * 0.8)
-    s = supply(toy, {"seniordeltakelse": {"relative_change": 1.5, "min_age": 22}})
-    assert s[1] == pytest.approx((0.5 * 11 + 1.0 * 30) * 2 * 0.8)  # P capped at 1
+    s = supply(toy, {"seniordeltakelse": {"relative_change": 1.0, "min_age": 22}})
+    assert s[1] == pytest.approx((0.5 * 11 + 1.0 * 30) * 2 * 0.8)  # P doubled, capped at 1
+    s = supply(toy, {"seniordeltakelse": {"absolute_change": 0.8, "min_age": 22}})
+    assert s[1] == pytest.approx((0.5 * 11 + 1.0 * 30) * 2 * 0.8)  # 0.5 + 0.8 capped at 1
 
 
 def test_utdanningskapasitet_and_innvandring(toy: hm.Inputs) -> None:

@@ -178,7 +178,7 @@ def test_larger_stillingsprosent_increase_never_lowers_supply(
 ) -> None:
     """With everything else equal, a larger change in stillingsprosent gives at least as much
     supply in every year and group (also across the cap and for negative changes)."""
-    lo, hi = data.draw(two_values(-1.0, 5.0 if key == "relative_change" else 1.0))
+    lo, hi = data.draw(two_values(-1.0, 1.0))
     extra = data.draw(shared_keys())
     if data.draw(st.booleans()):
         extra["cap"] = data.draw(floats(0.01, 1.5))
@@ -191,7 +191,7 @@ def test_larger_stillingsprosent_increase_never_lowers_supply(
     assert close_or_above(proj.supply[1], proj.supply[0])
 
 
-@given(toys(), floats(0.0, 5.0), floats(0.01, 1.5), st.booleans())
+@given(toys(), floats(0.0, 1.0), floats(0.01, 1.5), st.booleans())
 def test_stillingsprosent_increase_respects_the_cap(
     inputs: hm.Inputs, change: float, cap: float, relative: bool
 ) -> None:
@@ -247,7 +247,7 @@ def test_later_exit_never_lowers_supply_on_the_default_data() -> None:
         assert close_or_above(one.supply[1], one.supply[0])
 
 
-@given(toys(), two_values(-1.0, 5.0), shared_keys())
+@given(toys(), two_values(-1.0, 1.0), shared_keys())
 def test_larger_sick_leave_reduction_never_lowers_supply(
     inputs: hm.Inputs, changes: tuple[float, float], extra: dict
 ) -> None:
@@ -264,7 +264,7 @@ def test_larger_sick_leave_reduction_never_lowers_supply(
 @given(
     toys(),
     st.sampled_from(["utdanningskapasitet", "innvandring"]),
-    two_values(-1.0, 5.0),
+    two_values(-1.0, 1.0),
     shared_keys(),
 )
 def test_more_graduates_or_immigrants_never_lower_supply(

@@ -902,3 +902,12 @@ def test_a_percentage_where_a_fraction_belongs_gets_a_hint(
         assert "did you mean" not in text
     else:
         assert hint in text
+
+
+@pytest.mark.parametrize("key", ["start_year", "full_effect_year", "groups"])
+def test_healthy_ageing_refuses_keys_it_cannot_honour(key: str) -> None:
+    """Every key has an effect or is refused: `enabled = false, start_year = 2035` used to
+    change 2025 demand silently."""
+    value: Any = ["sykepleier"] if key == "groups" else 2035
+    with pytest.raises(ConfigError, match=f"{key}: not supported"):
+        Scenario.from_dict({"friskere_aldring": {"enabled": False, key: value}})

@@ -541,16 +541,23 @@ def _read_productivity(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Producti
 
 
 def _read_healthy_ageing(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> HealthyAgeing | None:
-    c.keys(tp, t, ("enabled", "strength", *_GROUPED))
+    unsupported = [k for k in _GROUPED if k in t]
+    for key in unsupported:
+        c.err(
+            tp,
+            key,
+            "not supported: healthier ageing is a property of the population and applies to "
+            "every group for the whole projection",
+        )
+    c.keys(tp, t, ("enabled", "strength", *unsupported))
     enabled = c.boolean(tp, t, "enabled", default=True)
     strength = c.number(tp, t, "strength", lo=0.0, hi=5.0, default=1.0)
     if enabled is False and "strength" in t:
         c.err(tp, "strength", "has no effect when enabled = false")
         return None
-    grouped = c.grouped(tp, t)
-    if enabled is None or strength is None or grouped is None:
+    if enabled is None or strength is None or unsupported:
         return None
-    return HealthyAgeing(enabled=enabled, strength=strength, **grouped)
+    return HealthyAgeing(enabled=enabled, strength=strength)
 
 
 def _read_population(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> PopulationAlternative | None:

@@ -319,8 +319,10 @@ class Productivity(_GroupHook):
 
 
 @dataclass(frozen=True, kw_only=True)
-class HealthyAgeing(_GroupHook):
-    """``[friskere_aldring]``: healthier ageing on (reference) or off, or scaled by ``strength``."""
+class HealthyAgeing:
+    """``[friskere_aldring]``: healthier ageing on (reference) or off, or scaled by ``strength``,
+    for every group and the whole projection (no timing, no groups: it is a property of the
+    population)."""
 
     enabled: bool = True
     strength: float = 1.0
@@ -328,6 +330,9 @@ class HealthyAgeing(_GroupHook):
     @property
     def is_neutral(self) -> bool:
         return self.enabled and self.strength == 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "strength": self.strength}
 
 
 @dataclass(frozen=True)
