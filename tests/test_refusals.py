@@ -165,10 +165,29 @@ def test_implausible_inputs_fail_the_check_and_every_command(
 
 def test_a_non_finite_result_is_refused() -> None:
     toy = toy_inputs()
-    stock = toy.stock.copy()
-    stock[0, 0, 0] = np.inf  # bypasses the input checks: only the result check can catch it
+    # Finite inputs whose arithmetic overflows: only the result check can catch it.
+    population = toy.population * 1e306
     with pytest.raises(ResultError, match="not a finite number"):
-        hm.project(inputs=dataclasses.replace(toy, stock=stock))
+        hm.project(inputs=dataclasses.replace(toy, population=population))
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (lambda t: {"stock": t.stock[:1]}, "Inputs.stock: expected an array of shape"),
+        (lambda t: {"stock": -t.stock - 1}, "Inputs.stock: values must lie in"),
+        (lambda t: {"p_work": t.p_work * 3 + 0.5}, "Inputs.p_work: values must lie in [0, 1]"),
+        (lambda t: {"fte": t.fte * np.nan}, "Inputs.fte: holds NaN"),
+        (lambda t: {"parameters": {}}, "Inputs.parameters['standard_growth']"),
+        (lambda t: {"population_alternative": "XXXX"}, "Inputs.population_alternative"),
+        (lambda t: {"stock": 5}, "Inputs.stock: expected an array"),
+    ],
+)
+def test_inputs_built_in_python_are_checked(change: Callable, needle: str) -> None:
+    toy = toy_inputs()
+    with pytest.raises(hm.InputError) as err:
+        dataclasses.replace(toy, **change(toy))
+    assert needle in str(err.value)
 
 
 # ---- 3. the cache: never changed through a result, never stale

@@ -19,6 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import dims
+from ..model.inputs import FTE_MAX
+from ..model.inputs import REQUIRED_PARAMETERS as MODEL_PARAMETERS
+from ..model.inputs import WHOLE_PARAMETERS as MODEL_WHOLE_PARAMETERS
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,6 @@ would overflow the arithmetic."""
 MAX_VALUE = 1e9
 """Bound on the magnitude of any other value (use indices, parameters)."""
 
-FTE_MAX = 1.5
-"""Upper bound on expected årsverk per employed person (extra jobs can push E above 1)."""
 
 SCHEMAS: tuple[FileSchema, ...] = (
     FileSchema(
@@ -147,10 +148,6 @@ SCHEMAS: tuple[FileSchema, ...] = (
 
 SCHEMA_BY_NAME = {s.name: s for s in SCHEMAS}
 
-REQUIRED_PARAMETERS: dict[str, tuple[float, float]] = {
-    "standard_growth": (-0.1, 0.1),
-    "healthy_ageing_min_age": (0, 105),
-    "healthy_ageing_share": (0.0, 1.0),
-    "initial_shortage_total": (-1e6, 1e6),
-}
-"""Scalars that ``parameters.csv`` must define, with their allowed range."""
+# Scalars that ``parameters.csv`` must define, with their allowed range: those the model reads.
+REQUIRED_PARAMETERS = MODEL_PARAMETERS
+WHOLE_PARAMETERS = MODEL_WHOLE_PARAMETERS

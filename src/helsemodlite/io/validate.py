@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
-from .schema import MAX_COUNT, MAX_VALUE, REQUIRED_PARAMETERS, SCHEMAS, FileSchema
+from .schema import (
+    MAX_COUNT,
+    MAX_VALUE,
+    REQUIRED_PARAMETERS,
+    SCHEMAS,
+    FileSchema,
+)
 
 MAX_REPORTED_ROWS = 5
 """At most this many offending lines are listed per file and rule (then a count)."""

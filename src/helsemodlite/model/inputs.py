@@ -12,6 +12,39 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
+
+REQUIRED_PARAMETERS: dict[str, tuple[float, float]] = {
+    "standard_growth": (-0.1, 0.1),
+    "healthy_ageing_min_age": (0, 105),
+    "healthy_ageing_share": (0.0, 1.0),
+    "initial_shortage_total": (-1e6, 1e6),
+}
+"""Scalars the model reads from ``parameters``, with their allowed range."""
+
+WHOLE_PARAMETERS = frozenset({"healthy_ageing_min_age"})
+"""Parameters that must be whole numbers (an age)."""
+
+FTE_MAX = 1.5
+"""Upper bound on expected årsverk per employed person (extra jobs can push E above 1)."""
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "population": (0.0, np.inf),
+    "births": (0.0, np.inf),
+    "mortality": (0.0, 1.0),
+    "stock": (0.0, np.inf),
+    "p_work": (0.0, 1.0),
+    "fte": (0.0, FTE_MAX),
+    "exit_rate": (0.0, 1.0),
+    "graduates": (0.0, np.inf),
+    "immigrants": (0.0, np.inf),
+    "sick_leave": (0.0, 1.0),
+    "service_arsverk": (0.0, np.inf),
+    "use": (0.0, np.inf),
+    "staffing": (0.0, np.inf),
+}
+"""Allowed values of each array field (all must also be finite)."""
+
 
 class FrozenDict(dict[str, float]):
     """A dict that refuses changes (the scalar parameters of a shared, cached :class:`Inputs`)."""
@@ -113,11 +146,84 @@ class Inputs:
     """sha256 of every file read, by path relative to the inputs directory."""
 
     def __post_init__(self) -> None:
+        # Inputs built in Python (dataclasses.replace, the toy) are checked like files: the
+        # kernels trust an Inputs, so a wrong shape or value must fail here, clearly.
+        problems = self.problems()
+        if problems:
+            raise InputError(problems, title="invalid Inputs")
         # An Inputs is shared by every projection of a process (the cache): it must not change
         # through a result (p.inputs.stock *= 2 raises). Arrays are read-only, parameters frozen.
         _freeze(self)
         if not isinstance(self.parameters, FrozenDict):
             object.__setattr__(self, "parameters", FrozenDict(self.parameters))
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape each array field must have, from the coordinates."""
+        n_a, n_y, n_s = len(self.alternatives), len(self.years), len(self.sexes)
+        n_g, n_age, n_pa = len(self.groups), len(self.ages), len(self.pop_ages)
+        n_sv = len(self.services)
+        personnel = (n_g, n_s, n_age)
+        return {
+            "population": (n_a, n_y, n_s, n_pa),
+            "mortality": (n_a, n_y, n_s, n_pa),
+            "births": (n_a, n_y),
+            **dict.fromkeys(
+                ("stock", "p_work", "fte", "exit_rate", "graduates", "immigrants", "sick_leave"),
+                personnel,
+            ),
+            "service_arsverk": (n_sv,),
+            "healthy_ageing": (n_sv,),
+            "public": (n_sv,),
+            "use": (n_sv, n_s, n_pa),
+            "staffing": (n_sv, n_g + len(self.outside)),
+        }
+
+    def problems(self) -> list[str]:
+        """Everything wrong with this object's arrays and scalars (empty = valid)."""
+        return self._array_problems() + self._scalar_problems()
+
+    def _array_problems(self) -> list[str]:
+        out = []
+        for name, shape in self.shapes().items():
+            arr = getattr(self, name)
+            if not isinstance(arr, np.ndarray) or arr.shape != shape:
+                got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+                out.append(f"Inputs.{name}: expected an array of shape {shape}, got {got}")
+                continue
+            if name not in _RANGES:
+                continue
+            if not np.isfinite(arr).all():
+                out.append(f"Inputs.{name}: holds NaN or infinite values")
+                continue
+            lo, hi = _RANGES[name]
+            if arr.size and (arr.min() < lo or arr.max() > hi):
+                out.append(
+                    f"Inputs.{name}: values must lie in [{lo:g}, {hi:g}], found "
+                    f"{arr.min():g} … {arr.max():g}"
+                )
+        return out
+
+    def _scalar_problems(self) -> list[str]:
+        out = []
+        for name, (lo, hi) in REQUIRED_PARAMETERS.items():
+            value = self.parameters.get(name) if isinstance(self.parameters, dict) else None
+            if not isinstance(value, int | float) or not lo <= value <= hi:
+                out.append(f"Inputs.parameters['{name}']: must be a number in [{lo:g}, {hi:g}]")
+            elif name in WHOLE_PARAMETERS and value != int(value):
+                out.append(f"Inputs.parameters['{name}']: must be a whole number, got {value:g}")
+        if self.population_alternative not in self.alternatives:
+            out.append(
+                f"Inputs.population_alternative: '{self.population_alternative}' is not one of "
+                f"the alternatives {', '.join(self.alternatives)}"
+            )
+        cal = self.calibration
+        for name in ("inflow_factor", "initial_shortage", "demand_trend"):
+            arr = getattr(cal, name, None)
+            if not isinstance(arr, np.ndarray) or arr.shape != (len(self.groups),):
+                out.append(f"Inputs.calibration.{name}: expected an array of shape (group,)")
+            elif not np.isfinite(arr).all():
+                out.append(f"Inputs.calibration.{name}: holds NaN or infinite values")
+        return out
 
     @property
     def base_year(self) -> int:
