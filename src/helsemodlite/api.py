@@ -24,6 +24,7 @@ from .model.paths import ReferencePath, reference_demand_plan
 from .model.run import run as run_kernels
 from .scenarios.combine import COMBINED, SUM_OF_SINGLES, combine_with_notes
 from .scenarios.compile import as_scenario, scenario_paths
+from .scenarios.measures import REFERENCE_NAME
 
 InputsLike = Inputs | str | Path | None
 
@@ -207,11 +208,13 @@ def run_scenarios(
     for target in targets:
         check_target(target)
     inp = resolve_inputs(inputs)
-    runs = []
-    for sc, target in zip(scs, targets, strict=True):
-        proj = project(sc, inputs=inp, detail=True)
-        runs.append(Run(sc, proj, write_outputs(proj, sc, target)))
-    return runs
+    # Every scenario is projected before anything is written: one that fails (e.g. an unknown
+    # service id, checked against the inputs) leaves every target as it was.
+    projections = [project(sc, inputs=inp, detail=True) for sc in scs]
+    return [
+        Run(sc, proj, write_outputs(proj, sc, target))
+        for sc, proj, target in zip(scs, projections, targets, strict=True)
+    ]
 
 
 def run_to_dir(
@@ -249,6 +252,12 @@ def compare(
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
+    reserved = sorted({COMBINED, SUM_OF_SINGLES, REFERENCE_NAME} & set(names))
+    if reserved:
+        raise ConfigError(
+            f"scenario name(s) {', '.join(reserved)} are reserved for the rows compare adds "
+            "(kombinert, sum_enkelttiltak) and the reference; give the scenario another name"
+        )
     batch = list(scs)
     notes: list[str] = []
     if combined:

@@ -255,7 +255,7 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
     if check_only:
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     else:
-        root = writable_inputs_dir(inputs_dir, "inputs build")
+        root = writable_inputs_dir(inputs_dir, "inputs build", writes=("model",))
     tables = build_tables(root)
     changed = [d.file for d in model_differences(root, tables)]
     if not check_only:

@@ -295,7 +295,7 @@ def calibrate(
     Returns the parameter table and the fit report.
     """
     if write:
-        root = writable_inputs_dir(inputs_dir, "calibrate")
+        root = writable_inputs_dir(inputs_dir, "calibrate", writes=("calibration",))
     else:
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     inputs = load_inputs(root, calibrated=False)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..embedded import embedded_inputs_dir
 from ..errors import ConfigError
 from .atomic import recover, write_dir
-from .read import default_inputs_dir
 from .tables import Projection, to_csv_text
 
 
@@ -41,7 +41,7 @@ def _inputs_label(directory: Path | None) -> str | None:
     """The embedded data set is named as such (so run.json does not depend on the machine)."""
     if directory is None:
         return None
-    if Path(directory).resolve() == default_inputs_dir().resolve():
+    if Path(directory).resolve() == embedded_inputs_dir().resolve():
         return "embedded default (helsemodlite inputs/)"
     return str(directory)
 
@@ -101,16 +101,39 @@ def check_target(target: Path) -> None:
         if target.is_symlink() or (target.exists() and not target.is_dir()):
             raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
         if target.is_dir():
-            foreign = sorted(p.name for p in target.iterdir() if p.name not in OUTPUT_FILES)
-            if foreign:
-                shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
-                raise ConfigError(
-                    f"--out {target}: the directory holds files that are not helsemodlite "
-                    f"outputs ({shown}); refusing to replace it. Give a new or empty directory, "
-                    "or a previous run's output directory."
-                )
+            _check_previous_output(target)
     except OSError as exc:
         raise ConfigError(f"--out {target}: cannot use this path ({_reason(exc)})") from exc
+
+
+def _is_run_record(path: Path) -> bool:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and "helsemodlite_version" in record
+
+
+def _check_previous_output(target: Path) -> None:
+    """A non-empty directory may be replaced only when it is a previous run's output: nothing
+    but the output files, each a regular file, and a run.json written by helsemodlite."""
+    entries = list(target.iterdir())
+    if not entries:
+        return
+    foreign = sorted(
+        p.name + ("/" if p.is_dir() else "")
+        for p in entries
+        if p.name not in OUTPUT_FILES or p.is_symlink() or not p.is_file()
+    )
+    if not foreign and not _is_run_record(target / "run.json"):
+        foreign = ["(no run.json written by helsemodlite)"]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        raise ConfigError(
+            f"--out {target}: the directory holds files that are not helsemodlite outputs "
+            f"({shown}); refusing to replace it. Give a new or empty directory, or a previous "
+            "run's output directory."
+        )
 
 
 def _reason(exc: OSError) -> str:

@@ -40,28 +40,48 @@ def default_inputs_dir() -> Path:
     return embedded_inputs_dir()
 
 
-def writable_inputs_dir(inputs_dir: str | Path | None, command: str) -> Path:
+def writable_inputs_dir(
+    inputs_dir: str | Path | None, command: str, writes: tuple[str, ...] = ()
+) -> Path:
     """The inputs directory a writing command (``inputs build``, ``calibrate``) may write into.
 
-    The embedded data set is package data: it is never written to, except by a maintainer
-    working in a source checkout who names it with ``--inputs`` explicitly.
+    The embedded data set is package data: it is never written to, also not through a symbolic
+    link to it or to one of its folders (``writes`` names the folders the command writes), except
+    by a maintainer working in a source checkout who names it with ``--inputs``.
     """
     if inputs_dir is None:
         raise InputError(
             f"{command} writes into an inputs directory: give --inputs DIR. The embedded data "
             "set is read-only; `helsemodlite inputs export DIR` copies it out as a starting point"
         )
-    root = Path(inputs_dir)
+    root = as_path(inputs_dir, "--inputs")
+    if is_within_source_checkout():
+        return root
     try:
-        embedded = root.resolve() == embedded_inputs_dir().resolve()
+        embedded = embedded_inputs_dir().resolve()
+        targets = [root, *(root / w for w in writes)]
+        inside = [t for t in targets if t.resolve() == embedded or embedded in t.resolve().parents]
     except (OSError, RuntimeError) as exc:
         raise InputError(f"--inputs {root}: cannot use this path ({exc})") from exc
-    if embedded and not is_within_source_checkout():
+    if inside:
         raise InputError(
-            f"--inputs {root}: is the embedded data set inside the installed package; {command} "
-            "never writes there. Copy it with `helsemodlite inputs export DIR` and use DIR"
+            f"--inputs {root}: {inside[0]} is (or links into) the embedded data set inside the "
+            f"installed package; {command} never writes there. Copy it with "
+            "`helsemodlite inputs export DIR` and use DIR"
         )
     return root
+
+
+def as_path(value: object, what: str) -> Path:
+    """A path from a str or os.PathLike; anything else is an :class:`InputError` naming ``what``."""
+    if isinstance(value, str | os.PathLike) and not isinstance(value, bytes):
+        try:
+            path = Path(value)
+        except TypeError:
+            path = None
+        if path is not None:
+            return path
+    raise InputError(f"{what}: expected a directory path (str or pathlib.Path), got {value!r}")
 
 
 def export_inputs(target: str | Path) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import math
 import os
 from pathlib import Path
@@ -51,18 +52,16 @@ KIND_TEXT = {
 # Reading and checking
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _leading_comment_lines(path: Path) -> int:
+def _leading_comment_lines(data: bytes) -> int:
     n = 0
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("#"):
-                n += 1
-            else:
-                break
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        if not line.startswith("#"):
+            break
+        n += 1
     return n
 
 
@@ -100,25 +99,21 @@ def describe_non_file(path: Path) -> str:
     return "something that is not a regular file"
 
 
-def _semicolon_header(path: Path, expected: list[str]) -> bool:
+def _semicolon_header(data: bytes, expected: list[str]) -> bool:
     """True when the header line is the expected columns separated by ';'."""
-    try:
-        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-            for line in fh:
-                if line.strip() and not line.startswith("#"):
-                    cells = [c.strip().strip('"') for c in line.strip().split(";")]
-                    return len(cells) > 1 and set(expected) <= set(cells)
-    except OSError:
-        return False
+    for line in data.decode("utf-8-sig", errors="replace").splitlines():
+        if line.strip() and not line.startswith("#"):
+            cells = [c.strip().strip('"') for c in line.strip().split(";")]
+            return len(cells) > 1 and set(expected) <= set(cells)
     return False
 
 
 def _open_table(
-    path: Path, schema: FileSchema, rel: str, problems: list[str]
+    path: Path, data: bytes | None, schema: FileSchema, rel: str, problems: list[str]
 ) -> tuple[pd.DataFrame, int] | None:
     """The raw text cells of a model file and the line number of its first data row, or None
     (with the problem recorded) when it is missing, not a file, not a CSV or lacks columns."""
-    if not path.is_file():
+    if data is None:
         found = describe_non_file(path)
         if found == "missing":
             hint = (
@@ -131,7 +126,13 @@ def _open_table(
             problems.append(f"{rel}: expected a CSV file at {path}, found {found}")
         return None
     expected = list(schema.keys) + list(schema.text) + list(schema.values)
-    if _semicolon_header(path, expected):
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        problems.append(
+            f"{rel}: holds a NUL byte at offset {nul} (a binary or damaged file, not CSV text)"
+        )
+        return None
+    if _semicolon_header(data, expected):
         problems.append(
             f"{rel}: the columns are separated by ';' (as Norwegian Excel saves CSV); expected "
             f"comma-separated columns {', '.join(expected)} with '.' as the decimal point. "
@@ -141,7 +142,7 @@ def _open_table(
         return None
     try:
         raw = pd.read_csv(
-            path, comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True
+            io.BytesIO(data), comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
@@ -151,7 +152,7 @@ def _open_table(
         problems.append(f"{rel}: missing column '{col}' (expected columns: {', '.join(expected)})")
     if missing:
         return None
-    return raw, _leading_comment_lines(path) + 2  # header line, then 1-based lines
+    return raw, _leading_comment_lines(data) + 2  # header line, then 1-based lines
 
 
 def _key_column(
@@ -230,10 +231,24 @@ def _value_column(
     return arr, problems
 
 
-def _read_table(path: Path, schema: FileSchema, problems: list[str]) -> pd.DataFrame | None:
+def _read_bytes(path: Path) -> bytes | None:
+    """The content of a regular file (read once: what is hashed is what is parsed), or None."""
+    if not path.is_file():
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _read_table(
+    path: Path, schema: FileSchema, problems: list[str], data: bytes | None = None
+) -> pd.DataFrame | None:
     """Read and validate one file. Returns the typed frame, or None if it is unusable."""
     rel = f"{schema.folder}/{schema.name}"
-    opened = _open_table(path, schema, rel, problems)
+    if data is None:
+        data = _read_bytes(path)
+    opened = _open_table(path, data, schema, rel, problems)
     if opened is None:
         return None
     raw, offset = opened
@@ -427,10 +442,11 @@ def _read_all(
         path = directory / schema.folder / schema.name
         if schema.name == "calibration.csv" and not calibrated:
             continue
-        df = _read_table(path, schema, problems)
+        data = _read_bytes(path)
+        df = _read_table(path, schema, problems, data)
         if df is not None:
             tables[schema.name] = df
-        if path.is_file():
-            hashes[f"{schema.folder}/{schema.name}"] = _sha256(path)
+        if data is not None:
+            hashes[f"{schema.folder}/{schema.name}"] = _sha256(data)
     _cross_checks(tables, problems)
     return tables, problems, hashes
