@@ -8,6 +8,7 @@ interrupted swap, misleading messages and silent caps. The cases are parametrise
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -428,3 +429,187 @@ def test_a_capped_task_shift_is_reported(
     assert len(notes) == 1 and "900000" in notes[0]
     assert hm.project(path, detail=False).notes == notes
     assert hm.project("tasen_modellen", detail=False).notes == []
+
+
+# ---- 10. found by a hostile review of this first version
+
+
+@pytest.mark.parametrize("name", ["kombinert", "sum_enkelttiltak", "referanse"])
+def test_compare_refuses_the_names_of_the_rows_it_adds(name: str) -> None:
+    sc = hm.Scenario.from_dict({"sykefravaer": {"relative_change": -0.1}}, name=name)
+    with pytest.raises(hm.ConfigError, match="reserved"):
+        hm.compare([sc, "heltid_10"], combined=True)
+
+
+@pytest.mark.parametrize(
+    ("folder", "argv"), [("calibration", ["calibrate"]), ("model", ["inputs", "build"])]
+)
+def test_no_write_into_the_package_through_a_symlinked_folder(
+    folder: str,
+    argv: list[str],
+    copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helsemodlite.embedded import embedded_inputs_dir
+    from helsemodlite.io import read
+
+    monkeypatch.setattr(read, "is_within_source_checkout", lambda: False)
+    shutil.rmtree(copy / folder)
+    (copy / folder).symlink_to(embedded_inputs_dir() / folder)
+    before = _snapshot(embedded_inputs_dir())
+    assert main([*argv, "--inputs", str(copy)]) == 2
+    assert "links into" in capsys.readouterr().err
+    assert _snapshot(embedded_inputs_dir()) == before
+
+
+@pytest.mark.parametrize(
+    "prepare",
+    [
+        lambda o: (
+            (o / "run.json").mkdir(parents=True),
+            (o / "run.json" / "thesis.txt").write_text("x"),
+        ),
+        lambda o: (o.mkdir(), (o / "summary.csv").write_text("my own table\n")),
+        lambda o: (o.mkdir(), (o / "run.json").write_text('{"mine": 1}')),
+    ],
+    ids=["folder named run.json", "own summary.csv", "foreign run.json"],
+)
+def test_out_replaces_only_a_previous_run(prepare: Callable, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    prepare(out)
+    before = _snapshot(out)
+    assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 2
+    assert _snapshot(out) == before
+
+
+def test_run_writes_nothing_when_a_later_scenario_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[produktivitet]\nannual_rate = 0.01\nservices = ["finnes_ikke"]\n')
+    out = tmp_path / "multi"
+    assert main(["run", "heltid_10", str(bad), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_a_fifo_as_scenario_file_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "s.toml"
+    os.mkfifo(fifo)
+    assert main(["gap-table", "--scenario", str(fifo)]) == 2  # used to block forever
+    assert "named pipe" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: hm.project(inputs=42),
+        lambda: hm.project(inputs=b"/tmp"),
+        lambda: hm.project(inputs=["a"]),
+        lambda: hm.run_to_dir("heltid_10", out=5),
+        lambda: hm.run_to_dir("heltid_10", outputs_root=5),
+        lambda: hm.export_inputs(None),
+        lambda: hm.check_inputs(5),
+        lambda: hm.load_inputs(5),
+        lambda: hm.combine("heltid_10"),
+        lambda: hm.combine([]),
+        lambda: hm.Scenario.from_dict({}, source=5),
+    ],
+)
+def test_wrong_types_in_the_python_api_raise_its_own_errors(call: Callable[[], object]) -> None:
+    with pytest.raises(hm.HelsemodliteError):
+        call()
+
+
+def test_numpy_scalars_are_numbers_in_a_scenario_dict() -> None:
+    sc = hm.Scenario.from_dict(
+        {"sykefravaer": {"relative_change": np.float64(-0.1), "start_year": np.int64(2030)}}
+    )
+    assert sc.sick_leave is not None and sc.sick_leave.start_year == 2030
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda t: t.replace("gap,sykepleier,2040,", "gap,sykepleier,2099,"), "2099"),
+        (lambda t: t + "gap,sykepleier,2040,14700\n", "more than once"),
+        (lambda t: t.replace("gap,lege,2040,2300", "gap,lege,2040,-10000000"), "must lie in"),
+    ],
+)
+def test_bad_calibration_targets_are_refused(
+    copy: Path, edit: Callable[[str], str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = copy / "sources" / "helsepersonellplan_2040_reference_path.csv"
+    path.write_text(edit(path.read_text()))
+    before = _snapshot(copy)
+    assert main(["calibrate", "--inputs", str(copy)]) == 2
+    assert needle in capsys.readouterr().err
+    assert _snapshot(copy) == before
+
+
+def test_a_nul_byte_in_a_number_is_refused(copy: Path) -> None:
+    path = copy / "model" / "births.csv"
+    data = path.read_bytes()
+    i = data.index(b"\n", data.index(b"births")) + 10
+    path.write_bytes(data[:i] + b"\x00" + data[i:])
+    problems = hm.check_inputs(copy)
+    assert len(problems) == 1 and "NUL byte" in problems[0]
+
+
+def test_a_bad_reference_assumption_is_named(
+    copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = copy / "assumptions" / "reference.toml"
+    text = path.read_text()
+    start = text.index("[standard_growth]")
+    value = text.index("value", start)
+    end = text.index("\n", value)
+    path.write_text(text[:value] + 'value = "abc"' + text[end:])
+    assert main(["inputs", "build", "--inputs", str(copy)]) == 2
+    assert "reference.toml: [standard_growth] value: must be a number" in capsys.readouterr().err
+
+
+def test_export_respects_the_umask_on_its_top_folder(tmp_path: Path) -> None:
+    old = os.umask(0o077)
+    try:
+        hm.export_inputs(tmp_path / "mine")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "mine").stat().st_mode & 0o777 == 0o700
+
+
+def test_large_numbers_keep_their_columns_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    big = tmp_path / "big.toml"
+    big.write_text(
+        '[[oppgavedeling]]\nfrom = "lege"\nto = "sykepleier"\nshare = 1\nconversion = 5\n'
+        '[[oppgavedeling]]\nfrom = "sykepleier"\nto = "lege"\nshare = 1\nconversion = 5\n'
+    )
+    assert main(["gap-table", "--scenario", str(big)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Lege"))
+    assert len(line.split()) >= 1 + 4 * 2  # label, then four numbers each "-1 099 100"-like
+    assert "00-" not in line
+
+
+def test_writing_to_a_full_device_is_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    full = open("/dev/full", "w")  # noqa: SIM115 - closing it fails too (the device is full)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(sys, "stdout", full)
+            code = main(["gap-table", "--csv"])
+    finally:
+        with contextlib.suppress(OSError):
+            full.close()
+    assert code == 2
+    assert "cannot write the output" in capsys.readouterr().err
+
+
+def test_a_folder_named_like_a_shipped_scenario_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("heltid_10").mkdir()
+    assert hm.load_scenario("heltid_10").position_share is not None

@@ -5,8 +5,9 @@ kernels, compare with the reference, and run scenarios to output files. Returns 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,14 @@ import pandas as pd
 from . import dims
 from .errors import ConfigError, InputError
 from .io.outputs import check_target, write_outputs
-from .io.read import default_inputs_dir, load_inputs
+from .io.read import as_path, default_inputs_dir, load_inputs
 from .io.schema import SCHEMAS
 from .io.tables import Projection, check_years
 from .model.inputs import Inputs
 from .model.paths import ReferencePath, reference_demand_plan
 from .model.run import run as run_kernels
 from .scenarios.combine import COMBINED, SUM_OF_SINGLES, combine_with_notes
-from .scenarios.compile import as_scenario, scenario_paths
+from .scenarios.compile import as_scenario, scenario_list, scenario_paths
 from .scenarios.measures import REFERENCE_NAME
 
 InputsLike = Inputs | str | Path | None
@@ -82,7 +83,7 @@ def resolve_inputs(inputs: InputsLike = None) -> Inputs:
     """
     if isinstance(inputs, Inputs):
         return inputs
-    directory = Path(inputs) if inputs is not None else default_inputs_dir()
+    directory = as_path(inputs, "inputs") if inputs is not None else default_inputs_dir()
     try:
         key = str(directory.resolve())
     except (OSError, RuntimeError) as exc:
@@ -150,24 +151,6 @@ def project_batch(scenarios: Sequence[Any], *, inputs: InputsLike = None) -> Pro
     return run(inp, path, plan, names, detail=False, adjust=adjust)
 
 
-def scenario_list(scenarios: object, what: str) -> list[Any]:
-    """A non-empty list of scenarios from an iterable; a single scenario (a path, a dict or a
-    :class:`~helsemodlite.Scenario`) given where a list belongs is an error, not iterated."""
-    from .scenarios.files import Scenario
-
-    if isinstance(scenarios, str | bytes | Path | Mapping | Scenario):
-        raise ConfigError(
-            f"{what}() takes a list of scenarios, got a single {type(scenarios).__name__}; "
-            f"write {what}([...])"
-        )
-    if not isinstance(scenarios, Iterable):
-        raise ConfigError(f"{what}() takes a list of scenarios, got {type(scenarios).__name__}")
-    items = list(scenarios)
-    if not items:
-        raise ConfigError(f"{what}(): no scenarios given")
-    return items
-
-
 @dataclass(frozen=True)
 class Run:
     """One scenario run to files: the scenario, its projection and where it was written."""
@@ -226,8 +209,16 @@ def run_to_dir(
 ) -> Path:
     """Run one scenario and write its outputs. Returns the output directory."""
     sc = as_scenario(scenario)
-    target = out if out is not None else (outputs_root or Path("outputs")) / sc.name
-    return write_outputs(project(sc, inputs=inputs, detail=True), sc, Path(target))
+    root = as_out_path(outputs_root, "outputs_root") if outputs_root is not None else None
+    target = as_out_path(out, "out") if out is not None else (root or Path("outputs")) / sc.name
+    return write_outputs(project(sc, inputs=inputs, detail=True), sc, target)
+
+
+def as_out_path(value: object, what: str) -> Path:
+    """An output path from a str or os.PathLike; anything else is a :class:`ConfigError`."""
+    if isinstance(value, str | os.PathLike) and not isinstance(value, bytes):
+        return Path(value)
+    raise ConfigError(f"{what}: expected a directory path (str or pathlib.Path), got {value!r}")
 
 
 def compare(

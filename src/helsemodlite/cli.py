@@ -8,6 +8,7 @@ the file and key or column, without a traceback and without writing anything.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,9 @@ from . import dims
 from .errors import HelsemodliteError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
+"""Errors of writing to standard output (a full disk, /dev/full): a message, not a traceback."""
 
 
 def format_arsverk(value: float) -> str:
@@ -29,7 +33,10 @@ def render_gap_table(table, title: str) -> str:  # type: ignore[no-untyped-def]
     """Plain-text gap table: group labels, rounded to nearest 100, Sum row last."""
     label_w = max(len("Utdanningsgruppe"), *(len(str(i)) for i in table.index))
     cols = [str(c) for c in table.columns]
-    widths = [max(8, len(c)) for c in cols]
+    widths = [  # wide enough for the header and every formatted value of the column
+        max(8, len(c), *(len(format_arsverk(v)) for v in table[col]))
+        for c, col in zip(cols, table.columns, strict=True)
+    ]
     lines = [title, ""]
     lines.append(
         "Utdanningsgruppe".ljust(label_w)
@@ -138,7 +145,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     table, report = calibrate(args.inputs, write=not args.dry_run)
     print(table.to_string(index=False))
     print()
-    print(report.to_string(index=False))
+    print(report.to_string(index=False, na_rep="mykt mål"))
     return 0
 
 
@@ -164,14 +171,15 @@ def render_compare(df, variable: str = "gap") -> str:  # type: ignore[no-untyped
     wide = df.pivot_table(index=["scenario", "group"], columns="year", values=variable, sort=False)
     lines = []
     label_w = max(len(str(g)) for g in dims.GROUP_LABELS.values())
+    width = max(9, *(len(format_arsverk(v)) + 2 for v in wide.to_numpy().ravel()))
     for scenario, block in wide.groupby(level=0, sort=False):
         what = {"supply": "tilbud", "demand": "etterspørsel", "gap": "gap"}[variable]
         lines.append(f"\n{scenario}  (endring i {what} mot referansebanen, årsverk)")
-        lines.append("".ljust(label_w) + "".join(str(y).rjust(9) for y in wide.columns))
+        lines.append("".ljust(label_w) + "".join(str(y).rjust(width) for y in wide.columns))
         for (_, group), row in block.iterrows():
             lines.append(
                 dims.group_label(str(group)).ljust(label_w)
-                + "".join(format_arsverk(v).rjust(9) for v in row)
+                + "".join(format_arsverk(v).rjust(width) for v in row)
             )
     return "\n".join(lines)
 
@@ -303,12 +311,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a full disk or closed pipe is reported here, not at exit
+        return code
     except HelsemodliteError as exc:
         print(f"helsemodlite: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        # Every write is whole-or-nothing (io.atomic), so an interrupt loses nothing.
+        print("helsemodlite: interrupted; nothing half-written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        print(f"helsemodlite: error: cannot write the output ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

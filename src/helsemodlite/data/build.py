@@ -29,18 +29,34 @@ from ..io.validate import describe_non_file
 
 
 def build_parameters(assumptions_dir: Path) -> pd.DataFrame:
-    """parameters.csv from ``assumptions/reference.toml``."""
+    """parameters.csv from ``assumptions/reference.toml`` (every entry a table with a numeric
+    ``value`` and ``unit`` and ``kind`` strings; problems name the file and the entry)."""
     with (assumptions_dir / "reference.toml").open("rb") as fh:
         doc = tomllib.load(fh)
-    rows = [
-        {
-            "parameter": name,
-            "value": float(entry["value"]),
-            "unit": entry["unit"],
-            "source": f"assumptions/reference.toml ({entry['kind']})",
-        }
-        for name, entry in sorted(doc.items())
-    ]
+    problems = []
+    rows = []
+    for name, entry in sorted(doc.items()):
+        where = f"assumptions/reference.toml: [{name}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be a table with value, unit and kind")
+            continue
+        value = entry.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{where} value: must be a number, got {value!r}")
+        for key in ("unit", "kind"):
+            if not isinstance(entry.get(key), str):
+                problems.append(f"{where} {key}: must be a string, got {entry.get(key)!r}")
+        if not problems:
+            rows.append(
+                {
+                    "parameter": name,
+                    "value": float(value),  # type: ignore[arg-type]
+                    "unit": entry["unit"],
+                    "source": f"assumptions/reference.toml ({entry['kind']})",
+                }
+            )
+    if problems:
+        raise InputError(problems, title="inputs build: invalid assumptions")
     return pd.DataFrame(rows, columns=["parameter", "value", "unit", "source"])
 
 

@@ -71,7 +71,18 @@ TARGET_QUANTITIES = (
 )
 
 
-def read_targets(inputs_dir: Path, path: Path | None = None) -> Targets:
+TARGET_BOUNDS: dict[str, tuple[float, float]] = {
+    "gap": (-1e6, 1e6),
+    "supply_total": (1.0, 1e7),
+    "demand_total_excl_shortage": (1.0, 1e7),
+    "initial_shortage_total": (-1e6, 1e6),
+}
+"""Plausible ranges of the targets, in årsverk (larger values are unit or typing errors)."""
+
+
+def read_targets(
+    inputs_dir: Path, path: Path | None = None, *, years: tuple[int, ...] | None = None
+) -> Targets:
     """The calibration targets (default: the published reference path in ``sources/``).
 
     Raises :class:`InputError` naming the file and what is wrong with it.
@@ -112,6 +123,8 @@ def read_targets(inputs_dir: Path, path: Path | None = None) -> Targets:
         problems.append(f"{label}: no gap rows (quantity = gap)")
     if (df["quantity"] == "initial_shortage_total").sum() != 1:
         problems.append(f"{label}: needs exactly one row with quantity initial_shortage_total")
+    if not problems:
+        problems += _target_value_problems(df.assign(year=year, value=value), label, years)
     if problems:
         raise InputError(problems)
     df = df.assign(year=year.astype(int), value=value.astype(float))
@@ -130,6 +143,36 @@ def read_targets(inputs_dir: Path, path: Path | None = None) -> Targets:
     }
     short = float(df.loc[df.quantity == "initial_shortage_total", "value"].iloc[0])
     return Targets(gap, gsum, sup, dem, short)
+
+
+def _target_value_problems(
+    df: pd.DataFrame, label: str, years: tuple[int, ...] | None
+) -> list[str]:
+    """Years the projection covers, no target given twice, values in plausible ranges."""
+    problems = []
+    if years is not None:
+        outside = sorted({int(y) for y in df["year"]} - set(years))
+        if outside:
+            problems.append(
+                f"{label}: year(s) {', '.join(map(str, outside))} outside the projection "
+                f"{years[0]}–{years[-1]}"
+            )
+    dup = df.duplicated(subset=["quantity", "group", "year"], keep=False)
+    if dup.any():
+        first = df[dup].iloc[0]
+        problems.append(
+            f"{label}: target given more than once: {first['quantity']}, {first['group']}, "
+            f"{int(first['year'])} ({int(dup.sum())} rows)"
+        )
+    for quantity, (lo, hi) in TARGET_BOUNDS.items():
+        rows = df[df["quantity"] == quantity]
+        bad = rows[(rows["value"] < lo) | (rows["value"] > hi)]
+        if not bad.empty:
+            problems.append(
+                f"{label}: {quantity} must lie in [{lo:g}, {hi:g}] årsverk, got "
+                f"{bad['value'].iloc[0]:g} ({bad['group'].iloc[0]}, {int(bad['year'].iloc[0])})"
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -299,7 +342,7 @@ def calibrate(
     else:
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     inputs = load_inputs(root, calibrated=False)
-    cal, report = fit(inputs, read_targets(root))
+    cal, report = fit(inputs, read_targets(root, years=inputs.years))
     table = calibration_table(inputs, cal)
     if write:
         group_gaps = report[(report.quantity == "gap") & (report.group != dims.SUM_LABEL)]

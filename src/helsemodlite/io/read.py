@@ -88,7 +88,7 @@ def export_inputs(target: str | Path) -> Path:
     """Copy the embedded data set (sources, assumptions, model, calibration, the catalogue) to
     ``target``, which must not exist or be an empty directory. Written as a whole or not at all.
     """
-    target = Path(target)
+    target = as_path(target, "export directory")
     try:
         if target.is_symlink() or (target.exists() and not target.is_dir()):
             raise InputError(f"{target}: exists and is not a directory")
@@ -97,6 +97,13 @@ def export_inputs(target: str | Path) -> Path:
                 f"{target}: is not empty; export writes a new directory and replaces nothing"
             )
         replace_dir(target, _copy_embedded)
+    except shutil.Error as exc:  # copytree collects one error per file: name the first
+        errors = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+        first = errors[0][2] if errors and len(errors[0]) == 3 else str(exc)[:200]
+        raise InputError(
+            f"{target}: cannot write there ({first}; {len(errors)} file(s) not copied); "
+            "nothing was left behind"
+        ) from exc
     except OSError as exc:
         raise InputError(f"{target}: cannot write there ({exc.strerror or exc})") from exc
     return target
@@ -113,7 +120,7 @@ def _copy_embedded(tmp: Path) -> None:
         copy_function=shutil.copyfile,
     )
     mask = current_umask()
-    for path in tmp.rglob("*"):
+    for path in [tmp, *tmp.rglob("*")]:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
@@ -137,7 +144,7 @@ def check_model_texts(texts: dict[str, str], root: Path) -> list[str]:
 
 def check_inputs(inputs: str | Path | None = None) -> list[str]:
     """Validate an inputs directory. Returns the list of problems (empty = valid)."""
-    directory = Path(inputs) if inputs is not None else default_inputs_dir()
+    directory = as_path(inputs, "inputs") if inputs is not None else default_inputs_dir()
     _, problems, _ = _read_all(directory)
     return problems
 
@@ -173,7 +180,7 @@ def load_inputs(
     ``calibrated=False`` skips ``calibration/calibration.csv`` and uses neutral values (this is
     what the calibration step itself reads). Raises :class:`InputError` listing every problem.
     """
-    directory = Path(inputs) if inputs is not None else default_inputs_dir()
+    directory = as_path(inputs, "inputs") if inputs is not None else default_inputs_dir()
     if population not in dims.POPULATION_ALTERNATIVES:
         raise InputError(
             f"population alternative '{population}' is unknown; expected one of "

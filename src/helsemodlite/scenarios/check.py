@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -180,9 +181,10 @@ class _Checker:
         if key not in tbl:
             return None if default is _MISSING else float(default)
         v = tbl[key]
-        if isinstance(v, bool) or not isinstance(v, int | float):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
             self.err(tp, key, f"must be a number, got {_show(v)}")
             return None
+        v = float(v) if not isinstance(v, int | float) else v  # numpy scalars from Python
         if isinstance(v, float) and not math.isfinite(v):
             self.err(tp, key, f"must be a finite number, got {v!r}")
             return None
@@ -215,9 +217,10 @@ class _Checker:
         if key not in tbl:
             return None if default is _MISSING else int(default)
         v = tbl[key]
-        if isinstance(v, bool) or not isinstance(v, int):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
             self.err(tp, key, f"must be an integer, got {_show(v)}")
             return None
+        v = int(v)  # numpy integers from Python
         shown = _show(v).split(" ", 1)[1]
         if v < lo:
             what = f"{lo_name} ({lo})" if lo_name else str(lo)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compile import as_scenario
+from .compile import as_scenario, scenario_list
 from .files import Scenario
 
 COMBINED = "kombinert"
@@ -41,4 +41,4 @@ def combine_with_notes(scenarios: Sequence[Any], name: str) -> tuple[Any, list[s
 def combine(scenarios: Sequence[Any], name: str = COMBINED) -> Any:
     """One scenario with the hooks of all: a later scenario's table replaces an earlier one's
     (as when stacking reforms); ``oppgavedeling`` entries are concatenated."""
-    return combine_with_notes(scenarios, name)[0]
+    return combine_with_notes(scenario_list(scenarios, "combine"), name)[0]

@@ -8,7 +8,7 @@ are documented in docs/scenarios.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,24 @@ def as_scenario(obj: Any) -> Any:
     raise ConfigError(
         f"a scenario must be a Scenario, a path, a shipped name or a dict, not {type(obj).__name__}"
     )
+
+
+def scenario_list(scenarios: object, what: str) -> list[Any]:
+    """A non-empty list of scenarios from an iterable; a single scenario (a path, a dict or a
+    :class:`~helsemodlite.Scenario`) given where a list belongs is an error, not iterated."""
+    from .files import Scenario
+
+    if isinstance(scenarios, str | bytes | Path | Mapping | Scenario):
+        raise ConfigError(
+            f"{what}() takes a list of scenarios, got a single {type(scenarios).__name__}; "
+            f"write {what}([...])"
+        )
+    if not isinstance(scenarios, Iterable):
+        raise ConfigError(f"{what}() takes a list of scenarios, got {type(scenarios).__name__}")
+    items = list(scenarios)
+    if not items:
+        raise ConfigError(f"{what}(): no scenarios given")
+    return items
 
 
 def distinct_names(names: Sequence[str]) -> tuple[str, ...]:
@@ -112,14 +130,15 @@ class _Batch:
             self.adjust.factor = np.ones(shape)
         return self.adjust.factor
 
-    def service_index(self, sc: Any, table: str, ids: Sequence[str] | None) -> np.ndarray:
+    def service_index(
+        self, sc: Any, table: str, ids: Sequence[str] | None, key: str = "services"
+    ) -> np.ndarray:
         services = self.inputs.services
         if ids is None:
             return np.arange(len(services))
         for s in [s for s in ids if s not in services]:
             self.problems.append(
-                f"{_label(sc)}: [{table}] services: unknown service '{s}' (known: "
-                f"{', '.join(services)})"
+                f"{_label(sc)}: {table} {key}: unknown service '{s}' (known: {', '.join(services)})"
             )
         return np.array([services.index(s) for s in ids if s in services], dtype=np.int64)
 
@@ -236,7 +255,7 @@ def _immigration(b: _Batch, d: int, h: Any, sc: Any) -> None:
 
 
 def _productivity(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    k = b.service_index(sc, "produktivitet", h.services)
+    k = b.service_index(sc, "[produktivitet]", h.services)
     w = b.weight(h)
     w[0] = 0.0
     cum = np.cumprod(1.0 - h.annual_rate * w)  # (year,)
@@ -255,7 +274,7 @@ def _time_thieves(b: _Batch, d: int, h: Any, sc: Any) -> None:
             return float(TIME_THIEVES_SHARE[column][h.level] * h.realised_share)
         return 0.0
 
-    k = b.service_index(sc, "tidstyver", h.services)
+    k = b.service_index(sc, "[tidstyver]", h.services)
     shares = np.array([share(c) for c in b.categories]) * b.affected(h.groups)
     red = 1.0 - b.weight(h)[:, None] * shares[None, :]  # (year, category)
     b.demand_factor()[d][:, k, :] *= red[:, None, :]
@@ -282,7 +301,10 @@ def _task_shifts(b: _Batch, d: int, shifts: Any, sc: Any) -> None:
                 "from": cats.index(ts.from_group),
                 "to": None if ts.to == OUTSIDE else cats.index(ts.to),
                 "services": b.service_index(
-                    sc, "oppgavedeling", None if ts.service is None else [ts.service]
+                    sc,
+                    "[[oppgavedeling]]",
+                    None if ts.service is None else [ts.service],
+                    key="service",
                 ),
                 "weight": b.weight(ts),
                 "share": ts.share,

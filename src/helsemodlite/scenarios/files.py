@@ -152,6 +152,8 @@ class Scenario:
         """
         label = name or (str(source) if source is not None else "<dict>")
         src = _as_path(source)
+        if source is not None and (src is None or isinstance(source, bytes)):
+            raise ConfigError(f"source: expected a file path (str or pathlib.Path), got {source!r}")
         stack = [(src.resolve(), label)] if src is not None else []
         base_dir = src.parent if src is not None else None
         default_name = src.stem if src is not None else None
@@ -227,8 +229,8 @@ def locate_scenario(ref: str | os.PathLike[str]) -> Path:
         shipped = shipped_scenario(text.removeprefix(SHIPPED_PREFIX))
         return shipped if shipped is not None else path
     try:
-        if path.exists():
-            return path
+        if path.is_file() or (path.exists() and shipped_scenario(text) is None):
+            return path  # an existing file wins; a folder of that name does not hide a shipped one
     except (OSError, ValueError):
         return path
     shipped = shipped_scenario(text)
@@ -324,8 +326,29 @@ MAX_SCENARIO_BYTES = 1_000_000
 """Scenario files are small; reading stops here (protects against e.g. ``/dev/zero``)."""
 
 
+def _not_a_regular_file(path: Path) -> str | None:
+    """What an existing path is when it is not a regular file (a FIFO would block a read)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError, RuntimeError):
+        return None  # missing etc.: reported by the read below
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    return "a device or socket"
+
+
 def _read_toml(path: Path, label: str, problems: list[str]) -> dict[str, Any] | None:
     """Parse a TOML file; on failure record a problem naming the file and return None."""
+    kind = _not_a_regular_file(path)
+    if kind is not None:
+        problems.append(f"{label}: is {kind}, not a scenario file")
+        return None
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_SCENARIO_BYTES + 1)
