@@ -207,3 +207,29 @@ def test_befolkning_alternatives_order_demand() -> None:
     low, main, high = proj.demand[:, y].sum(axis=1)
     assert low < main < high
     np.testing.assert_allclose(proj.demand[1], ref.demand[0])
+
+
+def test_a_task_shift_moves_exactly_the_arsverk_it_names() -> None:
+    """One truth in every output: the calibrated demand trend is in the cells before the shift,
+    so summary() and services() both show the named årsverk moved in the full-effect year."""
+    shift = {
+        "oppgavedeling": [
+            {
+                "from": "sykepleier",
+                "to": "helsefagarbeider",
+                "arsverk": 1000,
+                "service": "institusjon",
+                "start_year": 2025,
+                "full_effect_year": 2035,
+            }
+        ]
+    }
+    ref, sc = hm.project(detail=False), hm.project(shift)
+    y = sc.years.index(2035)
+    g = sc.inputs.groups.index("sykepleier")
+    assert sc.demand[0, y, g] - ref.demand[0, y, g] == pytest.approx(-1000.0, abs=1e-6)
+    moved = sc.services().query("year == 2035 and service == 'institusjon'")
+    base = ref.services().query("year == 2035 and service == 'institusjon'")
+    diff = dict(zip(moved.category, moved.demand.to_numpy() - base.demand.to_numpy(), strict=True))
+    assert diff["sykepleier"] == pytest.approx(-1000.0, abs=1e-6)
+    assert diff["helsefagarbeider"] == pytest.approx(1000.0, abs=1e-6)

@@ -303,8 +303,14 @@ def base_staffing(inputs: Inputs, supply_base: np.ndarray) -> np.ndarray:
 
 
 def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> np.ndarray:
-    """(draw, year, service, category): demand in årsverk before group-level calibration terms."""
+    """(draw, year, service, category): demand in årsverk, the calibrated per-group demand trend
+    included (so that every output, and every demand-side measure applied to the cells after
+    this, sees the same numbers: a task shift moves exactly the årsverk it names)."""
     b = base_staffing(inputs, supply_base)
+    n_g = len(inputs.groups)
+    t = np.arange(len(inputs.years), dtype=float)
+    trend = np.ones((len(inputs.years), b.shape[1]))
+    trend[:, :n_g] = (1.0 + inputs.calibration.demand_trend[None, :]) ** t[:, None]
     cache: dict[tuple[int, float], np.ndarray] = {}
     n_d = len(plan.alternative)
     out = np.empty((n_d, len(inputs.years)) + b.shape)
@@ -312,17 +318,13 @@ def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> n
         key = (int(plan.alternative[d]), float(plan.healthy_ageing[d]))
         if key not in cache:
             cache[key] = demand_index(inputs, *key)[:, :, None] * b[None, :, :]
-        out[d] = cache[key] * plan.growth_index[d][:, None, None]
+        out[d] = cache[key] * (plan.growth_index[d][:, None] * trend)[:, None, :]
     return out
 
 
 def group_demand(inputs: Inputs, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Observed-composition demand (draw, year, group) with the calibrated trend, and the total
-    demand including the base-year shortage."""
+    """Observed-composition demand (draw, year, group), the sum of the cells (which carry the
+    calibrated trend), and the total demand including the base-year shortage."""
     n_g = len(inputs.groups)
-    t = np.arange(cells.shape[1], dtype=float)
-    cal = inputs.calibration
-    observed = (
-        cells[..., :n_g].sum(axis=2) * (1.0 + cal.demand_trend[None, None, :]) ** t[None, :, None]
-    )
-    return observed, observed + cal.initial_shortage[None, None, :]
+    observed = cells[..., :n_g].sum(axis=2)
+    return observed, observed + inputs.calibration.initial_shortage[None, None, :]
