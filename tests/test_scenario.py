@@ -8,6 +8,7 @@ import math
 import pickle
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helsemodlite import dims
-from helsemodlite.embedded import scenarios_dir
+from helsemodlite.embedded import scenarios_dir, shipped_scenarios
 from helsemodlite.errors import ConfigError
 from helsemodlite.scenarios.files import (
     FIRST_YEAR,
@@ -30,7 +31,7 @@ from helsemodlite.scenarios.files import (
     load_scenario,
     phase,
 )
-from strategies import HOOK_KEYS
+from strategies import HOOK_KEYS, scenario_dicts
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = scenarios_dir()
@@ -911,3 +912,44 @@ def test_healthy_ageing_refuses_keys_it_cannot_honour(key: str) -> None:
     value: Any = ["sykepleier"] if key == "groups" else 2035
     with pytest.raises(ConfigError, match=f"{key}: not supported"):
         Scenario.from_dict({"friskere_aldring": {"enabled": False, key: value}})
+
+
+@pytest.mark.parametrize("name", sorted(shipped_scenarios()))
+def test_to_toml_of_a_shipped_scenario_reloads_to_the_same_projection(
+    name: str, tmp_path: Path
+) -> None:
+    import helsemodlite as hm
+
+    sc = load_scenario(name)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(sc.to_toml(), encoding="utf-8")
+    back = load_scenario(path)
+    assert back.name == sc.name and back.title == sc.title
+    assert {k: v for k, v in back.to_dict().items() if k in HOOK_TABLES} == {
+        k: v for k, v in sc.to_dict().items() if k in HOOK_TABLES
+    }
+    np.testing.assert_array_equal(
+        hm.project(back, detail=False).gap, hm.project(sc, detail=False).gap
+    )
+
+
+def test_to_toml_of_a_combined_scenario_reloads(tmp_path: Path) -> None:
+    import helsemodlite as hm
+
+    combined = hm.combine(["heltid_10", "avgangsalder_1", "tasen_modellen"])
+    path = tmp_path / "kombinert.toml"
+    path.write_text(combined.to_toml(), encoding="utf-8")
+    back = load_scenario(path)
+    np.testing.assert_array_equal(
+        hm.project(back, detail=False).gap, hm.project(combined, detail=False).gap
+    )
+
+
+@settings(max_examples=40)
+@given(scenario_dicts())
+def test_to_toml_round_trips_any_valid_scenario(d: dict) -> None:
+    sc = Scenario.from_dict(d, name="x")
+    back = Scenario.from_dict(tomllib.loads(sc.to_toml()), name="x")
+    assert {k: v for k, v in back.to_dict().items() if k in HOOK_TABLES} == {
+        k: v for k, v in sc.to_dict().items() if k in HOOK_TABLES
+    }

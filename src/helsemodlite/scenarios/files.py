@@ -177,6 +177,10 @@ class Scenario:
                 return False
         return True
 
+    def to_toml(self) -> str:
+        """The scenario as a TOML file that loads back to the identical projection."""
+        return scenario_to_toml(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved scenario, all defaults filled: JSON-serialisable, deterministic order.
 
@@ -262,6 +266,34 @@ def scenario_text(name: str) -> str:
     if _read_toml(path, name, problems) is None:
         raise ConfigError(problems)
     return path.read_text(encoding="utf-8")
+
+
+def _toml_value(value: Any) -> Any:
+    """A to_dict value as TOML can hold it (no None; tuples as arrays)."""
+    if isinstance(value, dict):
+        return {k: _toml_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_value(v) for v in value]
+    return value
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """A scenario file that loads back to the identical projection: the resolved hooks with
+    every key written out, against ``baseline = "referanse"`` (a merged, combined or
+    programmatically built scenario included). Provenance goes into a comment."""
+    import tomli_w
+
+    doc = scenario.to_dict()
+    head = {k: doc[k] for k in ("name", "title", "description") if doc.get(k)}
+    head["baseline"] = REFERENCE_NAME
+    hooks = {k: _toml_value(v) for k, v in doc.items() if k in HOOK_TABLES}
+    provenance = []
+    if doc.get("source"):
+        provenance.append(f"# Written by helsemodlite from {doc['source']}")
+    if doc.get("baseline_chain"):
+        provenance.append("# with its baselines merged in: " + ", ".join(doc["baseline_chain"]))
+    prefix = "\n".join(provenance) + "\n" if provenance else ""
+    return prefix + tomli_w.dumps({**head, **hooks}, multiline_strings=True)
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:

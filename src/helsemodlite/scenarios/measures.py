@@ -332,7 +332,9 @@ class HealthyAgeing:
         return self.enabled and self.strength == 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"enabled": self.enabled, "strength": self.strength}
+        if not self.enabled:  # strength is not a key of a switched-off hook
+            return {"enabled": False}
+        return {"enabled": True, "strength": self.strength}
 
 
 @dataclass(frozen=True)
