@@ -124,3 +124,14 @@ def test_gap_table_layout_and_detail_schema() -> None:
     assert len(detail) == 4 * 2 * 2 * 5 * 8
     with pytest.raises(ValueError, match="outside the projection"):
         proj.gap_table(years=(2060,))
+
+
+def test_every_array_states_its_axes_in_the_declared_order() -> None:
+    from helsemodlite import dims
+    from helsemodlite.model.inputs import ARRAY_AXES
+
+    inp = toy_inputs()
+    for name, axes in ARRAY_AXES.items():
+        assert set(axes) <= set(dims.AXES), name
+        assert list(axes) == sorted(axes, key=dims.AXES.index), name  # the order of dims.AXES
+        assert getattr(inp, name).shape == inp.shapes()[name]

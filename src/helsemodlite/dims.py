@@ -90,6 +90,24 @@ REFERENCE_POPULATION: Final = "MMMM"
 
 SUM_LABEL: Final = "Sum"
 
+AXES: Final = (
+    "draw",
+    "alternative",
+    "year",
+    "service",
+    "category",
+    "group",
+    "sex",
+    "age",
+    "pop_age",
+)
+"""Every axis of the model, in the order in which an array that has several of them holds them.
+``draw`` is the scenario / Monte Carlo axis (leading, where present); ``category`` is the
+staffing category of the demand side (groups, then outside categories); ``age`` the personnel
+ages and ``pop_age`` the population ages. A new axis (e.g. a health region, planned for a later
+wave) is declared here, given coordinates by the inputs and summed over by the kernels; the
+field declarations of :mod:`helsemodlite.model.inputs` name the axes of every array."""
+
 ARSVERK_HOURS_PER_WEEK: Final = 37.5
 """One årsverk is 37.5 agreed hours a week."""
 

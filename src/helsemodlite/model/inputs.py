@@ -28,6 +28,26 @@ WHOLE_PARAMETERS = frozenset({"healthy_ageing_min_age"})
 FTE_MAX = 1.5
 """Upper bound on expected årsverk per employed person (extra jobs can push E above 1)."""
 
+ARRAY_AXES: dict[str, tuple[str, ...]] = {
+    "population": ("alternative", "year", "sex", "pop_age"),
+    "mortality": ("alternative", "year", "sex", "pop_age"),
+    "births": ("alternative", "year"),
+    "stock": ("group", "sex", "age"),
+    "p_work": ("group", "sex", "age"),
+    "fte": ("group", "sex", "age"),
+    "exit_rate": ("group", "sex", "age"),
+    "graduates": ("group", "sex", "age"),
+    "immigrants": ("group", "sex", "age"),
+    "sick_leave": ("group", "sex", "age"),
+    "service_arsverk": ("service",),
+    "healthy_ageing": ("service",),
+    "public": ("service",),
+    "use": ("service", "sex", "pop_age"),
+    "staffing": ("service", "category"),
+}
+"""The axes of every array field of :class:`Inputs` (names of :data:`helsemodlite.dims.AXES`,
+in that order): declared once, checked on every construction."""
+
 _RANGES: dict[str, tuple[float, float]] = {
     "population": (0.0, np.inf),
     "births": (0.0, np.inf),
@@ -157,26 +177,24 @@ class Inputs:
         if not isinstance(self.parameters, FrozenDict):
             object.__setattr__(self, "parameters", FrozenDict(self.parameters))
 
-    def shapes(self) -> dict[str, tuple[int, ...]]:
-        """The shape each array field must have, from the coordinates."""
-        n_a, n_y, n_s = len(self.alternatives), len(self.years), len(self.sexes)
-        n_g, n_age, n_pa = len(self.groups), len(self.ages), len(self.pop_ages)
-        n_sv = len(self.services)
-        personnel = (n_g, n_s, n_age)
+    def coordinates(self) -> dict[str, tuple[object, ...]]:
+        """The coordinates of every axis of :data:`helsemodlite.dims.AXES` this object carries."""
         return {
-            "population": (n_a, n_y, n_s, n_pa),
-            "mortality": (n_a, n_y, n_s, n_pa),
-            "births": (n_a, n_y),
-            **dict.fromkeys(
-                ("stock", "p_work", "fte", "exit_rate", "graduates", "immigrants", "sick_leave"),
-                personnel,
-            ),
-            "service_arsverk": (n_sv,),
-            "healthy_ageing": (n_sv,),
-            "public": (n_sv,),
-            "use": (n_sv, n_s, n_pa),
-            "staffing": (n_sv, n_g + len(self.outside)),
+            "alternative": self.alternatives,
+            "year": self.years,
+            "service": self.services,
+            "category": (*self.groups, *self.outside),
+            "group": self.groups,
+            "sex": self.sexes,
+            "age": self.ages,
+            "pop_age": self.pop_ages,
         }
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape each array field must have: its axes (:data:`ARRAY_AXES`) sized by the
+        coordinates."""
+        coords = self.coordinates()
+        return {name: tuple(len(coords[a]) for a in axes) for name, axes in ARRAY_AXES.items()}
 
     def problems(self) -> list[str]:
         """Everything wrong with this object's arrays and scalars (empty = valid)."""
