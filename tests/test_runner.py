@@ -83,7 +83,17 @@ def test_run_writes_the_four_outputs(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert set(summary.scenario) == {"heltid_10"}
     assert (summary.groupby("year").size() == 15).all()
     detail = pd.read_parquet(out / "detail.parquet")
-    assert list(detail.columns) == ["scenario", "year", "group", "sex", "age", "variable", "value"]
+    assert list(detail.columns) == [
+        "scenario",
+        "year",
+        "group",
+        "sex",
+        "age",
+        "variable",
+        "unit",
+        "value",
+        "is_total",
+    ]  # the one long schema (Projection.long(detail=True))
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert record["scenario"]["stillingsprosent"]["relative_change"] == 0.1
     assert record["helsemodlite_version"] == hm.__version__
@@ -94,7 +104,7 @@ def test_run_writes_the_four_outputs(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_compare_combined_shows_overlap() -> None:
     files = [SCENARIOS_DIR / f for f in ("heltid_10.toml", "avgangsalder_1.toml")]
     df = hm.compare(files, combined=True)
-    assert list(df.columns) == ["scenario", "group", "year", "supply", "demand", "gap"]
+    assert list(df.columns) == ["scenario", "year", "group", "supply", "demand", "gap"]
     assert set(df.scenario) == {"heltid_10", "avgangsalder_1", "kombinert", "sum_enkelttiltak"}
     sums = df[df.group == "Sum"].set_index(["scenario", "year"]).gap
     single = sums["heltid_10"] + sums["avgangsalder_1"]
@@ -171,3 +181,42 @@ def test_oversized_scenario_file_is_refused(tmp_path: Path) -> None:
     big.write_text("# " + "x" * 1_100_000 + "\n", encoding="utf-8")
     with pytest.raises(hm.ConfigError, match="larger than"):
         hm.load_scenario(big)
+
+
+def test_one_long_schema_that_every_table_is_a_view_of() -> None:
+    from helsemodlite.io.tables import LONG_COLUMNS
+
+    proj = hm.project("heltid_10")
+    long = proj.long(detail=True)
+    assert tuple(long.columns) == LONG_COLUMNS
+    totals = long[long.sex.isna()]
+    # summary() is the wide view of the totals
+    wide = totals.pivot_table(
+        index=["year", "group"], columns="variable", values="value", sort=False
+    ).reset_index()
+    summary = proj.summary()
+    merged = summary.merge(wide, on=["year", "group"], suffixes=("", "_long"))
+    for col in ("supply", "demand", "gap"):
+        np.testing.assert_allclose(merged[col], merged[f"{col}_long"], rtol=0, atol=1e-9)
+    # summing over groups without the is_total rows gives the Sum rows: no double count
+    parts = totals[~totals.is_total].groupby(["year", "variable"])["value"].sum()
+    sums = totals[totals.is_total].set_index(["year", "variable"])["value"]
+    np.testing.assert_allclose(parts.sort_index(), sums.sort_index(), rtol=1e-12)
+    # the cells are detail(); årsverk over ages and sexes is the supply of the group
+    cells = long[long.sex.notna()]
+    assert len(cells) == len(proj.detail())
+    arsverk = cells[cells.variable == "arsverk"].groupby(["year", "group"])["value"].sum()
+    supply = totals[(totals.variable == "supply") & ~totals.is_total].set_index(["year", "group"])
+    np.testing.assert_allclose(arsverk.sort_index(), supply["value"].sort_index(), rtol=1e-9)
+    assert set(long.unit) == {"årsverk", "personer"}
+    assert "group_label" in proj.long(labels=True).columns
+
+
+def test_age_bands_are_a_view_of_the_single_ages() -> None:
+    proj = hm.project()
+    bands = proj.by_age_band("arsverk")
+    by_group = bands.sum(axis=1).unstack("group")
+    y = proj.years.index(2040)
+    expected = dict(zip(proj.inputs.groups, proj.supply[0, y], strict=True))
+    for group, value in expected.items():
+        assert by_group.loc[2040, group] == pytest.approx(value, rel=1e-9)

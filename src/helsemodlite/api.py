@@ -228,7 +228,7 @@ def compare(
     inputs: InputsLike = None,
     years: Sequence[int] = dims.GAP_TABLE_YEARS,
 ) -> pd.DataFrame:
-    """Effects against the reference: ``scenario, group, year, supply, demand, gap`` as changes
+    """Effects against the reference: ``scenario, year, group, supply, demand, gap`` as changes
     (scenario − reference, årsverk), per group and Sum, for ``years``.
 
     With ``combined``, two more scenarios: all together in one projection (``kombinert``) and the
@@ -263,7 +263,7 @@ def compare(
     for col in ("supply", "demand", "gap"):
         merged[col] = merged[col] - merged[f"{col}_ref"]
     out = merged[merged["year"].isin(list(years))][
-        ["scenario", "group", "year", "supply", "demand", "gap"]
+        ["scenario", "year", "group", "supply", "demand", "gap"]
     ]
     if combined:
         singles = (

@@ -59,9 +59,9 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
     for note in proj.notes:
         print(f"helsemodlite: note: {note}", file=sys.stderr)
     if args.csv:
-        table = proj.gap_table(years=years, labels=False)
-        table.columns = [str(c) for c in table.columns]
-        sys.stdout.write(table.to_csv(float_format="%.6f", lineterminator="\n"))
+        from .io.outputs import gap_table_csv
+
+        sys.stdout.write(gap_table_csv(proj, years=years))
     else:
         name = proj.scenarios[0]
         title = (

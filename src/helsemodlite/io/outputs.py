@@ -1,7 +1,9 @@
 """Writing a run's outputs: ``summary.csv``, ``detail.parquet``, ``gap_table.csv``, ``run.json``.
 
 Outputs of one run (``outputs/<scenario>/`` by default): ``summary.csv`` (scenario, year, group,
-supply, demand, gap), ``detail.parquet`` (long schema), ``gap_table.csv`` and ``run.json`` (the
+supply, demand, gap), ``detail.parquet`` (the one long schema of
+:meth:`~helsemodlite.io.tables.Projection.long`, totals and cells), ``gap_table.csv`` and
+``run.json`` (the
 resolved scenario, package version, library versions and a hash of every input file; no
 timestamps, so two runs give identical files). A directory is written in full to a temporary
 sibling and then swapped into place (:mod:`helsemodlite.io.atomic`), so an existing output
@@ -31,10 +33,12 @@ def summary_csv(proj: Projection, draw: int = 0) -> str:
     return to_csv_text(frame.reset_index(drop=True))
 
 
-def gap_table_csv(proj: Projection, draw: int = 0) -> str:
-    table = proj.gap_table(draw=draw, labels=False)
+def gap_table_csv(proj: Projection, draw: int = 0, years: tuple[int, ...] | None = None) -> str:
+    """gap_table.csv and ``gap-table --csv``: group ids, one column per year, the Sum row last,
+    in the one CSV format of :func:`to_csv_text`."""
+    table = proj.gap_table(draw=draw, labels=False, **({"years": years} if years else {}))
     table.columns = [str(c) for c in table.columns]
-    return table.to_csv(float_format="%.6f", lineterminator="\n")
+    return to_csv_text(table.reset_index())
 
 
 def _inputs_label(directory: Path | None) -> str | None:
@@ -157,9 +161,7 @@ def write_outputs(proj: Projection, scenario: Any, target: Path) -> Path:
     import io
 
     buf = io.BytesIO()
-    detail = proj.detail()
-    detail.insert(0, "scenario", scenario.name)
-    detail.to_parquet(buf, index=False)
+    proj.long(detail=True).to_parquet(buf, index=False)
     files = {
         "summary.csv": summary_csv(proj).encode(),
         "detail.parquet": buf.getvalue(),

@@ -24,6 +24,14 @@ def to_csv_text(df: pd.DataFrame) -> str:
 
 
 SUMMARY_COLUMNS = ("year", "group", "supply", "demand", "gap")
+LONG_COLUMNS = ("scenario", "year", "group", "sex", "age", "variable", "unit", "value", "is_total")
+"""The one output schema: every table and file is a view of it. ``sex`` and ``age`` are empty
+(NA) on rows that cover all sexes and ages; ``is_total`` marks the ``Sum`` rows (the 14 groups),
+so that summing over groups never double-counts."""
+UNITS = {"supply": "årsverk", "demand": "årsverk", "gap": "årsverk", "arsverk": "årsverk"}
+"""Unit of each variable; every other (stock, employed, flows) counts persons."""
+AGE_BANDS = ((20, 29), (30, 39), (40, 49), (50, 59), (60, 66), (67, 79))
+"""Age bands of :meth:`Projection.by_age_band` (the personnel ages 20–79)."""
 DETAIL_VARIABLES = ("stock", "employed", "arsverk", *FLOWS)
 
 
@@ -84,6 +92,50 @@ class Projection(ProjectionData):
             frame = frame.drop(columns="scenario")
         return frame
 
+    def long(self, *, detail: bool = False, labels: bool = False) -> pd.DataFrame:
+        """The one long schema (:data:`LONG_COLUMNS`): supply, demand and gap per scenario, year
+        and group, with ``Sum`` rows (``is_total``); with ``detail``, also every supply cell by
+        sex and single age (stock, employed, årsverk and the flows; needs a run with detail).
+        ``labels`` adds SSB's group label (``group_label``)."""
+        wide = self.summary(with_scenario=True)
+        totals = wide.melt(
+            id_vars=["scenario", "year", "group"],
+            value_vars=["supply", "demand", "gap"],
+            var_name="variable",
+            value_name="value",
+        )
+        totals["sex"] = pd.Series(pd.NA, index=totals.index, dtype="string")
+        totals["age"] = pd.Series(pd.NA, index=totals.index, dtype="Int64")
+        parts = [totals]
+        if detail:
+            for d in range(self.n_draws):
+                cells = self.detail(draw=d)
+                cells.insert(0, "scenario", self.scenarios[d])
+                cells["sex"] = cells["sex"].astype("string")
+                cells["age"] = cells["age"].astype("Int64")
+                parts.append(cells)
+        out = pd.concat(parts, ignore_index=True)
+        out["unit"] = out["variable"].map(UNITS).fillna("personer")
+        out["is_total"] = out["group"] == dims.SUM_LABEL
+        out = out[list(LONG_COLUMNS)]
+        if labels:
+            out.insert(3, "group_label", out["group"].map(dims.group_label))
+        return out
+
+    def by_age_band(self, variable: str = "arsverk", *, draw: int = 0) -> pd.DataFrame:
+        """A view of the detail by age band (:data:`AGE_BANDS`): year × group × band."""
+        cells = self.detail(draw=draw)
+        cells = cells[cells["variable"] == variable]
+        edges = [lo for lo, _ in AGE_BANDS] + [AGE_BANDS[-1][1] + 1]
+        names = [f"{lo}-{hi}" for lo, hi in AGE_BANDS]
+        band = pd.cut(cells["age"], bins=edges, right=False, labels=names)
+        return (
+            cells.assign(age_band=band)
+            .groupby(["year", "group", "age_band"], observed=True)["value"]
+            .sum()
+            .unstack("age_band")
+        )
+
     def gap_table(
         self, years: tuple[int, ...] = dims.GAP_TABLE_YEARS, *, draw: int = 0, labels: bool = True
     ) -> pd.DataFrame:
@@ -128,7 +180,8 @@ class Projection(ProjectionData):
 
     def services(self, *, draw: int = 0) -> pd.DataFrame:
         """Demand by year, service area and staffing category (long: year, service, category,
-        demand), excluding the group-level calibration terms."""
+        demand), with the calibrated demand trend and the demand-side measures; the base-year
+        shortage is a group-level term and not in it."""
         inp = self.inputs
         cats = list(inp.groups) + list(inp.outside)
         idx = pd.MultiIndex.from_product(
