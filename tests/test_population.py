@@ -13,6 +13,7 @@ from helsemodlite.data import population as pop
 from helsemodlite.data import population_rates as rates
 from helsemodlite.embedded import embedded_inputs_dir
 from helsemodlite.io.schema import SCHEMA_BY_NAME
+from helsemodlite.model.engine import remaining_life_expectancy
 
 EMBEDDED = embedded_inputs_dir()
 SOURCES = EMBEDDED / "sources"
@@ -69,7 +70,7 @@ def test_totals_match_ssb_14288(frames: dict[str, pd.DataFrame]) -> None:
 
 def test_alternatives_are_ordered(build: pop.PopulationBuild) -> None:
     """HHMH has higher life expectancy and fertility than MMMM, LLML lower."""
-    e0 = {a: rates.life_expectancy(r.mx[-1]) for a, r in build.rates.items()}
+    e0 = {a: remaining_life_expectancy(r.q[-1], 0) for a, r in build.rates.items()}
     assert np.all(e0["HHMH"] > e0["MMMM"]) and np.all(e0["MMMM"] > e0["LLML"])
     tfr = {a: r.tfr[-1] for a, r in build.rates.items()}
     assert tfr["HHMH"] > tfr["MMMM"] > tfr["LLML"]

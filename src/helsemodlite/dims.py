@@ -67,6 +67,11 @@ OUTSIDE_LABELS: Final = {
     "uten_relevant_helseutdanning": "Uten relevant helseutdanning",
 }
 OUTSIDE: Final = tuple(OUTSIDE_LABELS)
+OUTSIDE_TARGET: Final = "utenfor"
+"""Where a task shift sends work that leaves the modelled personnel altogether."""
+SPECIALIST_SERVICES: Final = ("somatikk", "psykisk_helsevern", "tsb", "fodsel")
+"""Service ids of the specialist health service in the default inputs (about 140 000 årsverk in
+2024): the default scope of ``[tidstyver]`` and the specialist part of the demand build."""
 CATEGORIES: Final = GROUPS + OUTSIDE
 """Staffing categories of the demand side: the 14 groups, then the three outside categories."""
 

@@ -36,7 +36,7 @@ POPULATION_FILE = "population_norway_1jan_2024_2026_single_age_sex.csv"
 NON_PUBLIC_SERVICE = "annen_helse"
 """The service area outside the publicly financed services (size = residual)."""
 
-SPECIALIST_SERVICES = ("somatikk", "fodsel", "psykisk_helsevern", "tsb")
+SPECIALIST_SERVICES = dims.SPECIALIST_SERVICES
 """Areas that together make up specialist health services (used in checks and docs)."""
 
 _N_AGES = len(dims.POP_AGES)

@@ -64,7 +64,7 @@ from .population_rates import (
 
 
 @dataclass(frozen=True)
-class Projection:
+class CohortProjection:
     """Stocks and flows of a cohort-component projection (persons).
 
     ``population`` is ``(..., year, sex, age)`` on 1 January for the ``T + 1`` years
@@ -93,7 +93,7 @@ def project_cohorts(
     sex_ratio_at_birth: float = 1.055,
     infant_q: np.ndarray | None = None,
     birth_exposure: str = "mean",
-) -> Projection:
+) -> CohortProjection:
     """Project a population by sex and age over ``T`` years, one loop over years.
 
     Arrays (leading axes ``...`` broadcast, e.g. a draw or alternative axis):
@@ -110,7 +110,7 @@ def project_cohorts(
       and ``t + 1`` (the latter after migration); ``"start"`` = women on 1 January ``t``.
 
     Sex index 0 must be female (``dims.SEXES``). Births are split by ``sex_ratio_at_birth``
-    (boys per girl). Returns a :class:`Projection`.
+    (boys per girl). Returns a :class:`CohortProjection`.
     """
     base = np.asarray(base, dtype=float)
     q = np.asarray(q, dtype=float)
@@ -153,7 +153,7 @@ def project_cohorts(
         deaths[..., t, :, :] = dead
         births[..., t, :] = born
         infant_deaths[..., t, :] = inf_dead
-    return Projection(
+    return CohortProjection(
         population=pop,
         deaths=deaths,
         births=births,
@@ -162,8 +162,8 @@ def project_cohorts(
     )
 
 
-def accounting_residual(proj: Projection) -> float:
-    """Largest absolute violation (persons) of the cohort identity of :class:`Projection`."""
+def accounting_residual(proj: CohortProjection) -> float:
+    """Largest absolute violation (persons) of the cohort identity of :class:`CohortProjection`."""
     pop = proj.population
     expected = np.zeros_like(pop[..., 1:, :, :])
     surv = pop[..., :-1, :, :] - proj.deaths
@@ -292,7 +292,7 @@ def alternative_inputs(
 
 
 @dataclass(frozen=True)
-class Calibration:
+class MigrationFit:
     """Fitted net-migration path of one alternative.
 
     ``knot_years``/``knot_levels``: the fitted knots (net migrants per year); ``levels``:
@@ -305,7 +305,7 @@ class Calibration:
     knot_levels: np.ndarray
     levels: np.ndarray
     deviation_pct: np.ndarray
-    projection: Projection
+    projection: CohortProjection
 
 
 def calibrate_migration(
@@ -318,7 +318,7 @@ def calibrate_migration(
     sex_ratio_at_birth: float,
     birth_exposure: str = "mean",
     initial_level: float = 20_000.0,
-) -> Calibration:
+) -> MigrationFit:
     """Fit the knot levels of net migration so that projected totals match ``targets``.
 
     ``base`` ``(sex, age)`` on 1 January ``dims.BASE_YEAR``; ``profile`` ``(sex, age)`` sums to
@@ -333,7 +333,7 @@ def calibrate_migration(
     years = np.asarray(dims.YEARS)
     kmat = knot_matrix(knot_years, years)
 
-    def run(knots: np.ndarray) -> Projection:
+    def run(knots: np.ndarray) -> CohortProjection:
         levels = kmat @ knots
         return project_cohorts(
             base,
@@ -360,7 +360,7 @@ def calibrate_migration(
     )
     proj = run(fit.x)
     totals = proj.population[:-1].sum(axis=(-2, -1))
-    return Calibration(
+    return MigrationFit(
         knot_years=np.asarray(knot_years),
         knot_levels=fit.x,
         levels=kmat @ fit.x,
@@ -378,7 +378,7 @@ class PopulationBuild:
     """
 
     frames: dict[str, pd.DataFrame]
-    calibration: dict[str, Calibration]
+    calibration: dict[str, MigrationFit]
     rates: dict[str, AlternativeInputs]
     profile: np.ndarray
     registered: dict[int, np.ndarray]
@@ -414,7 +414,7 @@ def build_population_detailed(sources_dir: Path, assumptions_dir: Path) -> Popul
     calib_cfg = mig["calibration"]
 
     rates: dict[str, AlternativeInputs] = {}
-    calibration: dict[str, Calibration] = {}
+    calibration: dict[str, MigrationFit] = {}
     for alt in dims.POPULATION_ALTERNATIVES:
         rates[alt] = alternative_inputs(alt, assumptions, wpp)
         calibration[alt] = calibrate_migration(

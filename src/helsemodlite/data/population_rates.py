@@ -261,15 +261,6 @@ def death_probability(mx: np.ndarray) -> np.ndarray:
     return -np.expm1(-np.exp(log_par))
 
 
-def life_expectancy(mx: np.ndarray) -> np.ndarray:
-    """Period life expectancy at birth from single-age rates ``mx`` (..., age), ages 0..105
-    with 105 open; constant hazard within each age. Returns years, shape ``(...)``."""
-    p = np.exp(-mx[..., :-1])
-    lx = np.concatenate([np.ones(mx.shape[:-1] + (1,)), np.cumprod(p, axis=-1)], axis=-1)
-    lived = lx[..., :-1] * np.where(mx[..., :-1] > 0, (1 - p) / mx[..., :-1], 1.0)
-    return lived.sum(axis=-1) + lx[..., -1] / mx[..., -1]
-
-
 # --------------------------------------------------------------------------------------------
 # Fertility
 # --------------------------------------------------------------------------------------------

@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import dims
 from .engine import DemandPlan, Drivers
 from .inputs import Inputs
 
-OUTSIDE = "utenfor"
+OUTSIDE = dims.OUTSIDE_TARGET
 
 # Time-thieves column for the three outside categories (the groups' columns are in
 # scenario.TIME_THIEVES_COLUMN). A documented design choice (docs/scenarios.md).

@@ -56,7 +56,7 @@ REFERENCE_NAME: Final = "referanse"
 FIRST_YEAR: Final = dims.BASE_YEAR + 1
 """First projection year (2025): the earliest ``start_year`` and the default."""
 
-OUTSIDE_TARGET: Final = "utenfor"
+OUTSIDE_TARGET: Final = dims.OUTSIDE_TARGET
 """``to`` value of a task shift that moves work out of the modelled personnel altogether."""
 
 REFERENCE_STANDARD_GROWTH: Final = 0.005
@@ -78,9 +78,7 @@ column and level ("Total" row of Oslo Economics' table for the Ventetidsløftet 
 leger og psykologer; sykepleiere/vernepleiere; helsefagarbeidere; andre helsefag with higher /
 shorter education; administrasjon og støtte with higher / shorter education."""
 
-SPECIALIST_SERVICES: Final = ("somatikk", "psykisk_helsevern", "tsb", "fodsel")
-"""Service ids of the specialist health service in the default inputs (about 140 000 årsverk in
-2024, the base of Oslo Economics' time-thieves shares): the default scope of ``[tidstyver]``."""
+SPECIALIST_SERVICES: Final = dims.SPECIALIST_SERVICES
 
 TIME_THIEVES_COLUMN: Final = {
     "lege": "leger_psykologer",
