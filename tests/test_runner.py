@@ -220,3 +220,41 @@ def test_age_bands_are_a_view_of_the_single_ages() -> None:
     expected = dict(zip(proj.inputs.groups, proj.supply[0, y], strict=True))
     for group, value in expected.items():
         assert by_group.loc[2040, group] == pytest.approx(value, rel=1e-9)
+
+
+def test_combined_merges_a_hook_per_group_when_only_the_groups_differ(tmp_path: Path) -> None:
+    a = {"sykefravaer": {"relative_change": -0.1, "groups": ["sykepleier"]}}
+    b = {"sykefravaer": {"relative_change": -0.1, "groups": ["helsefagarbeider"]}}
+    both = {"sykefravaer": {"relative_change": -0.1, "groups": ["sykepleier", "helsefagarbeider"]}}
+    scs = [hm.Scenario.from_dict(a, name="a"), hm.Scenario.from_dict(b, name="b")]
+    df = hm.compare(scs, combined=True)
+    assert any("merged per group" in n for n in df.attrs["notes"])
+    together = hm.compare([hm.Scenario.from_dict(both, name="ab")])
+    kombinert = df[df.scenario == "kombinert"].reset_index(drop=True)
+    np.testing.assert_allclose(kombinert.gap, together.gap, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ({"avgangsalder": {"years": 1}}, {"avgangsalder": {"years": 2}}),
+        (
+            {"stillingsprosent": {"relative_change": 0.1, "groups": ["sykepleier"]}},
+            {"stillingsprosent": {"relative_change": 0.05, "groups": ["helsefagarbeider"]}},
+        ),
+        (
+            {"sykefravaer": {"relative_change": -0.1, "groups": ["sykepleier", "lege"]}},
+            {"sykefravaer": {"relative_change": -0.1, "groups": ["lege"]}},
+        ),
+    ],
+    ids=["same hook, other value", "other groups and values", "overlapping groups"],
+)
+def test_combined_refuses_a_real_conflict_naming_both(a: dict, b: dict, tmp_path: Path) -> None:
+    fa, fb = tmp_path / "a.toml", tmp_path / "b.toml"
+    for path, doc in ((fa, a), (fb, b)):
+        path.write_text(hm.Scenario.from_dict(doc, name=path.stem).to_toml(), encoding="utf-8")
+    with pytest.raises(hm.ConfigError) as err:
+        hm.compare([fa, fb], combined=True)
+    text = str(err.value)
+    assert "a.toml" in text and "b.toml" in text and "set differently" in text
+    assert main(["compare", str(fa), str(fb)]) == 0  # alone, each is fine
