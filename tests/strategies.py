@@ -24,6 +24,7 @@ from hypothesis.extra.numpy import arrays
 
 from helsemodlite import Inputs, dims
 from helsemodlite.model.inputs import Calibration
+from helsemodlite.scenarios.declarations import HOOK_BY_TABLE
 from helsemodlite.testing import TOY_GROUPS, TOY_POP_AGES, TOY_YEARS, toy_inputs
 
 CELL = (len(TOY_GROUPS), 2, 5)
@@ -41,6 +42,17 @@ TOY_PARAMETERS = {
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=64)
+
+
+def declared(table: str, key: str) -> st.SearchStrategy[Any]:
+    """Values of a declared key across its whole declared range (the hook declarations of
+    helsemodlite.scenarios.declarations are the one source of ranges)."""
+    k = HOOK_BY_TABLE[table].key(key)
+    assert k.lo is not None and k.hi is not None, (table, key)
+    if k.kind == "integer":
+        return st.integers(int(k.lo), int(k.hi))
+    lo = k.lo + 1e-9 if k.lo_open else k.lo
+    return floats(lo, k.hi)
 
 
 def grid(shape: tuple[int, ...], lo: float, hi: float) -> st.SearchStrategy[np.ndarray]:
@@ -178,9 +190,14 @@ def _rel_or_abs(rel: st.SearchStrategy[float], ab: st.SearchStrategy[float]) -> 
 
 @st.composite
 def position_share(draw: st.DrawFn) -> dict[str, Any]:
-    body = draw(_rel_or_abs(floats(-1.0, 1.0), floats(-1.0, 1.0)))
+    body = draw(
+        _rel_or_abs(
+            declared("stillingsprosent", "relative_change"),
+            declared("stillingsprosent", "absolute_change"),
+        )
+    )
     if draw(st.booleans()):
-        body["cap"] = draw(floats(0.01, 1.5))
+        body["cap"] = draw(declared("stillingsprosent", "cap"))
     if draw(st.booleans()):
         lo = draw(st.integers(dims.AGE_MIN, dims.AGE_MAX))
         body["ages"] = [lo, draw(st.integers(lo, dims.AGE_MAX))]
@@ -191,13 +208,17 @@ def position_share(draw: st.DrawFn) -> dict[str, Any]:
 def education(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["relative", "follow", "groups"]))
     if kind == "relative":
-        body: dict[str, Any] = {"relative_change": draw(floats(-1.0, 1.0))}
+        body: dict[str, Any] = {
+            "relative_change": draw(declared("utdanningskapasitet", "relative_change"))
+        }
     elif kind == "follow":
         body = {"follow_population": True}
     else:
         rule = draw(
             st.one_of(
-                floats(-1.0, 1.0).map(lambda v: {"relative_change": v}),
+                declared("utdanningskapasitet", "relative_change").map(
+                    lambda v: {"relative_change": v}
+                ),
                 floats(0.0, 1e4).map(lambda v: {"fixed_graduates": v}),
             )
         )
@@ -218,7 +239,7 @@ def task_shift(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         out["service"] = draw(st.sampled_from(TOY_SERVICES))
     if dst != "utenfor" and draw(st.booleans()):
-        out["conversion"] = draw(floats(0.0, 5.0))
+        out["conversion"] = draw(declared("oppgavedeling", "conversion"))
     out.update(draw(timing()))
     return out
 
@@ -231,32 +252,45 @@ def services() -> st.SearchStrategy[Any]:
 def healthy_ageing(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         return {"enabled": False}
-    return {"strength": draw(floats(0.0, 5.0))}
+    return {"strength": draw(declared("friskere_aldring", "strength"))}
 
 
 HOOK_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "stillingsprosent": position_share(),
     "avgangsalder": st.builds(
-        lambda y, a: {"years": y, "from_age": a}, floats(-10.0, 10.0), st.integers(50, 79)
+        lambda y, a: {"years": y, "from_age": a},
+        declared("avgangsalder", "years"),
+        declared("avgangsalder", "from_age"),
     ).flatmap(grouped),
-    "sykefravaer": floats(-1.0, 1.0).map(lambda v: {"relative_change": v}).flatmap(grouped),
+    "sykefravaer": declared("sykefravaer", "relative_change")
+    .map(lambda v: {"relative_change": v})
+    .flatmap(grouped),
     "seniordeltakelse": st.builds(
         lambda body, age: {**body, "min_age": age},
-        _rel_or_abs(floats(-1.0, 1.0), floats(-1.0, 1.0)),
-        st.integers(dims.AGE_MIN, dims.AGE_MAX),
+        _rel_or_abs(
+            declared("seniordeltakelse", "relative_change"),
+            declared("seniordeltakelse", "absolute_change"),
+        ),
+        declared("seniordeltakelse", "min_age"),
     ).flatmap(grouped),
     "utdanningskapasitet": education(),
-    "innvandring": floats(-1.0, 1.0).map(lambda v: {"relative_change": v}).flatmap(grouped),
-    "standardvekst": floats(-0.05, 0.1).map(lambda v: {"annual_rate": v}).flatmap(grouped),
+    "innvandring": declared("innvandring", "relative_change")
+    .map(lambda v: {"relative_change": v})
+    .flatmap(grouped),
+    "standardvekst": declared("standardvekst", "annual_rate")
+    .map(lambda v: {"annual_rate": v})
+    .flatmap(grouped),
     "produktivitet": st.builds(
-        lambda r, s: {"annual_rate": r, "services": s}, floats(-0.05, 0.1), services()
+        lambda r, s: {"annual_rate": r, "services": s},
+        declared("produktivitet", "annual_rate"),
+        services(),
     ).flatmap(grouped),
     "friskere_aldring": healthy_ageing(),
     "befolkning": st.just({"alternative": "MMMM"}),
     "tidstyver": st.builds(
         lambda lvl, share, s: {"level": lvl, "realised_share": share, "services": s},
         st.sampled_from(["lav", "middels", "hoy", "høy"]),
-        floats(0.0, 1.0),
+        declared("tidstyver", "realised_share"),
         services(),
     ).flatmap(grouped),
     "oppgavedeling": st.lists(task_shift(), min_size=1, max_size=3),

@@ -27,6 +27,7 @@ _LAZY = {
     "default_inputs_dir": ("io.read", "default_inputs_dir"),
     "export_inputs": ("io.read", "export_inputs"),
     "shipped_scenarios": ("embedded", "shipped_scenarios"),
+    "scenario_json_schema": ("scenarios.declarations", "json_schema"),
 }
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "project",
     "project_batch",
     "run_to_dir",
+    "scenario_json_schema",
     "shipped_scenarios",
 ]
 
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from .io.tables import Projection
     from .model.inputs import Inputs
     from .scenarios.combine import combine
+    from .scenarios.declarations import json_schema as scenario_json_schema
     from .scenarios.files import Scenario, load_scenario
 
 

@@ -108,6 +108,15 @@ def _cmd_scenarios_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scenarios_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .scenarios.declarations import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
 def _cmd_scenarios_show(args: argparse.Namespace) -> int:
     from .scenarios.files import scenario_text
 
@@ -269,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = ssub.add_parser("show", help="print a shipped scenario file")
     c.add_argument("name", metavar="NAME", help="a shipped scenario's name, e.g. heltid_10")
     c.set_defaults(func=_cmd_scenarios_show)
+    c = ssub.add_parser(
+        "schema", help="print the JSON Schema of a scenario file (for editors such as VS Code)"
+    )
+    c.set_defaults(func=_cmd_scenarios_schema)
 
     p = sub.add_parser("calibrate", help="refit the calibration to the published reference path")
     inputs_arg(p)

@@ -20,6 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from .. import dims
+from .declarations import (
+    HOOK_BY_TABLE,
+    spec,
+)
 from .measures import (
     FIRST_YEAR,
     HOOK_TABLES,
@@ -42,16 +46,11 @@ from .measures import (
     TimeThieves,
 )
 
-MAX_RELATIVE_CHANGE: Final = 1.0
-"""Upper bound on every ``relative_change`` (+100 %, a doubling): a larger value is almost surely
-a percentage written as a whole number (``relative_change = 5`` for 5 %), and the message says
-so (see ``fraction`` in :meth:`_Checker.number`)."""
 
-MAX_PERSONS: Final = 1e6
-"""Upper bound on counts of persons or årsverk in a scenario (``fixed_graduates``, ``arsverk``)."""
+def _names(table: str) -> tuple[str, ...]:
+    """The keys a hook table allows, from its declaration."""
+    return HOOK_BY_TABLE[table].names()
 
-POSITION_SHARE_MAX: Final = 1.5
-"""Upper bound on the ``cap`` of expected årsverk per employed person (as ``schema.FTE_MAX``)."""
 
 _META_KEYS: Final = ("name", "title", "description", "baseline")
 """Top-level keys of a scenario document that are metadata, not hooks."""
@@ -383,11 +382,11 @@ _GROUPED: Final = (*_TIMING, "groups")
 
 
 def _read_position_share(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> PositionShare | None:
-    c.keys(tp, t, ("relative_change", "absolute_change", "cap", "ages", *_GROUPED))
+    c.keys(tp, t, _names("stillingsprosent"))
     c.one_of(tp, t, ("relative_change", "absolute_change"))
-    rel = c.number(tp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    ab = c.number(tp, t, "absolute_change", fraction=True, lo=-1.0, hi=1.0)
-    cap = c.number(tp, t, "cap", lo=0.0, hi=POSITION_SHARE_MAX, lo_open=True, default=1.0)
+    rel = c.number(tp, t, "relative_change", **spec("stillingsprosent", "relative_change"))
+    ab = c.number(tp, t, "absolute_change", **spec("stillingsprosent", "absolute_change"))
+    cap = c.number(tp, t, "cap", **spec("stillingsprosent", "cap"))
     ages: tuple[int, int] | None = None
     if "ages" in t:
         v = t["ages"]
@@ -412,10 +411,10 @@ def _read_position_share(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Positi
 
 
 def _read_exit_age(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> ExitAge | None:
-    c.keys(tp, t, ("years", "from_age", *_GROUPED))
+    c.keys(tp, t, _names("avgangsalder"))
     c.required(tp, t, "years")
-    years = c.number(tp, t, "years", lo=-10.0, hi=10.0)
-    from_age = c.integer(tp, t, "from_age", lo=50, hi=dims.AGE_MAX, default=62)
+    years = c.number(tp, t, "years", **spec("avgangsalder", "years"))
+    from_age = c.integer(tp, t, "from_age", **spec("avgangsalder", "from_age"))
     grouped = c.grouped(tp, t)
     if years is None or from_age is None or grouped is None:
         return None
@@ -423,15 +422,15 @@ def _read_exit_age(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> ExitAge | No
 
 
 def _single_value_reader(
-    cls: type[Any], key: str, lo: float, hi: float
+    cls: type[Any], table: str, key: str
 ) -> Callable[[_Checker, _Path, Mapping[Any, Any]], Any]:
     """Reader of a hook with one required number plus timing and groups (sykefravaer,
     innvandring, standardvekst)."""
 
     def read(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Any:
-        c.keys(tp, t, (key, *_GROUPED))
+        c.keys(tp, t, _names(table))
         c.required(tp, t, key)
-        value = c.number(tp, t, key, lo=lo, hi=hi, fraction=True)
+        value = c.number(tp, t, key, **spec(table, key))
         grouped = c.grouped(tp, t)
         if value is None or grouped is None:
             return None
@@ -440,17 +439,17 @@ def _single_value_reader(
     return read
 
 
-_read_sick_leave = _single_value_reader(SickLeave, "relative_change", -1.0, MAX_RELATIVE_CHANGE)
-_read_immigration = _single_value_reader(Immigration, "relative_change", -1.0, MAX_RELATIVE_CHANGE)
-_read_standard_growth = _single_value_reader(StandardGrowth, "annual_rate", -0.05, 0.1)
+_read_sick_leave = _single_value_reader(SickLeave, "sykefravaer", "relative_change")
+_read_immigration = _single_value_reader(Immigration, "innvandring", "relative_change")
+_read_standard_growth = _single_value_reader(StandardGrowth, "standardvekst", "annual_rate")
 
 
 def _read_senior(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> SeniorParticipation | None:
-    c.keys(tp, t, ("relative_change", "absolute_change", "min_age", *_GROUPED))
+    c.keys(tp, t, _names("seniordeltakelse"))
     c.one_of(tp, t, ("relative_change", "absolute_change"))
-    rel = c.number(tp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    ab = c.number(tp, t, "absolute_change", fraction=True, lo=-1.0, hi=1.0)
-    min_age = c.integer(tp, t, "min_age", lo=dims.AGE_MIN, hi=dims.AGE_MAX, default=60)
+    rel = c.number(tp, t, "relative_change", **spec("seniordeltakelse", "relative_change"))
+    ab = c.number(tp, t, "absolute_change", **spec("seniordeltakelse", "absolute_change"))
+    min_age = c.integer(tp, t, "min_age", **spec("seniordeltakelse", "min_age"))
     grouped = c.grouped(tp, t)
     if min_age is None or grouped is None:
         return None
@@ -458,8 +457,8 @@ def _read_senior(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> SeniorParticip
 
 
 def _read_education(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> EducationCapacity | None:
-    c.keys(tp, t, ("relative_change", "follow_population", "grupper", *_GROUPED))
-    rel = c.number(tp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
+    c.keys(tp, t, _names("utdanningskapasitet"))
+    rel = c.number(tp, t, "relative_change", **spec("utdanningskapasitet", "relative_change"))
     follow = c.boolean(tp, t, "follow_population", default=False)
     if "relative_change" in t and follow:
         c.err(tp, None, "set either relative_change or follow_population = true, not both")
@@ -516,8 +515,8 @@ def _read_group_capacity(
         {"groups": "this table is one group"},
     )
     c.one_of(gp, t, ("relative_change", "fixed_graduates"))
-    rel = c.number(gp, t, "relative_change", fraction=True, lo=-1.0, hi=MAX_RELATIVE_CHANGE)
-    fixed = c.number(gp, t, "fixed_graduates", lo=0.0, hi=MAX_PERSONS)
+    rel = c.number(gp, t, "relative_change", **spec("grupper", "relative_change"))
+    fixed = c.number(gp, t, "fixed_graduates", **spec("grupper", "fixed_graduates"))
     if parent_timing is None:
         timing = c.timing(gp, t)
     else:
@@ -533,9 +532,9 @@ def _read_group_capacity(
 
 
 def _read_productivity(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Productivity | None:
-    c.keys(tp, t, ("annual_rate", "services", *_GROUPED))
+    c.keys(tp, t, _names("produktivitet"))
     c.required(tp, t, "annual_rate")
-    rate = c.number(tp, t, "annual_rate", fraction=True, lo=-0.05, hi=0.1)
+    rate = c.number(tp, t, "annual_rate", **spec("produktivitet", "annual_rate"))
     services, ok = c.services(tp, t, None)
     grouped = c.grouped(tp, t)
     if rate is None or not ok or grouped is None:
@@ -554,7 +553,7 @@ def _read_healthy_ageing(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Health
         )
     c.keys(tp, t, ("enabled", "strength", *unsupported))
     enabled = c.boolean(tp, t, "enabled", default=True)
-    strength = c.number(tp, t, "strength", lo=0.0, hi=5.0, default=1.0)
+    strength = c.number(tp, t, "strength", **spec("friskere_aldring", "strength"))
     if enabled is False and "strength" in t:
         c.err(tp, "strength", "has no effect when enabled = false")
         return None
@@ -573,13 +572,13 @@ def _read_population(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> Population
 
 
 def _read_time_thieves(c: _Checker, tp: _Path, t: Mapping[Any, Any]) -> TimeThieves | None:
-    c.keys(tp, t, ("level", "realised_share", "services", *_GROUPED))
+    c.keys(tp, t, _names("tidstyver"))
     level: str | None = None
     if c.required(tp, t, "level"):
         raw = t["level"]
         norm = {**t, "level": "hoy"} if raw in ("høy", "Høy") else t
         level = c.choice(tp, norm, "level", TIME_THIEVES_LEVELS)
-    share = c.number(tp, t, "realised_share", fraction=True, lo=0.0, hi=1.0, default=1.0)
+    share = c.number(tp, t, "realised_share", **spec("tidstyver", "realised_share"))
     services, ok = c.services(tp, t, SPECIALIST_SERVICES)
     grouped = c.grouped(tp, t)
     if level is None or share is None or not ok or grouped is None:
@@ -631,10 +630,10 @@ def _read_task_shift(c: _Checker, ep: _Path, t: Mapping[Any, Any]) -> TaskShift 
     if src is not None and src == dst:
         c.err(ep, "to", f"must differ from from ({src!r})")
     c.one_of(ep, t, ("arsverk", "share"))
-    arsverk = c.number(ep, t, "arsverk", lo=0.0, hi=MAX_PERSONS, lo_open=True)
-    share = c.number(ep, t, "share", fraction=True, lo=0.0, hi=1.0, lo_open=True)
+    arsverk = c.number(ep, t, "arsverk", **spec("oppgavedeling", "arsverk"))
+    share = c.number(ep, t, "share", **spec("oppgavedeling", "share"))
     service = c.string(ep, t, "service") if "service" in t else None
-    conversion = c.number(ep, t, "conversion", lo=0.0, hi=5.0, default=1.0)
+    conversion = c.number(ep, t, "conversion", **spec("oppgavedeling", "conversion"))
     if dst == OUTSIDE_TARGET and "conversion" in t:
         c.err(ep, "conversion", f'has no effect when to = "{OUTSIDE_TARGET}"')
     timing = c.timing(ep, t)
