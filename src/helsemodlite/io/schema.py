@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import dims
-from ..model.inputs import FTE_MAX
+from ..model.inputs import FTE_MAX, SICK_LEAVE_MAX
 from ..model.inputs import REQUIRED_PARAMETERS as MODEL_PARAMETERS
 from ..model.inputs import WHOLE_PARAMETERS as MODEL_WHOLE_PARAMETERS
 
@@ -93,7 +93,7 @@ SCHEMAS: tuple[FileSchema, ...] = (
             "immigrants": "count",
             "sick_leave": "rate",
         },
-        value_bounds={"fte": (0.0, FTE_MAX)},
+        value_bounds={"fte": (0.0, FTE_MAX), "sick_leave": (0.0, SICK_LEAVE_MAX)},
         description=(
             "Supply side per group x sex x age in the base year: stock of persons with the "
             "education (4th quarter 2024), probability of working in health and care services P, "

@@ -15,18 +15,19 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from ..model.inputs import DRIVERS
 from .schema import (
     MAX_COUNT,
     MAX_VALUE,
     REQUIRED_PARAMETERS,
     SCHEMAS,
+    WHOLE_PARAMETERS,
     FileSchema,
 )
 
 MAX_REPORTED_ROWS = 5
 """At most this many offending lines are listed per file and rule (then a count)."""
 
-DRIVERS = ("population", "births")
 
 KIND_BOUNDS: dict[str, tuple[float, float]] = {
     "count": (0.0, MAX_COUNT),
@@ -146,6 +147,17 @@ def _open_table(
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
+        return None
+    header = [str(c) for c in raw.columns]
+    twice = sorted(
+        {
+            c.rsplit(".", 1)[0]
+            for c in header
+            if c.rsplit(".", 1)[0] in expected and c not in expected
+        }
+    )
+    if twice:
+        problems.append(f"{rel}: column(s) {', '.join(twice)} appear more than once in the header")
         return None
     missing = [c for c in expected if c not in raw.columns]
     for col in missing:
@@ -336,6 +348,14 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
             population = tables.get("population.csv")
             if population is not None and not (tot <= 0).any():
                 _check_base_drivers(services, use, population, problems)
+    population = tables.get("population.csv")
+    if population is not None:
+        totals = population.groupby(["alternative", "year"])["persons"].sum()
+        for (alt, year), value in totals[totals <= 0].items():
+            problems.append(
+                f"model/population.csv: the population of {alt} in {int(year)} sums to "
+                f"{value:g}; every year of every alternative needs people"
+            )
     params = tables.get("parameters.csv")
     if params is not None:
         _check_parameters(params, problems)
@@ -401,6 +421,11 @@ def _check_parameters(params: pd.DataFrame, problems: list[str]) -> None:
             problems.append(
                 f"model/parameters.csv: parameter '{name}' must be in "
                 f"[{lo:g}, {hi:g}], got {values[name]:g}"
+            )
+        elif name in WHOLE_PARAMETERS and values[name] != int(values[name]):
+            problems.append(
+                f"model/parameters.csv: parameter '{name}' must be a whole number, "
+                f"got {values[name]:g}"
             )
 
 

@@ -28,6 +28,13 @@ WHOLE_PARAMETERS = frozenset({"healthy_ageing_min_age"})
 FTE_MAX = 1.5
 """Upper bound on expected årsverk per employed person (extra jobs can push E above 1)."""
 
+SICK_LEAVE_MAX = 0.5
+"""Upper bound on the share of agreed årsverk lost to sick leave (about 0.06–0.10 in the data):
+the sick-leave measure divides by 1 − share, so a share near 1 would give absurd supply."""
+
+DRIVERS = ("population", "births")
+"""Demographic drivers a service's demand can follow."""
+
 ARRAY_AXES: dict[str, tuple[str, ...]] = {
     "population": ("alternative", "year", "sex", "pop_age"),
     "mortality": ("alternative", "year", "sex", "pop_age"),
@@ -58,7 +65,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "exit_rate": (0.0, 1.0),
     "graduates": (0.0, np.inf),
     "immigrants": (0.0, np.inf),
-    "sick_leave": (0.0, 1.0),
+    "sick_leave": (0.0, SICK_LEAVE_MAX),
     "service_arsverk": (0.0, np.inf),
     "use": (0.0, np.inf),
     "staffing": (0.0, np.inf),
@@ -208,6 +215,9 @@ class Inputs:
                 got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
                 out.append(f"Inputs.{name}: expected an array of shape {shape}, got {got}")
                 continue
+            if arr.dtype.kind not in "fiub":
+                out.append(f"Inputs.{name}: expected real numbers, got dtype {arr.dtype}")
+                continue
             if name not in _RANGES:
                 continue
             if not np.isfinite(arr).all():
@@ -223,6 +233,21 @@ class Inputs:
 
     def _scalar_problems(self) -> list[str]:
         out = []
+        years = list(self.years)
+        if (
+            not years
+            or any(not isinstance(y, int) for y in years)
+            or years != list(range(years[0], years[0] + len(years)))
+        ):
+            out.append("Inputs.years: expected consecutive whole years, the base year first")
+        if len(set(self.alternatives)) != len(self.alternatives):
+            out.append("Inputs.alternatives: an alternative is listed twice")
+        bad = [d for d in self.service_driver if d not in DRIVERS]
+        if bad or len(self.service_driver) != len(self.services):
+            out.append(
+                f"Inputs.service_driver: one of {', '.join(DRIVERS)} per service, got "
+                f"{self.service_driver!r}"
+            )
         for name, (lo, hi) in REQUIRED_PARAMETERS.items():
             value = self.parameters.get(name) if isinstance(self.parameters, dict) else None
             if not isinstance(value, int | float) or not lo <= value <= hi:

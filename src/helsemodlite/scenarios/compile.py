@@ -34,7 +34,7 @@ def as_scenario(obj: Any) -> Any:
     from .files import Scenario, load_scenario
 
     if isinstance(obj, Scenario):
-        return obj
+        return obj.validated()
     if isinstance(obj, str | Path):
         return load_scenario(obj)
     if isinstance(obj, dict):

@@ -25,7 +25,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -93,6 +93,22 @@ __all__ = [
     "phase",
 ]
 
+_HOOK_TYPES: Final[dict[str, type]] = {
+    "position_share": PositionShare,
+    "exit_age": ExitAge,
+    "sick_leave": SickLeave,
+    "senior_participation": SeniorParticipation,
+    "education_capacity": EducationCapacity,
+    "immigration": Immigration,
+    "standard_growth": StandardGrowth,
+    "productivity": Productivity,
+    "healthy_ageing": HealthyAgeing,
+    "population": PopulationAlternative,
+    "task_shifts": TaskShift,
+    "time_thieves": TimeThieves,
+}
+"""The hook object type of every Scenario attribute."""
+
 MAX_CHAIN: Final = 20
 """Longest allowed chain of baseline files."""
 
@@ -127,13 +143,44 @@ class Scenario:
     population: PopulationAlternative | None = None
     task_shifts: tuple[TaskShift, ...] | None = None
     time_thieves: TimeThieves | None = None
+    checked: bool = field(default=False, init=False, repr=False, compare=False)
+    """True when built by the reader (every value checked); a Scenario constructed directly is
+    checked by :meth:`validated` before it is projected or written."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not is_valid_name(self.name):
+            problems.append(f"Scenario.name: must be {NAME_RULE}, got {_show(self.name)}")
+        for attr, kind in _HOOK_TYPES.items():
+            value = getattr(self, attr)
+            if attr == "task_shifts":
+                ok = value is None or (
+                    isinstance(value, tuple) and all(isinstance(v, TaskShift) for v in value)
+                )
+            else:
+                ok = value is None or isinstance(value, kind)
+            if not ok:
+                problems.append(
+                    f"Scenario.{attr}: must be None or a {kind.__name__}, got {_show(value)}"
+                )
+        if problems:
+            raise ConfigError(problems)
+
+    def validated(self) -> Scenario:
+        """This scenario with every value checked by the reader (itself when already checked):
+        a Scenario built directly from hook objects gets the same checks as a file."""
+        if self.checked:
+            return self
+        doc = {k: v for k, v in self.to_dict().items() if k in HOOK_TABLES}
+        doc.update(title=self.title, description=self.description)
+        return Scenario.from_dict(_toml_value(doc), name=self.name)
 
     @classmethod
     def reference(cls) -> Scenario:
         """The reference path: no overrides."""
-        return cls(
-            description="SSB's reference path (Helsepersonellplan 2040): no measures.",
-        )
+        ref = cls(description="SSB's reference path (Helsepersonellplan 2040): no measures.")
+        object.__setattr__(ref, "checked", True)
+        return ref
 
     @classmethod
     def from_dict(
@@ -590,7 +637,7 @@ def _build_checked(
     baseline = meta.get("baseline", REFERENCE_NAME)
     if baseline != REFERENCE_NAME and chain:
         baseline = chain[0]
-    return Scenario(
+    scenario = Scenario(
         name=name,
         title=meta.get("title", name),
         description=meta.get("description", ""),
@@ -599,3 +646,5 @@ def _build_checked(
         source=source,
         **hooks,
     )
+    object.__setattr__(scenario, "checked", True)  # every value went through the reader
+    return scenario
