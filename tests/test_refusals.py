@@ -26,7 +26,7 @@ import helsemodlite as hm
 from helsemodlite import api
 from helsemodlite.cli import main
 from helsemodlite.errors import ResultError
-from helsemodlite.io.atomic import recover
+from helsemodlite.io.atomic import MARKER, recover
 from helsemodlite.testing import toy_inputs
 
 Edit = Callable[[Path], None]
@@ -351,9 +351,11 @@ def test_a_swap_interrupted_between_its_renames_is_restored(tmp_path: Path) -> N
     assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 0
     previous = _snapshot(out)
     old = tmp_path / f".o.old-{_dead_pid()}"
-    os.replace(out, old)  # the state a crash between the two renames leaves
+    (out / MARKER).write_bytes(b"")  # the state a crash between the two renames leaves
+    os.replace(out, old)
     stale_tmp = tmp_path / f".o.tmp-{_dead_pid()}-abc"
     stale_tmp.mkdir()
+    (stale_tmp / MARKER).write_bytes(b"")
     notes = recover(out)
     assert _snapshot(out) == previous and not old.exists() and not stale_tmp.exists()
     assert any("restored" in n for n in notes)
@@ -362,7 +364,9 @@ def test_a_swap_interrupted_between_its_renames_is_restored(tmp_path: Path) -> N
 def test_the_next_run_cleans_up_after_an_interrupted_swap(tmp_path: Path) -> None:
     out = tmp_path / "o"
     assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 0
-    shutil.copytree(out, tmp_path / f".o.old-{_dead_pid()}")  # swap completed, cleanup did not
+    old = tmp_path / f".o.old-{_dead_pid()}"
+    shutil.copytree(out, old)  # swap completed, cleanup did not
+    (old / MARKER).write_bytes(b"")
     assert main(["run", "sykefravaer_minus10", "--quiet", "--out", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
     assert json.loads((out / "run.json").read_text())["scenario"]["name"] == "sykefravaer_minus10"
@@ -613,3 +617,48 @@ def test_a_folder_named_like_a_shipped_scenario_does_not_hide_it(
     monkeypatch.chdir(tmp_path)
     Path("heltid_10").mkdir()
     assert hm.load_scenario("heltid_10").position_share is not None
+
+
+@pytest.mark.parametrize("leftover", [".o.old-{pid}", ".o.tmp-{pid}-backup"])
+def test_recovery_never_touches_a_folder_it_did_not_make(leftover: str, tmp_path: Path) -> None:
+    """A user's folder that merely looks like a leftover (no marker) is left alone."""
+    mine = tmp_path / leftover.format(pid=_dead_pid())
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("x")
+    assert main(["run", "heltid_10", "--quiet", "--out", str(tmp_path / "o")]) == 0
+    assert (mine / "thesis.txt").read_text() == "x"
+    shutil.rmtree(tmp_path / "o")
+    assert recover(tmp_path / "o") == [] and (mine / "thesis.txt").exists()
+
+
+def test_several_runs_are_written_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the second of two output folders cannot be swapped in, the first is put back."""
+    from helsemodlite.io import atomic
+
+    out = tmp_path / "o"
+    assert main(["run", "heltid_10", "sykefravaer_minus10", "--quiet", "--out", str(out)]) == 0
+    before = _snapshot(out)
+    real = atomic.os.replace
+    calls = {"n": 0}
+
+    def flaky(src: object, dst: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second new folder's rename into place
+            raise OSError(28, "No space left on device")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(atomic.os, "replace", flaky)
+    code = main(["run", "avgangsalder_1", "sykefravaer_minus20", "--quiet", "--out", str(out)])
+    monkeypatch.setattr(atomic.os, "replace", real)
+    assert code == 2
+    assert _snapshot(out) == before  # nothing half-written, nothing lost
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_no_output_inside_the_installed_package(capsys: pytest.CaptureFixture[str]) -> None:
+    from helsemodlite.embedded import scenarios_dir
+
+    assert main(["run", "heltid_10", "--quiet", "--out", str(scenarios_dir() / "x")]) == 2
+    assert "inside the installed helsemodlite package" in capsys.readouterr().err
+    with pytest.raises(hm.InputError, match="inside the installed"):
+        hm.export_inputs(scenarios_dir() / "evil")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import dims
 from .errors import ConfigError, InputError
-from .io.outputs import check_target, write_outputs
+from .io.outputs import check_target, output_files, write_many, write_outputs
 from .io.read import as_path, default_inputs_dir, load_inputs
 from .io.schema import SCHEMAS
 from .io.tables import Projection, check_years
@@ -194,9 +194,10 @@ def run_scenarios(
     # Every scenario is projected before anything is written: one that fails (e.g. an unknown
     # service id, checked against the inputs) leaves every target as it was.
     projections = [project(sc, inputs=inp, detail=True) for sc in scs]
+    contents = [output_files(proj, sc) for sc, proj in zip(scs, projections, strict=True)]
+    written = write_many(list(zip(targets, contents, strict=True)))  # all or none
     return [
-        Run(sc, proj, write_outputs(proj, sc, target))
-        for sc, proj, target in zip(scs, projections, targets, strict=True)
+        Run(sc, proj, target) for sc, proj, target in zip(scs, projections, written, strict=True)
     ]
 
 

@@ -46,6 +46,16 @@ def shipped_scenario(name: str) -> Path | None:
     return shipped_scenarios().get(name.removesuffix(SCENARIO_SUFFIX))
 
 
+def inside_package(path: Path) -> bool:
+    """True when ``path`` (resolved) lies inside the installed helsemodlite package."""
+    pkg = _package_dir().parent.resolve()
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return resolved == pkg or pkg in resolved.parents
+
+
 def is_within_source_checkout() -> bool:
     """True when the package runs from a source checkout (``src/helsemodlite`` beside a
     ``pyproject.toml``), where rebuilding the embedded data set is a maintainer's job."""

@@ -20,6 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>old|tmp)-(?P<pid>\d+)(?:-.*)?$")
+MARKER = ".helsemodlite-swap"
+"""A file that marks a directory as a temporary of this module: recovery touches only folders
+that carry it, never a user's folder that merely has a similar name."""
 
 
 def current_umask() -> int:
@@ -58,8 +61,11 @@ def recover(target: Path) -> list[str]:
         m = _LEFTOVER.match(entry.name)
         if not m or m["name"] != target.name or _pid_alive(int(m["pid"])):
             continue
+        if entry.is_symlink() or not (entry / MARKER).is_file():
+            continue  # not ours
         if m["kind"] == "old" and not os.path.lexists(target):
             os.replace(entry, target)
+            (target / MARKER).unlink(missing_ok=True)
             notes.append(f"restored {target} from an interrupted run ({entry.name})")
         else:
             shutil.rmtree(entry, ignore_errors=True)
@@ -70,6 +76,7 @@ def recover(target: Path) -> list[str]:
 def _new_tmp_dir(target: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     tmp.chmod(0o777 & ~current_umask())
+    (tmp / MARKER).write_bytes(b"")
     return tmp
 
 
@@ -77,40 +84,88 @@ def replace_dir(target: Path, fill: Callable[[Path], object]) -> None:
     """Make ``target`` a directory whose content ``fill(tmp)`` wrote, as a whole.
 
     The caller has decided that ``target`` may be replaced. On any failure the previous content
-    is left (or put back) in place and ``OSError`` propagates.
+    is left (or put back) in place and the exception propagates.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    tmp = _new_tmp_dir(target)
-    old: Path | None = None
+    replace_dirs([(Path(target), fill)])
+
+
+def replace_dirs(items: list[tuple[Path, Callable[[Path], object]]]) -> None:
+    """Replace several directories as one: all are written in full first, then swapped; if a
+    swap fails (or the process is interrupted), the ones already swapped are put back."""
+    tmps = _fill_all(items)
+    swapped: list[tuple[Path, Path | None]] = []
     try:
-        fill(tmp)
-        if os.path.lexists(target):
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            if old is not None:
-                os.replace(old, target)  # put the previous content back
-                old = None
-            raise
+        for target, tmp in tmps:
+            swapped.append((target, _swap(target, tmp)))
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for target, old in reversed(swapped):  # put every earlier one back
+            shutil.rmtree(target, ignore_errors=True)
+            if old is not None:
+                _restore(old, target)
+        for _, tmp in tmps:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    for target, old in swapped:
+        (target / MARKER).unlink(missing_ok=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
-def write_dir(target: Path, files: dict[str, bytes]) -> None:
-    """Replace ``target`` by a directory holding exactly ``files`` (name → content)."""
+def _fill_all(items: list[tuple[Path, Callable[[Path], object]]]) -> list[tuple[Path, Path]]:
+    """Every target's content written in full to its temporary sibling (or none of them)."""
+    tmps: list[tuple[Path, Path]] = []
+    try:
+        for target, fill in items:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            recover(target)
+            tmp = _new_tmp_dir(target)
+            tmps.append((target, tmp))
+            fill(tmp)
+    except BaseException:
+        for _, tmp in tmps:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmps
 
+
+def _swap(target: Path, tmp: Path) -> Path | None:
+    """The two renames: the previous ``target`` to ``.NAME.old-PID`` (returned), ``tmp`` to
+    ``target``; a failure of the second puts the previous content back."""
+    old: Path | None = None
+    if os.path.lexists(target):
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        (target / MARKER).write_bytes(b"")
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            _restore(old, target)
+        raise
+    return old
+
+
+def _restore(old: Path, target: Path) -> None:
+    os.replace(old, target)
+    (target / MARKER).unlink(missing_ok=True)
+
+
+def _writer(files: dict[str, bytes]) -> Callable[[Path], None]:
     def fill(tmp: Path) -> None:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
 
-    replace_dir(target, fill)
+    return fill
+
+
+def write_dir(target: Path, files: dict[str, bytes]) -> None:
+    """Replace ``target`` by a directory holding exactly ``files`` (name → content)."""
+    replace_dirs([(Path(target), _writer(files))])
+
+
+def write_dirs(items: list[tuple[Path, dict[str, bytes]]]) -> None:
+    """Replace several directories, each by its ``files``, as one (see :func:`replace_dirs`)."""
+    replace_dirs([(Path(t), _writer(files)) for t, files in items])
 
 
 def write_files_into(directory: Path, texts: dict[str, str]) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..embedded import embedded_inputs_dir
+from ..embedded import embedded_inputs_dir, inside_package
 from ..errors import ConfigError
-from .atomic import recover, write_dir
+from .atomic import MARKER, recover, write_dirs
 from .tables import Projection, to_csv_text
 
 
@@ -101,13 +101,19 @@ def check_target(target: Path) -> None:
                 f"--out {target}: is the current directory or one of its parents; "
                 "give a new subdirectory, e.g. --out outputs/mitt_scenario"
             )
+        if inside_package(resolved):
+            raise ConfigError(
+                f"--out {target}: is inside the installed helsemodlite package; write outputs "
+                "elsewhere (e.g. --out outputs/mitt_scenario)"
+            )
         recover(Path(target))
         if target.is_symlink() or (target.exists() and not target.is_dir()):
             raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
         if target.is_dir():
             _check_previous_output(target)
-    except OSError as exc:
-        raise ConfigError(f"--out {target}: cannot use this path ({_reason(exc)})") from exc
+    except (OSError, RuntimeError, ValueError) as exc:
+        reason = _reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise ConfigError(f"--out {target}: cannot use this path ({reason})") from exc
 
 
 def _is_run_record(path: Path) -> bool:
@@ -127,7 +133,7 @@ def _check_previous_output(target: Path) -> None:
     foreign = sorted(
         p.name + ("/" if p.is_dir() else "")
         for p in entries
-        if p.name not in OUTPUT_FILES or p.is_symlink() or not p.is_file()
+        if p.name != MARKER and (p.name not in OUTPUT_FILES or p.is_symlink() or not p.is_file())
     )
     if not foreign and not _is_run_record(target / "run.json"):
         foreign = ["(no run.json written by helsemodlite)"]
@@ -144,31 +150,39 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _write_dir_atomically(target: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` into ``target`` as a whole (see :mod:`helsemodlite.atomic`).
-
-    If anything fails, the previous content of ``target`` is left (or put back) in place.
-    """
-    check_target(target)
-    try:
-        write_dir(target, files)
-    except OSError as exc:
-        raise ConfigError(f"--out {target}: cannot write there ({_reason(exc)})") from exc
-
-
-def write_outputs(proj: Projection, scenario: Any, target: Path) -> Path:
-    """Write the four outputs of a single-scenario projection (with detail) into ``target``."""
+def output_files(proj: Projection, scenario: Any) -> dict[str, bytes]:
+    """The four output files of a single-scenario projection (with detail), as bytes."""
     import io
 
     buf = io.BytesIO()
     proj.long(detail=True).to_parquet(buf, index=False)
-    files = {
-        "summary.csv": summary_csv(proj).encode(),
+    record = json.dumps(run_record(proj, scenario), ensure_ascii=False, indent=2) + "\n"
+    return {
+        "summary.csv": _utf8(summary_csv(proj)),
         "detail.parquet": buf.getvalue(),
-        "gap_table.csv": gap_table_csv(proj).encode(),
-        "run.json": (
-            json.dumps(run_record(proj, scenario), ensure_ascii=False, indent=2) + "\n"
-        ).encode(),
+        "gap_table.csv": _utf8(gap_table_csv(proj)),
+        "run.json": _utf8(record),
     }
-    _write_dir_atomically(Path(target), files)
-    return Path(target)
+
+
+def _utf8(text: str) -> bytes:
+    # Titles or paths may hold lone surrogates (undecodable file names): keep them visible.
+    return text.encode("utf-8", "backslashreplace")
+
+
+def write_many(items: list[tuple[Path, dict[str, bytes]]]) -> list[Path]:
+    """Write several output directories as one: each target checked first, then all written
+    in full and swapped; a failure (or an interrupt) leaves every target as it was."""
+    for target, _ in items:
+        check_target(target)
+    try:
+        write_dirs([(Path(t), files) for t, files in items])
+    except OSError as exc:
+        where = items[0][0] if len(items) == 1 else items[0][0].parent
+        raise ConfigError(f"--out {where}: cannot write there ({_reason(exc)})") from exc
+    return [Path(t) for t, _ in items]
+
+
+def write_outputs(proj: Projection, scenario: Any, target: Path) -> Path:
+    """Write the four outputs of a single-scenario projection (with detail) into ``target``."""
+    return write_many([(Path(target), output_files(proj, scenario))])[0]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
-from ..embedded import embedded_inputs_dir, is_within_source_checkout
+from ..embedded import embedded_inputs_dir, inside_package, is_within_source_checkout
 from ..errors import InputError
 from ..model.inputs import Calibration, Inputs
 from .atomic import current_umask, replace_dir
@@ -96,6 +96,8 @@ def export_inputs(target: str | Path) -> Path:
             raise InputError(
                 f"{target}: is not empty; export writes a new directory and replaces nothing"
             )
+        if inside_package(target):
+            raise InputError(f"{target}: is inside the installed helsemodlite package")
         replace_dir(target, _copy_embedded)
     except shutil.Error as exc:  # copytree collects one error per file: name the first
         errors = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
