@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -662,3 +663,147 @@ def test_no_output_inside_the_installed_package(capsys: pytest.CaptureFixture[st
     assert "inside the installed helsemodlite package" in capsys.readouterr().err
     with pytest.raises(hm.InputError, match="inside the installed"):
         hm.export_inputs(scenarios_dir() / "evil")
+
+
+# ---- 11. found by the second hostile review
+
+
+def test_batch_names_never_move_to_another_scenario() -> None:
+    from helsemodlite.scenarios.compile import distinct_names
+
+    assert distinct_names(["x", "x", "x_2"]) == ("x", "x_3", "x_2")
+    long = "a" * 100
+    assert all(len(n.encode()) <= 100 for n in distinct_names([long, long]))
+
+
+def test_a_changed_scenario_cannot_be_called_referanse(tmp_path: Path) -> None:
+    sc = hm.Scenario.from_dict({"sykefravaer": {"relative_change": -0.1}}, name="referanse")
+    with pytest.raises(hm.ConfigError, match="reference path"):
+        hm.api.run_scenarios([sc], out=tmp_path / "o")
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda t: t.replace("gap,sykepleier,2025,", "gap,,2025,"), "column 'group' is empty"),
+        (lambda t: t.replace("gap,sykepleier,2025,", ",sykepleier,2025,"), "'quantity' is empty"),
+        (lambda t: t + "supply_total,lege,2030,1000\n", "its group must be Sum"),
+    ],
+)
+def test_more_bad_calibration_targets(copy: Path, edit: Callable[[str], str], needle: str) -> None:
+    path = copy / "sources" / "helsepersonellplan_2040_reference_path.csv"
+    path.write_text(edit(path.read_text()))
+    assert main(["calibrate", "--dry-run", "--inputs", str(copy)]) == 2
+
+
+def test_sick_leave_near_one_is_refused(copy: Path) -> None:
+    _edit_csv("model/personnel.csv", lambda df: df.__setitem__("sick_leave", 1.0))(copy)
+    problems = hm.check_inputs(copy)
+    assert any("sick_leave" in p and "<= 0.5" in p for p in problems), problems
+
+
+def test_a_year_without_people_is_refused(copy: Path) -> None:
+    def empty_2040(df: pd.DataFrame) -> None:
+        df.loc[(df.alternative == "MMMM") & (df.year == 2040), "persons"] = 0
+
+    _edit_csv("model/population.csv", empty_2040)(copy)
+    assert any("2040 sums to 0" in p for p in hm.check_inputs(copy))
+
+
+def test_a_fractional_whole_number_parameter_fails_the_check_too(copy: Path) -> None:
+    path = copy / "model" / "parameters.csv"
+    text = path.read_text()
+    path.write_text(text.replace("healthy_ageing_min_age,55,", "healthy_ageing_min_age,55.5,"))
+    assert any("whole number" in p for p in hm.check_inputs(copy))
+
+
+def test_a_duplicated_header_column_is_refused(copy: Path) -> None:
+    path = copy / "model" / "births.csv"
+    lines = path.read_text().splitlines()
+    lines[0] += ",births"
+    path.write_text("\n".join(line if i == 0 else line + ",1" for i, line in enumerate(lines)))
+    assert any("more than once" in p for p in hm.check_inputs(copy))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: {"years": tuple(y + 1 for y in t.years[::-1])},
+        lambda t: {"service_driver": ("x",) * len(t.services)},
+        lambda t: {"stock": t.stock.astype(complex)},
+        lambda t: {"alternatives": t.alternatives + t.alternatives[:1]},
+    ],
+)
+def test_more_inputs_built_in_python_are_checked(change: Callable) -> None:
+    toy = toy_inputs()
+    with pytest.raises(hm.InputError):
+        dataclasses.replace(toy, **change(toy))
+
+
+def test_a_scenario_built_directly_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helsemodlite.scenarios.measures import SickLeave
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(hm.ConfigError, match="name"):
+        hm.Scenario(name="../../evil")
+    with pytest.raises(hm.ConfigError, match="sick_leave"):
+        hm.Scenario(sick_leave="x")  # type: ignore[arg-type]
+    bad = hm.Scenario(name="x", sick_leave=SickLeave(relative_change=7.0))
+    with pytest.raises(hm.ConfigError, match="relative_change"):
+        hm.project(bad)
+    with pytest.raises(hm.ConfigError):
+        hm.run_to_dir(bad)
+    assert not (tmp_path / "outputs").exists()
+    changed = dataclasses.replace(
+        hm.load_scenario("heltid_10"), sick_leave=SickLeave(relative_change=7.0)
+    )
+    with pytest.raises(hm.ConfigError):
+        hm.project(changed)
+
+
+def test_projection_methods_check_their_arguments() -> None:
+    batch = hm.project_batch(["heltid_10", "sykefravaer_minus10"])
+    assert not batch.services(draw=1).empty
+    for call in (
+        lambda: batch.services(draw=5),
+        lambda: batch.services(draw=-1),
+        lambda: hm.project().by_age_band("foo"),
+        lambda: hm.project().check_accounting("x"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(hm.ConfigError):
+            call()
+
+
+def test_paths_the_system_refuses_are_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = str(tmp_path / ("a" * 300))
+    for argv in (["gap-table", "--inputs", long], ["inputs", "check", "--inputs", long]):
+        assert main(argv) == 2
+        assert "File name too long" in capsys.readouterr().err
+    (tmp_path / "l1").symlink_to(tmp_path / "l2")
+    (tmp_path / "l2").symlink_to(tmp_path / "l1")
+    assert main(["run", "heltid_10", "--quiet", "--out", str(tmp_path / "l1")]) == 2
+    for call in (lambda: hm.load_inputs("\x00"), lambda: hm.project(inputs="a\x00b")):
+        with pytest.raises(hm.InputError, match="NUL"):
+            call()
+
+
+def test_undecodable_file_names_do_not_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = os.fsdecode(b"bad\xff.toml")
+    (tmp_path / name).write_text("[sykefravaer]\nrelative_change = -0.1\n")
+    assert main(["run", str(tmp_path / name), "--quiet", "--out", str(tmp_path / "o")]) == 0
+    assert main(["gap-table", "--inputs", str(tmp_path / os.fsdecode(b"x\xff"))]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_newline_in_a_file_name_does_not_inject_into_to_toml(tmp_path: Path) -> None:
+    path = tmp_path / "a\n[sykefravaer]\nrelative_change = -0.5\n#.toml"
+    path.write_text("[avgangsalder]\nyears = 1\n")
+    sc = hm.load_scenario(path)
+    back = tomllib.loads(sc.to_toml())
+    assert "sykefravaer" not in back and back["avgangsalder"]["years"] == 1

@@ -182,6 +182,12 @@ def run_scenarios(
             f"scenario names must be unique, as each run writes outputs/<name>/ ({files}); "
             'give each file its own `name = "..."`'
         )
+    impostors = [s.name for s in scs if s.name == REFERENCE_NAME and not s.is_reference]
+    if impostors:
+        raise ConfigError(
+            f'scenario name "{REFERENCE_NAME}" is the reference path\'s; a scenario that changes '
+            "something needs another name (it would be written to outputs/referanse/)"
+        )
     if out is not None and not str(out).strip():
         raise ConfigError("--out: empty path; give a directory")
     if out is not None and len(scs) > 1:

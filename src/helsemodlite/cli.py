@@ -165,14 +165,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print_notes(run.projection.notes)
         if not args.quiet:
             title = f"Scenario: {run.scenario.name} — {run.scenario.title}"
-            print(render_gap_table(run.projection.gap_table(), title))
-            print(f"→ {run.target}/\n")
+            print(_printable(render_gap_table(run.projection.gap_table(), title)))
+            print(_printable(f"→ {run.target}/\n"))
     return 0
 
 
 def print_notes(notes: Sequence[str]) -> None:
     for note in notes:
-        print(f"helsemodlite: note: {note}", file=sys.stderr)
+        print(_printable(f"helsemodlite: note: {note}"), file=sys.stderr)
+
+
+def _printable(text: str) -> str:
+    """Text that any terminal encoding can print: undecodable bytes of file names (lone
+    surrogates) and unencodable characters shown as escapes instead of raising."""
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
 
 
 def render_compare(df, variable: str = "gap") -> str:  # type: ignore[no-untyped-def]
@@ -328,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a full disk or closed pipe is reported here, not at exit
         return code
     except HelsemodliteError as exc:
-        print(f"helsemodlite: error: {exc}", file=sys.stderr)
+        print(_printable(f"helsemodlite: error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0

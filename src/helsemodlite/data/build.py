@@ -153,12 +153,23 @@ def build_tables(inputs_dir: Path | None = None) -> dict[str, pd.DataFrame]:
         return _build_tables(root)
     except InputError:
         raise
-    except BUILD_READ_ERRORS as exc:
+    except Exception as exc:  # noqa: BLE001 - only data errors are turned into InputError
+        if not _is_data_error(exc):
+            raise
         raise InputError(
             f"inputs build: the sources and assumptions in {root} parse, but the build cannot use "
             f"them: {type(exc).__name__}: {exc}. A table may lack rows, columns or keys the build "
             "needs; compare with the embedded data set (helsemodlite inputs export DIR)"
         ) from exc
+
+
+def _is_data_error(exc: Exception) -> bool:
+    """An error the build's data can cause: a missing row, column or key, a value of the wrong
+    kind, or an estimation that the data make impossible (statsmodels, numpy, scipy)."""
+    if isinstance(exc, BUILD_READ_ERRORS):
+        return True
+    module = type(exc).__module__ or ""
+    return module.startswith(("statsmodels", "numpy", "scipy", "pandas"))
 
 
 def _build_tables(root: Path) -> dict[str, pd.DataFrame]:

@@ -109,20 +109,7 @@ def read_targets(
         problems.append(f"{label}: column 'year' must hold whole numbers")
     if value.isna().any() or not np.isfinite(value.to_numpy(dtype=float)).all():
         problems.append(f"{label}: column 'value' must hold finite numbers")
-    unknown = sorted(set(df["quantity"].dropna()) - set(TARGET_QUANTITIES))
-    if unknown:
-        problems.append(
-            f"{label}: column 'quantity' has unknown values {', '.join(map(str, unknown))} "
-            f"(expected {', '.join(TARGET_QUANTITIES)})"
-        )
-    gaps = df[df["quantity"] == "gap"]
-    bad_groups = sorted(set(gaps["group"].dropna()) - {*dims.GROUPS, dims.SUM_LABEL})
-    if bad_groups:
-        problems.append(f"{label}: unknown group(s) {', '.join(bad_groups)} in the gap rows")
-    if gaps.empty:
-        problems.append(f"{label}: no gap rows (quantity = gap)")
-    if (df["quantity"] == "initial_shortage_total").sum() != 1:
-        problems.append(f"{label}: needs exactly one row with quantity initial_shortage_total")
+    problems += _target_row_problems(df, label)
     if not problems:
         problems += _target_value_problems(df.assign(year=year, value=value), label, years)
     if problems:
@@ -143,6 +130,40 @@ def read_targets(
     }
     short = float(df.loc[df.quantity == "initial_shortage_total", "value"].iloc[0])
     return Targets(gap, gsum, sup, dem, short)
+
+
+def _target_row_problems(df: pd.DataFrame, label: str) -> list[str]:
+    """Every row names a known quantity and group; totals are of the 14 groups (``Sum``)."""
+    problems: list[str] = []
+    for col in ("quantity", "group"):
+        empty = df[col].isna() | (df[col].astype(str).str.strip() == "")
+        if empty.any():
+            problems.append(
+                f"{label}: column '{col}' is empty in {int(empty.sum())} row(s) (first: data row "
+                f"{int(empty.to_numpy().argmax()) + 1})"
+            )
+    totals = df[df["quantity"].isin(TARGET_QUANTITIES[1:])]
+    not_sum = totals[totals["group"] != dims.SUM_LABEL]
+    if not not_sum.empty:
+        problems.append(
+            f"{label}: {not_sum['quantity'].iloc[0]} is a total of the 14 groups: its group must "
+            f"be {dims.SUM_LABEL}, got {not_sum['group'].iloc[0]!r}"
+        )
+    unknown = sorted(set(df["quantity"].dropna()) - set(TARGET_QUANTITIES))
+    if unknown:
+        problems.append(
+            f"{label}: column 'quantity' has unknown values {', '.join(map(str, unknown))} "
+            f"(expected {', '.join(TARGET_QUANTITIES)})"
+        )
+    gaps = df[df["quantity"] == "gap"]
+    bad_groups = sorted(set(gaps["group"].dropna()) - {*dims.GROUPS, dims.SUM_LABEL})
+    if bad_groups:
+        problems.append(f"{label}: unknown group(s) {', '.join(bad_groups)} in the gap rows")
+    if gaps.empty:
+        problems.append(f"{label}: no gap rows (quantity = gap)")
+    if (df["quantity"] == "initial_shortage_total").sum() != 1:
+        problems.append(f"{label}: needs exactly one row with quantity initial_shortage_total")
+    return problems
 
 
 def _target_value_problems(

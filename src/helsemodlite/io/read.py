@@ -73,15 +73,22 @@ def writable_inputs_dir(
 
 
 def as_path(value: object, what: str) -> Path:
-    """A path from a str or os.PathLike; anything else is an :class:`InputError` naming ``what``."""
-    if isinstance(value, str | os.PathLike) and not isinstance(value, bytes):
-        try:
-            path = Path(value)
-        except TypeError:
-            path = None
-        if path is not None:
-            return path
-    raise InputError(f"{what}: expected a directory path (str or pathlib.Path), got {value!r}")
+    """A usable path from a str or os.PathLike; anything else, a NUL byte, or a path the
+    operating system refuses (too long, a symbolic-link loop) is an :class:`InputError`
+    naming ``what``. A path that does not exist yet is fine."""
+    if not isinstance(value, str | os.PathLike) or isinstance(value, bytes):
+        raise InputError(f"{what}: expected a directory path (str or pathlib.Path), got {value!r}")
+    text = os.fspath(value)
+    if not isinstance(text, str) or "\x00" in text:
+        raise InputError(f"{what}: {text!r} is not a usable path (it holds a NUL byte)")
+    path = Path(text)
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot use this path ({exc.strerror})") from exc
+    return path
 
 
 def export_inputs(target: str | Path) -> Path:

@@ -124,6 +124,11 @@ class Projection(ProjectionData):
 
     def by_age_band(self, variable: str = "arsverk", *, draw: int = 0) -> pd.DataFrame:
         """A view of the detail by age band (:data:`AGE_BANDS`): year × group × band."""
+        if variable not in DETAIL_VARIABLES:
+            raise ConfigError(
+                f"by_age_band: variable must be one of {', '.join(DETAIL_VARIABLES)}, got "
+                f"{variable!r}"
+            )
         cells = self.detail(draw=draw)
         cells = cells[cells["variable"] == variable]
         edges = [lo for lo, _ in AGE_BANDS] + [AGE_BANDS[-1][1] + 1]
@@ -182,6 +187,7 @@ class Projection(ProjectionData):
         """Demand by year, service area and staffing category (long: year, service, category,
         demand), with the calibrated demand trend and the demand-side measures; the base-year
         shortage is a group-level term and not in it."""
+        self._check_draw(draw)
         inp = self.inputs
         cats = list(inp.groups) + list(inp.outside)
         idx = pd.MultiIndex.from_product(
@@ -196,6 +202,8 @@ class Projection(ProjectionData):
 
         Checks every cell when detail was kept, the group totals otherwise.
         """
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0:
+            raise ConfigError(f"check_accounting: tol must be a number ≥ 0, got {tol!r}")
         if self.supply_result.cells:
             resid = stock_flow_residual(self.supply_result)
             bad = np.argwhere(

@@ -57,7 +57,11 @@ class ProjectionData:
         return len(self.scenarios)
 
     def _check_draw(self, draw: int) -> None:
-        if not isinstance(draw, int | np.integer) or not 0 <= draw < self.n_draws:
+        if (
+            isinstance(draw, bool)
+            or not isinstance(draw, int | np.integer)
+            or not 0 <= draw < self.n_draws
+        ):
             raise ConfigError(
                 f"draw {draw!r} is out of range: this projection has draws 0..{self.n_draws - 1}"
             )

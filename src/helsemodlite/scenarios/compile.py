@@ -63,14 +63,23 @@ def scenario_list(scenarios: object, what: str) -> list[Any]:
 
 
 def distinct_names(names: Sequence[str]) -> tuple[str, ...]:
-    """Names made distinct within a batch: a repeated name gets ``_2``, ``_3``, … (in order)."""
+    """Names made distinct within a batch: the first of a repeated name keeps it, later ones get
+    the first free ``_2``, ``_3``, … that no scenario of the batch is called (so a label never
+    moves to another scenario), shortened to stay a valid name."""
+    from .check import MAX_NAME_BYTES
+
+    taken = set(names)
     seen: set[str] = set()
     out: list[str] = []
     for name in names:
         candidate, k = name, 1
-        while candidate in seen:
+        while candidate in seen or (candidate != name and candidate in taken):
             k += 1
-            candidate = f"{name}_{k}"
+            suffix = f"_{k}"
+            base = name
+            while len((base + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+                base = base[:-1]
+            candidate = base + suffix
         seen.add(candidate)
         out.append(candidate)
     return tuple(out)

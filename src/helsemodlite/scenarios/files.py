@@ -199,7 +199,9 @@ class Scenario:
         """
         label = name or (str(source) if source is not None else "<dict>")
         src = _as_path(source)
-        if source is not None and (src is None or isinstance(source, bytes)):
+        if source is not None and (
+            src is None or isinstance(source, bytes) or "\x00" in os.fspath(source)
+        ):
             raise ConfigError(f"source: expected a file path (str or pathlib.Path), got {source!r}")
         stack = [(src.resolve(), label)] if src is not None else []
         base_dir = src.parent if src is not None else None
@@ -324,6 +326,13 @@ def _toml_value(value: Any) -> Any:
     return value
 
 
+def _comment(text: str) -> str:
+    """Text safe inside a TOML comment: no line breaks or control characters (a file name can
+    hold them) and no lone surrogates."""
+    cleaned = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return cleaned.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def scenario_to_toml(scenario: Scenario) -> str:
     """A scenario file that loads back to the identical projection: the resolved hooks with
     every key written out, against ``baseline = "referanse"`` (a merged, combined or
@@ -336,9 +345,10 @@ def scenario_to_toml(scenario: Scenario) -> str:
     hooks = {k: _toml_value(v) for k, v in doc.items() if k in HOOK_TABLES}
     provenance = []
     if doc.get("source"):
-        provenance.append(f"# Written by helsemodlite from {doc['source']}")
+        provenance.append(f"# Written by helsemodlite from {_comment(doc['source'])}")
     if doc.get("baseline_chain"):
-        provenance.append("# with its baselines merged in: " + ", ".join(doc["baseline_chain"]))
+        chain = ", ".join(_comment(b) for b in doc["baseline_chain"])
+        provenance.append(f"# with its baselines merged in: {chain}")
     prefix = "\n".join(provenance) + "\n" if provenance else ""
     return prefix + tomli_w.dumps({**head, **hooks}, multiline_strings=True)
 
