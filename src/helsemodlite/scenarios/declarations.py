@@ -137,6 +137,12 @@ def _rel(doc: str, default: Any = None) -> Key:
     )
 
 
+def _annual_rate(doc: str) -> Key:
+    return Key(
+        "annual_rate", "number", REQUIRED, -0.05, 0.1, fraction=True, unit="per year", doc=doc
+    )
+
+
 def _abs(doc: str) -> Key:
     return Key("absolute_change", "number", None, -1.0, 1.0, fraction=True, doc=doc)
 
@@ -271,18 +277,7 @@ HOOKS: Final = (
         "standard_growth",
         "etterspørsel",
         "standard growth",
-        (
-            Key(
-                "annual_rate",
-                "number",
-                REQUIRED,
-                -0.05,
-                0.1,
-                fraction=True,
-                unit="per year",
-                doc="Annual growth of resource use per user (reference 0.005).",
-            ),
-        ),
+        (_annual_rate("Annual growth of resource use per user (reference 0.005)."),),
     ),
     Hook(
         "produktivitet",
@@ -290,16 +285,7 @@ HOOKS: Final = (
         "etterspørsel",
         "productivity growth",
         (
-            Key(
-                "annual_rate",
-                "number",
-                REQUIRED,
-                -0.05,
-                0.1,
-                fraction=True,
-                unit="per year",
-                doc="Demand reduction per year (0.005 = 0.5 % a year).",
-            ),
+            _annual_rate("Demand reduction per year (0.005 = 0.5 % a year)."),
             Key(
                 "services",
                 "services",

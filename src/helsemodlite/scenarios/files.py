@@ -597,27 +597,6 @@ def _build(
 
     Bad content gives :class:`ConfigError` only; any other exception is a defect of this
     package and surfaces as itself (never disguised as the user's error)."""
-    return _build_checked(
-        d,
-        label,
-        base_dir,
-        stack,
-        source,
-        name_override=name_override,
-        default_name=default_name,
-    )
-
-
-def _build_checked(
-    d: object,
-    label: str,
-    base_dir: Path | None,
-    stack: list[tuple[Path, str]],
-    source: Path | None,
-    *,
-    name_override: str | None,
-    default_name: str | None,
-) -> Scenario:
     if not isinstance(d, Mapping):
         raise ConfigError(f"{label}: a scenario must be a table (dict), got {_show(d)}")
     problems: list[str] = []
