@@ -233,3 +233,17 @@ def test_a_task_shift_moves_exactly_the_arsverk_it_names() -> None:
     diff = dict(zip(moved.category, moved.demand.to_numpy() - base.demand.to_numpy(), strict=True))
     assert diff["sykepleier"] == pytest.approx(-1000.0, abs=1e-6)
     assert diff["helsefagarbeider"] == pytest.approx(1000.0, abs=1e-6)
+
+
+def test_fixed_graduates_for_a_group_without_graduates_is_a_note_not_inf() -> None:
+    """Found by hypothesis: a reference of 5e-324 graduates made the factor overflow."""
+    import dataclasses
+
+    toy = toy_inputs()
+    toy = dataclasses.replace(toy, graduates=toy.graduates * 0 + 5e-324)
+    group = toy.groups[0]
+    proj = hm.project(
+        {"utdanningskapasitet": {"grupper": {group: {"fixed_graduates": 1.0}}}}, inputs=toy
+    )
+    assert np.isfinite(proj.supply).all()
+    assert any("no graduates in the inputs" in n for n in proj.notes)

@@ -245,12 +245,12 @@ class DemandAdjustments:
     factor: np.ndarray | None = None  # (draw, year, service, category) multiplicative
     shifts: list[list[dict[str, Any]]] = field(default_factory=list)  # per draw
     notes: list[tuple[int, str]] = field(default_factory=list)
-    """(draw, text) for every shift that asked for more than the group has (capped)."""
+    """(draw, text) of what a user must know: a shift that asked for more than the group has
+    (capped), a rule that could not be applied (set when compiling)."""
 
     def apply(self, cells: np.ndarray) -> np.ndarray:
         if self.factor is not None:
             cells = cells * self.factor
-        self.notes = []
         for d, shifts in enumerate(self.shifts):
             for s in shifts:
                 sel = s["services"]  # index array

@@ -245,7 +245,17 @@ def _education_capacity(b: _Batch, d: int, h: Any, sc: Any) -> None:
             continue
         w = b.weight(rule)
         if getattr(rule, "fixed_graduates", None) is not None:
-            target = rule.fixed_graduates / grads[gi] if grads[gi] > 0 else 1.0
+            if not grads[gi] >= MIN_GRADUATES:  # nothing to scale: no sex and age profile
+                b.adjust.notes.append(
+                    (
+                        d,
+                        f"utdanningskapasitet: {g} has no graduates in the inputs, so "
+                        f"fixed_graduates = {rule.fixed_graduates:g} cannot be spread over sex "
+                        "and age; graduates left unchanged",
+                    )
+                )
+                continue
+            target = rule.fixed_graduates / grads[gi]
             path.grad_factor[d, :, gi] = 1.0 + w * (target - 1.0)
         elif getattr(rule, "follow_population", False):
             first = inp.years.index(min(max(rule.start_year, inp.years[1]), inp.years[-1]))
@@ -253,6 +263,10 @@ def _education_capacity(b: _Batch, d: int, h: Any, sc: Any) -> None:
             path.grad_factor[d, :, gi] = 1.0 + w * (ratio - 1.0)
         else:
             path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
+
+
+MIN_GRADUATES = 1e-6
+"""Reference graduates a year below which a group has no profile to scale (persons)."""
 
 
 def _immigration(b: _Batch, d: int, h: Any, sc: Any) -> None:
