@@ -52,26 +52,24 @@ MAX_VALUE = 1e9
 """Bound on the magnitude of any other value (use indices, parameters)."""
 
 
+_POPULATION_KEYS: dict[str, tuple[object, ...] | None] = {
+    "alternative": dims.POPULATION_ALTERNATIVES,
+    "year": dims.YEARS,
+    "sex": dims.SEXES,
+    "age": dims.POP_AGES,
+}
+"""Keys of the population-shaped files (population and mortality)."""
+
 SCHEMAS: tuple[FileSchema, ...] = (
     FileSchema(
         name="population.csv",
-        keys={
-            "alternative": dims.POPULATION_ALTERNATIVES,
-            "year": dims.YEARS,
-            "sex": dims.SEXES,
-            "age": dims.POP_AGES,
-        },
+        keys=dict(_POPULATION_KEYS),
         values={"persons": "count"},
         description="Population on 1 January by alternative, sex and single age (105 = 105+).",
     ),
     FileSchema(
         name="mortality.csv",
-        keys={
-            "alternative": dims.POPULATION_ALTERNATIVES,
-            "year": dims.YEARS,
-            "sex": dims.SEXES,
-            "age": dims.POP_AGES,
-        },
+        keys=dict(_POPULATION_KEYS),
         values={"q": "rate"},
         description="Probability of dying within the year for a person of this age on 1 January.",
     ),

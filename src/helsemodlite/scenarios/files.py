@@ -46,6 +46,7 @@ from .check import (
 from .measures import (
     FIRST_YEAR,
     HOOK_TABLES,
+    HOOK_TYPES,
     OUTSIDE_TARGET,
     REFERENCE_NAME,
     REFERENCE_STANDARD_GROWTH,
@@ -93,21 +94,6 @@ __all__ = [
     "phase",
 ]
 
-_HOOK_TYPES: Final[dict[str, type]] = {
-    "position_share": PositionShare,
-    "exit_age": ExitAge,
-    "sick_leave": SickLeave,
-    "senior_participation": SeniorParticipation,
-    "education_capacity": EducationCapacity,
-    "immigration": Immigration,
-    "standard_growth": StandardGrowth,
-    "productivity": Productivity,
-    "healthy_ageing": HealthyAgeing,
-    "population": PopulationAlternative,
-    "task_shifts": TaskShift,
-    "time_thieves": TimeThieves,
-}
-"""The hook object type of every Scenario attribute."""
 
 MAX_CHAIN: Final = 20
 """Longest allowed chain of baseline files."""
@@ -151,7 +137,7 @@ class Scenario:
         problems = []
         if not is_valid_name(self.name):
             problems.append(f"Scenario.name: must be {NAME_RULE}, got {_show(self.name)}")
-        for attr, kind in _HOOK_TYPES.items():
+        for attr, kind in HOOK_TYPES.items():
             value = getattr(self, attr)
             if attr == "task_shifts":
                 ok = value is None or (

@@ -27,6 +27,7 @@ from ..errors import ConfigError
 __all__ = [
     "FIRST_YEAR",
     "HOOK_TABLES",
+    "HOOK_TYPES",
     "OUTSIDE_TARGET",
     "REFERENCE_NAME",
     "REFERENCE_STANDARD_GROWTH",
@@ -416,3 +417,20 @@ HOOK_TABLES: Final = {
     "tidstyver": "time_thieves",
 }
 """Config table name -> :class:`Scenario` attribute, in canonical order."""
+
+HOOK_TYPES: Final[dict[str, type]] = {
+    "position_share": PositionShare,
+    "exit_age": ExitAge,
+    "sick_leave": SickLeave,
+    "senior_participation": SeniorParticipation,
+    "education_capacity": EducationCapacity,
+    "immigration": Immigration,
+    "standard_growth": StandardGrowth,
+    "productivity": Productivity,
+    "healthy_ageing": HealthyAgeing,
+    "population": PopulationAlternative,
+    "task_shifts": TaskShift,
+    "time_thieves": TimeThieves,
+}
+"""Scenario attribute -> the type of its hook object (a tuple of :class:`TaskShift` for
+``task_shifts``), in the order of :data:`HOOK_TABLES`."""
