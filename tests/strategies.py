@@ -24,7 +24,7 @@ from hypothesis.extra.numpy import arrays
 
 from helsemodlite import Inputs, dims
 from helsemodlite.model.inputs import Calibration
-from helsemodlite.scenarios.declarations import HOOK_BY_TABLE
+from helsemodlite.scenarios.declarations import FIRST_YEAR, GROUPS_KEY, Hook, Key, hook, hooks
 from helsemodlite.testing import TOY_GROUPS, TOY_POP_AGES, TOY_YEARS, toy_inputs
 
 CELL = (len(TOY_GROUPS), 2, 5)
@@ -47,7 +47,7 @@ def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
 def declared(table: str, key: str) -> st.SearchStrategy[Any]:
     """Values of a declared key across its whole declared range (the hook declarations of
     helsemodlite.scenarios.declarations are the one source of ranges)."""
-    k = HOOK_BY_TABLE[table].key(key)
+    k = hook(table).key(key)
     assert k.lo is not None and k.hi is not None, (table, key)
     if k.kind == "integer":
         return st.integers(int(k.lo), int(k.hi))
@@ -152,7 +152,7 @@ def declining_profiles(draw: st.DrawFn, n_ages: int = len(SENIOR_AGES)) -> np.nd
 
 
 # ------------------------------------------------------------------------------------------------
-# Scenario dicts for the toy
+# Scenario dicts for the toy, derived from the hook declarations
 
 
 @st.composite
@@ -173,191 +173,114 @@ def group_lists() -> st.SearchStrategy[Any]:
     )
 
 
-@st.composite
-def grouped(draw: st.DrawFn, body: dict[str, Any]) -> dict[str, Any]:
-    out = dict(body)
-    out.update(draw(timing()))
-    if draw(st.booleans()):
-        out["groups"] = draw(group_lists())
-    return out
-
-
-def _rel_or_abs(rel: st.SearchStrategy[float], ab: st.SearchStrategy[float]) -> Any:
-    return st.one_of(
-        rel.map(lambda v: {"relative_change": v}), ab.map(lambda v: {"absolute_change": v})
-    )
-
-
-@st.composite
-def position_share(draw: st.DrawFn) -> dict[str, Any]:
-    body = draw(
-        _rel_or_abs(
-            declared("stillingsprosent", "relative_change"),
-            declared("stillingsprosent", "absolute_change"),
-        )
-    )
-    if draw(st.booleans()):
-        body["cap"] = draw(declared("stillingsprosent", "cap"))
-    if draw(st.booleans()):
-        lo = draw(st.integers(dims.AGE_MIN, dims.AGE_MAX))
-        body["ages"] = [lo, draw(st.integers(lo, dims.AGE_MAX))]
-    return draw(grouped(body))
-
-
-@st.composite
-def education(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["relative", "follow", "groups"]))
-    if kind == "relative":
-        body: dict[str, Any] = {
-            "relative_change": draw(declared("utdanningskapasitet", "relative_change"))
-        }
-    elif kind == "follow":
-        body = {"follow_population": True}
-    else:
-        rule = draw(
-            st.one_of(
-                declared("utdanningskapasitet", "relative_change").map(
-                    lambda v: {"relative_change": v}
-                ),
-                floats(0.0, 1e4).map(lambda v: {"fixed_graduates": v}),
-            )
-        )
-        rule.update(draw(timing()))
-        body = {"grupper": {draw(st.sampled_from(TOY_GROUPS)): rule}}
-    return draw(grouped(body))
-
-
-@st.composite
-def task_shift(draw: st.DrawFn) -> dict[str, Any]:
-    src = draw(st.sampled_from(TOY_GROUPS))
-    dst = draw(st.sampled_from([g for g in TOY_GROUPS if g != src] + [TOY_OUTSIDE, "utenfor"]))
-    out: dict[str, Any] = {"from": src, "to": dst}
-    if draw(st.booleans()):
-        out["arsverk"] = draw(floats(0.1, 1e4))
-    else:
-        out["share"] = draw(floats(0.01, 1.0))
-    if draw(st.booleans()):
-        out["service"] = draw(st.sampled_from(TOY_SERVICES))
-    if dst != "utenfor" and draw(st.booleans()):
-        out["conversion"] = draw(declared("oppgavedeling", "conversion"))
-    out.update(draw(timing()))
-    return out
-
-
 def services() -> st.SearchStrategy[Any]:
     return st.one_of(st.just("all"), st.lists(st.sampled_from(TOY_SERVICES), min_size=1))
 
 
-@st.composite
-def healthy_ageing(draw: st.DrawFn) -> dict[str, Any]:
-    if draw(st.booleans()):
-        return {"enabled": False}
-    return {"strength": draw(declared("friskere_aldring", "strength"))}
+def _number(k: Key) -> st.SearchStrategy[Any]:
+    assert k.lo is not None and k.hi is not None, k.name
+    if k.kind == "integer":
+        return st.integers(int(k.lo), int(k.hi))
+    return floats(k.lo + 1e-9 if k.lo_open else k.lo, k.hi)
 
 
-HOOK_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
-    "stillingsprosent": position_share(),
-    "avgangsalder": st.builds(
-        lambda y, a: {"years": y, "from_age": a},
-        declared("avgangsalder", "years"),
-        declared("avgangsalder", "from_age"),
-    ).flatmap(grouped),
-    "sykefravaer": declared("sykefravaer", "relative_change")
-    .map(lambda v: {"relative_change": v})
-    .flatmap(grouped),
-    "seniordeltakelse": st.builds(
-        lambda body, age: {**body, "min_age": age},
-        _rel_or_abs(
-            declared("seniordeltakelse", "relative_change"),
-            declared("seniordeltakelse", "absolute_change"),
-        ),
-        declared("seniordeltakelse", "min_age"),
-    ).flatmap(grouped),
-    "utdanningskapasitet": education(),
-    "innvandring": declared("innvandring", "relative_change")
-    .map(lambda v: {"relative_change": v})
-    .flatmap(grouped),
-    "standardvekst": declared("standardvekst", "annual_rate")
-    .map(lambda v: {"annual_rate": v})
-    .flatmap(grouped),
-    "produktivitet": st.builds(
-        lambda r, s: {"annual_rate": r, "services": s},
-        declared("produktivitet", "annual_rate"),
-        services(),
-    ).flatmap(grouped),
-    "friskere_aldring": healthy_ageing(),
-    "befolkning": st.just({"alternative": "MMMM"}),
-    "tidstyver": st.builds(
-        lambda lvl, share, s: {"level": lvl, "realised_share": share, "services": s},
-        st.sampled_from(["lav", "middels", "hoy", "høy"]),
-        declared("tidstyver", "realised_share"),
-        services(),
-    ).flatmap(grouped),
-    "oppgavedeling": st.lists(task_shift(), min_size=1, max_size=3),
-}
-
-SUPPLY_HOOKS = (
-    "stillingsprosent",
-    "avgangsalder",
-    "sykefravaer",
-    "seniordeltakelse",
-    "utdanningskapasitet",
-    "innvandring",
-)
+def value_of(k: Key, *, flag: bool = False) -> st.SearchStrategy[Any]:
+    """Valid values of a declared key on the toy (a year path where the key allows one)."""
+    if k.kind in ("number", "integer"):
+        plain = _number(k)
+        if not k.path:
+            return plain
+        path = st.dictionaries(
+            st.integers(FIRST_YEAR, FIRST_YEAR + 5).map(str), plain, min_size=1, max_size=3
+        )
+        return st.one_of(plain, path)
+    if k.kind == "boolean":
+        return st.just(True) if flag else st.booleans()
+    if k.kind == "choice":
+        if k.choices == dims.POPULATION_ALTERNATIVES:  # the toy has the reference alternative
+            return st.just(dims.REFERENCE_POPULATION)
+        return st.sampled_from([*k.choices, *(a for a, _ in k.aliases)])
+    if k.kind == "group":
+        return st.sampled_from(TOY_GROUPS)
+    if k.kind == "target":
+        return st.sampled_from([*TOY_GROUPS, TOY_OUTSIDE, dims.OUTSIDE_TARGET])
+    if k.kind == "string":
+        return st.sampled_from(TOY_SERVICES)
+    if k.kind == "services":
+        return services()
+    if k.kind == "ages":
+        return st.integers(dims.AGE_MIN, dims.AGE_MAX).flatmap(
+            lambda lo: st.integers(lo, dims.AGE_MAX).map(lambda hi: [lo, hi])
+        )
+    raise ValueError(k.kind)
 
 
 @st.composite
-def scenario_dicts(draw: st.DrawFn, hooks: tuple[str, ...] = tuple(HOOK_STRATEGIES)) -> dict:
-    """A valid scenario dict for the toy with a random subset of ``hooks``."""
-    chosen = draw(st.lists(st.sampled_from(hooks), unique=True, max_size=len(hooks)))
-    return {h: draw(HOOK_STRATEGIES[h]) for h in chosen}
+def rule_values(draw: st.DrawFn, h: Hook, level: str = "table") -> dict[str, Any]:
+    """The keys of one complete rule of ``h``: one key of each one-of group, every required key,
+    some optional keys; the declared not-with and differ rules respected."""
+    allowed = h.names() if level == "table" else h.group_names()
+    in_one_of = {n for g in h.one_of for n in g}
+    out: dict[str, Any] = {}
+    for group in h.one_of:
+        name = draw(st.sampled_from([n for n in group if n in allowed]))
+        out[name] = draw(value_of(h.key(name), flag=True))
+    for k in h.keys:
+        if k.name in in_one_of or k.name not in allowed:
+            continue
+        if k.required or k.kind == "services" or draw(st.booleans()):  # (service ids of the toy)
+            out[k.name] = draw(value_of(k))
+    for key, other in h.differ:
+        if key in out and out[key] == out.get(other):
+            out[key] = dims.OUTSIDE_TARGET
+    for key, other, value in h.not_with:
+        if out.get(other, h.key(other).default) == value:
+            out.pop(key, None)
+    return out
+
+
+def _with_timing(draw: st.DrawFn, h: Hook, body: dict[str, Any]) -> dict[str, Any]:
+    if h.timing and not any(isinstance(v, dict) for v in body.values()):
+        body.update(draw(timing()))
+    return body
+
+
+@st.composite
+def hook_table(draw: st.DrawFn, h: Hook) -> Any:
+    """A valid table of a hook for the toy: a table-level rule and/or per-group tables."""
+    if h.array:
+        return draw(st.lists(rule_values(h).map(lambda b: _with_timing(draw, h, b)), min_size=1))
+    table_rule = not h.groups or draw(st.integers(0, 3)) > 0
+    out = _with_timing(draw, h, draw(rule_values(h))) if table_rule else {}
+    if h.groups and table_rule and draw(st.booleans()):
+        out["groups"] = draw(group_lists())
+    if h.groups and (not table_rule or draw(st.booleans())):
+        chosen = draw(st.lists(st.sampled_from(TOY_GROUPS), min_size=1, unique=True))
+        out[GROUPS_KEY] = {
+            g: _with_timing(draw, h, draw(rule_values(h, level="group"))) for g in chosen
+        }
+    return out
+
+
+HOOK_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {h.table: hook_table(h) for h in hooks()}
+
+SUPPLY_HOOKS = tuple(h.table for h in hooks() if h.side == "tilbud")
+
+
+@st.composite
+def scenario_dicts(draw: st.DrawFn, tables: tuple[str, ...] | None = None) -> dict:
+    """A valid scenario dict for the toy with a random subset of ``tables`` (default: every
+    declared hook)."""
+    names = tables if tables is not None else tuple(h.table for h in hooks())
+    chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
+    return {t: draw(hook_table(hook(t))) for t in chosen}
 
 
 # ------------------------------------------------------------------------------------------------
 # Arbitrary TOML
 
-HOOK_KEYS = (
-    "relative_change",
-    "absolute_change",
-    "cap",
-    "ages",
-    "years",
-    "from_age",
-    "min_age",
-    "follow_population",
-    "grupper",
-    "fixed_graduates",
-    "annual_rate",
-    "services",
-    "enabled",
-    "strength",
-    "alternative",
-    "level",
-    "realised_share",
-    "from",
-    "to",
-    "arsverk",
-    "share",
-    "service",
-    "conversion",
-    "start_year",
-    "full_effect_year",
-    "groups",
-)
-TABLES = (
-    "stillingsprosent",
-    "avgangsalder",
-    "sykefravaer",
-    "seniordeltakelse",
-    "utdanningskapasitet",
-    "innvandring",
-    "standardvekst",
-    "produktivitet",
-    "friskere_aldring",
-    "befolkning",
-    "oppgavedeling",
-    "tidstyver",
-)
+HOOK_KEYS = tuple(dict.fromkeys(k.name for h in hooks() for k in h.all_keys())) + (GROUPS_KEY,)
+TABLES = tuple(h.table for h in hooks())
 META_KEYS = ("name", "title", "description", "baseline")
 NAMES = (*TABLES, *META_KEYS, *HOOK_KEYS, *dims.GROUPS, "all", "utenfor", "referanse")
 

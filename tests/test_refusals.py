@@ -743,22 +743,25 @@ def test_more_inputs_built_in_python_are_checked(change: Callable) -> None:
 def test_a_scenario_built_directly_is_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helsemodlite.scenarios.measures import SickLeave
+    from helsemodlite.scenarios.measures import Measure
 
+    too_much = Measure("sykefravaer", (("relative_change", 7.0),))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(hm.ConfigError, match="name"):
         hm.Scenario(name="../../evil")
-    with pytest.raises(hm.ConfigError, match="sick_leave"):
-        hm.Scenario(sick_leave="x")  # type: ignore[arg-type]
-    bad = hm.Scenario(name="x", sick_leave=SickLeave(relative_change=7.0))
+    with pytest.raises(hm.ConfigError, match="sykefravaer"):
+        hm.Scenario(measures={"sykefravaer": "x"})
+    with pytest.raises(hm.ConfigError, match="unknown table"):
+        hm.Scenario(measures={"sick_leave": too_much})
+    with pytest.raises(hm.ConfigError, match="Scenario.measures"):
+        hm.Scenario(measures=42)
+    bad = hm.Scenario(name="x", measures={"sykefravaer": too_much})
     with pytest.raises(hm.ConfigError, match="relative_change"):
         hm.project(bad)
     with pytest.raises(hm.ConfigError):
         hm.run_to_dir(bad)
     assert not (tmp_path / "outputs").exists()
-    changed = dataclasses.replace(
-        hm.load_scenario("heltid_10"), sick_leave=SickLeave(relative_change=7.0)
-    )
+    changed = dataclasses.replace(hm.load_scenario("heltid_10"), measures={"sykefravaer": too_much})
     with pytest.raises(hm.ConfigError):
         hm.project(changed)
 

@@ -234,20 +234,42 @@ def test_combined_merges_a_hook_per_group_when_only_the_groups_differ(tmp_path: 
     np.testing.assert_allclose(kombinert.gap, together.gap, atol=1e-9)
 
 
+def test_combined_merges_different_values_for_different_groups(tmp_path: Path) -> None:
+    """Heltid +10 % for sykepleiere in one file and +5 % for helsefagarbeidere in another: the
+    combined run holds both (it used to keep only the second, with a false overlap)."""
+    a = {"stillingsprosent": {"relative_change": 0.1, "groups": ["sykepleier"]}}
+    b = {"stillingsprosent": {"relative_change": 0.05, "groups": ["helsefagarbeider"]}}
+    one_file = {
+        "stillingsprosent": {
+            "grupper": {
+                "sykepleier": {"relative_change": 0.1},
+                "helsefagarbeider": {"relative_change": 0.05},
+            }
+        }
+    }
+    scs = [hm.Scenario.from_dict(a, name="a"), hm.Scenario.from_dict(b, name="b")]
+    df = hm.compare(scs, combined=True)
+    kombinert = df[df.scenario == "kombinert"].set_index(["group", "year"]).gap
+    together = hm.compare([hm.Scenario.from_dict(one_file, name="ab")]).set_index(["group", "year"])
+    np.testing.assert_allclose(kombinert, together.gap, atol=1e-9)
+    # the two groups do not interact on the supply side: the combined effect is a's plus b's
+    a_gap, b_gap = (df[df.scenario == n].set_index(["group", "year"]).gap for n in ("a", "b"))
+    for g in ("sykepleier", "helsefagarbeider"):
+        np.testing.assert_allclose(kombinert.loc[g], (a_gap + b_gap).loc[g], atol=1e-6, err_msg=g)
+    assert (kombinert.loc["sykepleier"] > 0).all() and (kombinert.loc["helsefagarbeider"] > 0).all()
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [
         ({"avgangsalder": {"years": 1}}, {"avgangsalder": {"years": 2}}),
         (
-            {"stillingsprosent": {"relative_change": 0.1, "groups": ["sykepleier"]}},
-            {"stillingsprosent": {"relative_change": 0.05, "groups": ["helsefagarbeider"]}},
-        ),
-        (
             {"sykefravaer": {"relative_change": -0.1, "groups": ["sykepleier", "lege"]}},
-            {"sykefravaer": {"relative_change": -0.1, "groups": ["lege"]}},
+            {"sykefravaer": {"relative_change": -0.2, "groups": ["lege"]}},
         ),
+        ({"befolkning": {"alternative": "HHMH"}}, {"befolkning": {"alternative": "LLML"}}),
     ],
-    ids=["same hook, other value", "other groups and values", "overlapping groups"],
+    ids=["same hook, other value", "one group, two values", "a hook without groups"],
 )
 def test_combined_refuses_a_real_conflict_naming_both(a: dict, b: dict, tmp_path: Path) -> None:
     fa, fb = tmp_path / "a.toml", tmp_path / "b.toml"

@@ -20,18 +20,23 @@ from hypothesis import strategies as st
 from helsemodlite import dims
 from helsemodlite.embedded import scenarios_dir, shipped_scenarios
 from helsemodlite.errors import ConfigError
-from helsemodlite.scenarios.files import (
-    FIRST_YEAR,
-    HOOK_TABLES,
+from helsemodlite.scenarios.declarations import FIRST_YEAR, tables
+from helsemodlite.scenarios.files import Scenario, load_scenario
+from helsemodlite.scenarios.measures import (
     TIME_THIEVES_COLUMN,
     TIME_THIEVES_SHARE,
-    EducationCapacity,
-    PositionShare,
-    Scenario,
-    load_scenario,
+    Measure,
     phase,
 )
 from strategies import HOOK_KEYS, scenario_dicts
+
+HOOK_TABLES = tables()
+
+
+def PositionShare(**kw: Any) -> Measure:  # noqa: N802 - reads like the measure it builds
+    timing = {k: kw.pop(k) for k in ("start_year", "full_effect_year") if k in kw}
+    return Measure("stillingsprosent", tuple(kw.items()), **timing)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = scenarios_dir()
@@ -115,14 +120,15 @@ def test_shipped_values() -> None:
 
     e = load_scenario(SCENARIOS / "utdanning_pluss10.toml").education_capacity
     assert e is not None and e.relative_change == 0.10 and e.start_year == 2028
-    lege, hfa = e.group_overrides["lege"], e.group_overrides["helsefagarbeider"]
+    lege, hfa = e.rule_for("lege"), e.rule_for("helsefagarbeider")
     assert (lege.fixed_graduates, lege.start_year, lege.full_effect_year) == (900, 2031, 2031)
+    assert lege.relative_change is None  # the group's fixed_graduates replaces the table's
     assert (hfa.relative_change, hfa.start_year) == (0.10, 2029)
-    assert e.rule_for("sykepleier") is e and e.rule_for("lege") is lege
+    assert e.rule_for("sykepleier") == e.table_rule()
 
     hv = load_scenario(SCENARIOS / "oppgavedeling_helse_vest.toml").task_shifts
     assert hv is not None
-    assert sum(t.arsverk or 0 for t in hv if t.from_group == "sykepleier") == 12_500
+    assert sum(t.arsverk or 0 for t in hv if t.value("from") == "sykepleier") == 12_500
     assert {t.full_effect_year for t in hv} == {2040}
 
     ts = load_scenario(SCENARIOS / "tasen_modellen.toml").task_shifts
@@ -130,8 +136,8 @@ def test_shipped_values() -> None:
     assert {t.service for t in ts} == {"institusjon"} and {t.to for t in ts} == {"utenfor"}
 
     hoy = load_scenario(SCENARIOS / "tidstyver_hoy.toml").time_thieves
-    assert hoy is not None and hoy.level == "hoy"
-    assert hoy.share("sykepleier") == pytest.approx(0.28)
+    assert hoy is not None and hoy.level == "hoy" and hoy.realised_share == 1.0
+    assert TIME_THIEVES_SHARE[TIME_THIEVES_COLUMN["sykepleier"]]["hoy"] == pytest.approx(0.28)
 
     for n, alt in (("hhmh", "HHMH"), ("llml", "LLML"), ("mmmm", "MMMM")):
         pop_ = load_scenario(SCENARIOS / f"befolkning_{n}.toml").population
@@ -223,7 +229,6 @@ def test_neutral_hooks_are_reference() -> None:
             "seniordeltakelse": {"absolute_change": 0},
             "utdanningskapasitet": {"follow_population": False},
             "innvandring": {"relative_change": 0},
-            "standardvekst": {"annual_rate": 0.005},
             "produktivitet": {"annual_rate": 0},
             "friskere_aldring": {"enabled": True},
             "befolkning": {"alternative": "MMMM"},
@@ -233,6 +238,9 @@ def test_neutral_hooks_are_reference() -> None:
     assert s.is_reference
     assert not Scenario.from_dict({"friskere_aldring": {"enabled": False}}).is_reference
     assert not Scenario.from_dict({"avgangsalder": {"years": -0.5}}).is_reference
+    # The reference standard growth is an input (parameters.csv), so a scenario setting it is
+    # never taken for the reference without the inputs.
+    assert not Scenario.from_dict({"standardvekst": {"annual_rate": 0.005}}).is_reference
 
 
 def test_to_dict_deterministic_and_round_trips(tmp_path: Path) -> None:
@@ -476,7 +484,14 @@ def test_education_capacity_rules() -> None:
         {"utdanningskapasitet": {"relative_change": 0.1, "follow_population": True}}
     )
     one(probs, "either relative_change or follow_population = true, not both")
-    one(dict_problems({"utdanningskapasitet": {}}), "set relative_change, follow_population")
+    probs = dict_problems({"utdanningskapasitet": {}})
+    assert "[utdanningskapasitet.grupper.<id>] table" in one(
+        probs, "set one of relative_change or follow_population = true"
+    )
+    probs = dict_problems({"utdanningskapasitet": {"fixed_graduates": 9}})
+    one(probs, "fixed_graduates: not allowed here: only in a [utdanningskapasitet.grupper.<id>]")
+    probs = dict_problems({"utdanningskapasitet": {"groups": ["lege"], "grupper": {"lege": {}}}})
+    one(probs, "[utdanningskapasitet] groups: has no effect without a table-level value")
     probs = dict_problems({"utdanningskapasitet": {"grupper": {"legge": {"fixed_graduates": 9}}}})
     assert 'did you mean "lege"?' in one(probs, "[utdanningskapasitet.grupper] legge")
     probs = dict_problems(
@@ -506,11 +521,13 @@ def test_education_override_timing_inherits() -> None:
         }
     )
     e = s.education_capacity
-    assert isinstance(e, EducationCapacity)
-    lege, jm = e.group_overrides["lege"], e.group_overrides["jordmor"]
+    assert isinstance(e, Measure)
+    lege, jm = e.rule_for("lege"), e.rule_for("jordmor")
+    assert lege is not None and jm is not None
     assert (lege.start_year, lege.full_effect_year) == (2028, 2032)
     assert (jm.start_year, jm.full_effect_year) == (2030, 2030)
-    assert not e.is_neutral and e.group_overrides["lege"].to_dict()["fixed_graduates"] == 900
+    assert not e.is_neutral and lege.to_dict()["fixed_graduates"] == 900
+    assert e.to_dict()["grupper"]["lege"]["fixed_graduates"] == 900
 
 
 def test_task_shift_rules() -> None:
@@ -877,7 +894,7 @@ def test_an_internal_error_surfaces_as_itself(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise error
 
-    monkeypatch.setattr(files, "_read_hooks", broken)
+    monkeypatch.setattr(files, "read_hooks", broken)
     with pytest.raises(type(error)):
         Scenario.from_dict({"sykefravaer": {"relative_change": -0.1}})
 
@@ -910,7 +927,7 @@ def test_healthy_ageing_refuses_keys_it_cannot_honour(key: str) -> None:
     """Every key has an effect or is refused: `enabled = false, start_year = 2035` used to
     change 2025 demand silently."""
     value: Any = ["sykepleier"] if key == "groups" else 2035
-    with pytest.raises(ConfigError, match=f"{key}: not supported"):
+    with pytest.raises(ConfigError, match=f"{key}: not allowed here: a property of the population"):
         Scenario.from_dict({"friskere_aldring": {"enabled": False, key: value}})
 
 

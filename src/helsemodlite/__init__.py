@@ -27,7 +27,7 @@ _LAZY = {
     "default_inputs_dir": ("io.read", "default_inputs_dir"),
     "export_inputs": ("io.read", "export_inputs"),
     "shipped_scenarios": ("embedded", "shipped_scenarios"),
-    "scenario_json_schema": ("scenarios.declarations", "json_schema"),
+    "scenario_json_schema": ("scenarios.derived", "json_schema"),
 }
 
 __all__ = [
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from .io.tables import Projection
     from .model.inputs import Inputs
     from .scenarios.combine import combine
-    from .scenarios.declarations import json_schema as scenario_json_schema
+    from .scenarios.derived import json_schema as scenario_json_schema
     from .scenarios.files import Scenario, load_scenario
 
 

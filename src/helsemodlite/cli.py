@@ -111,7 +111,7 @@ def _cmd_scenarios_list(args: argparse.Namespace) -> int:
 def _cmd_scenarios_schema(args: argparse.Namespace) -> int:
     import json
 
-    from .scenarios.declarations import json_schema
+    from .scenarios.derived import json_schema
 
     sys.stdout.write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
     return 0

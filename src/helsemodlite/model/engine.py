@@ -76,7 +76,8 @@ class DemandPlan:
     alternative: np.ndarray
     """Index into ``Inputs.alternatives``."""
     healthy_ageing: np.ndarray
-    """Strength of healthier ageing: 1 = reference, 0 = off (multiplies the healthy share)."""
+    """(draw, year): strength of healthier ageing, 1 = reference, 0 = off (multiplies the
+    healthy share)."""
     growth_index: np.ndarray
     """(draw, year): cumulative growth in årsverk per user, 1 in the base year (reference:
     (1 + standardvekst)^t)."""
@@ -263,11 +264,14 @@ def shifted_use(use: np.ndarray, delta: np.ndarray, min_age: int) -> np.ndarray:
     )
 
 
-def demand_index(inputs: Inputs, alternative: int, healthy_ageing: float) -> np.ndarray:
+def demand_index(
+    inputs: Inputs, alternative: int, healthy_ageing: float | np.ndarray
+) -> np.ndarray:
     """(year, service): demographic demand index of each service area, 1 in the base year.
 
     Driver ``population``: Σ Pop(t)·u(t) / Σ Pop(0)·u(0) with the use profile shifted by
-    healthier ageing where it applies (``healthy_ageing`` scales the healthy share; 0 = off);
+    healthier ageing where it applies (``healthy_ageing``, a number or one per year, scales the
+    healthy share; 0 = off);
     driver ``births``: births(t) / births(0).
     """
     pop = inputs.population[alternative]  # (year, sex, pop_age)
@@ -275,11 +279,12 @@ def demand_index(inputs: Inputs, alternative: int, healthy_ageing: float) -> np.
     base = np.einsum("sa,ksa->k", pop[0], use)
     plain = np.einsum("ysa,ksa->yk", pop, use) / base
     idx = plain
-    if healthy_ageing:
+    strength = np.broadcast_to(np.asarray(healthy_ageing, dtype=float), (len(inputs.years),))
+    if strength.any():
         p = inputs.parameters
         min_age = int(p["healthy_ageing_min_age"])
         e = remaining_life_expectancy(inputs.mortality[alternative], min_age)  # (year, sex)
-        delta = healthy_ageing * p["healthy_ageing_share"] * np.maximum(e - e[0], 0.0)
+        delta = strength[:, None] * p["healthy_ageing_share"] * np.maximum(e - e[0], 0.0)
         shifted = shifted_use(use, delta, min_age)  # (year, service, sex, pop_age)
         healthy = np.einsum("ysa,yksa->yk", pop, shifted) / base
         idx = np.where(inputs.healthy_ageing[None, :], healthy, plain)
@@ -311,13 +316,14 @@ def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> n
     t = np.arange(len(inputs.years), dtype=float)
     trend = np.ones((len(inputs.years), b.shape[1]))
     trend[:, :n_g] = (1.0 + inputs.calibration.demand_trend[None, :]) ** t[:, None]
-    cache: dict[tuple[int, float], np.ndarray] = {}
+    cache: dict[tuple[int, bytes], np.ndarray] = {}
     n_d = len(plan.alternative)
     out = np.empty((n_d, len(inputs.years)) + b.shape)
-    for d in range(n_d):  # at most 6 distinct demographic paths; the rest is broadcasting
-        key = (int(plan.alternative[d]), float(plan.healthy_ageing[d]))
+    for d in range(n_d):  # few distinct demographic paths; the rest is broadcasting
+        alt, strength = int(plan.alternative[d]), np.ascontiguousarray(plan.healthy_ageing[d])
+        key = (alt, strength.tobytes())
         if key not in cache:
-            cache[key] = demand_index(inputs, *key)[:, :, None] * b[None, :, :]
+            cache[key] = demand_index(inputs, alt, strength)[:, :, None] * b[None, :, :]
         out[d] = cache[key] * (plan.growth_index[d][:, None] * trend)[:, None, :]
     return out
 

@@ -71,7 +71,7 @@ def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
     t = np.arange(len(inputs.years))
     return DemandPlan(
         alternative=np.full(n_draws, inputs.alternative_index),
-        healthy_ageing=np.ones(n_draws),
+        healthy_ageing=np.ones((n_draws, len(t))),
         growth_index=np.broadcast_to(growth, (n_draws, len(t))).copy(),
     )
 
@@ -101,51 +101,63 @@ def _age_shift(
 ) -> np.ndarray:
     """Age profile read at a − shift from ``from_age`` on (linear interpolation, clamped).
 
-    ``values``: (group, sex, age); ``shift``, ``from_age``: (draw,). Returns (draw, g, s, a).
+    ``values``: (group, sex, age); ``shift``, ``from_age``: (draw, group). Returns
+    (draw, group, sex, age).
     """
     a = ages.astype(float)
-    src = a[None, :] - np.where(a[None, :] >= from_age[:, None], shift[:, None], 0.0)
-    pos = np.clip(src - a[0], 0.0, len(a) - 1.0)  # (draw, age) as index
+    src = a - np.where(a >= from_age[..., None], shift[..., None], 0.0)  # (draw, group, age)
+    pos = np.clip(src - a[0], 0.0, len(a) - 1.0)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, len(a) - 1)
-    frac = (pos - lo)[:, None, None, :]
-    return (
-        values[:, :, lo].transpose(2, 0, 1, 3) * (1 - frac)
-        + values[:, :, hi].transpose(2, 0, 1, 3) * frac
-    )
+    frac = (pos - lo)[:, :, None, :]
+    shape = (shift.shape[0], *values.shape)
+    v = np.broadcast_to(values[None], shape)
+    take = lambda idx: np.take_along_axis(v, np.broadcast_to(idx[:, :, None, :], shape), axis=-1)  # noqa: E731
+    return take(lo) * (1 - frac) + take(hi) * frac
 
 
 @dataclass
 class ScenarioPath:
-    """Supply path of a batch of scenarios (one draw each). Implements ``SupplyPath``."""
+    """Supply path of a batch of scenarios (one draw each). Implements ``SupplyPath``.
+
+    Every hook holds its value in force and its effect weight per (draw, year, group), so that
+    one file can give each group its own value and any value can follow a year path."""
 
     inputs: Inputs
     n_draws: int
-    # Full-effect arrays and phase weights, built by :func:`scenario_paths`.
-    exit_shift_p: np.ndarray | None = None  # (draw, g, s, a) P read at a − years
-    exit_shift_e: np.ndarray | None = None
+    # Values in force and phase weights, built by :func:`..scenarios.compile.scenario_paths`.
+    exit_years: np.ndarray | None = None  # (draw, year, group) exit postponed by this many years
+    exit_from: np.ndarray | None = None  # (draw, group) from this age
     w_exit: np.ndarray | None = None  # (draw, year, group)
-    pos_rel: np.ndarray | None = None  # (draw,)
+    pos_rel: np.ndarray | None = None  # (draw, year, group)
     pos_abs: np.ndarray | None = None
-    pos_cap: np.ndarray | None = None
-    pos_mask: np.ndarray | None = None  # (draw, g, 1, a) bool
-    w_pos: np.ndarray | None = None  # (draw, year)
-    sen_rel: np.ndarray | None = None
+    pos_cap: np.ndarray | None = None  # (draw, group)
+    pos_mask: np.ndarray | None = None  # (draw, group, 1, age) bool
+    w_pos: np.ndarray | None = None  # (draw, year, group)
+    sen_rel: np.ndarray | None = None  # (draw, year, group)
     sen_abs: np.ndarray | None = None
-    sen_mask: np.ndarray | None = None  # (draw, g, 1, a)
+    sen_mask: np.ndarray | None = None  # (draw, group, 1, age)
     w_sen: np.ndarray | None = None
     sick_rel: np.ndarray | None = None  # (draw, year, group): r·w
     grad_factor: np.ndarray | None = None  # (draw, year, group)
     imm_factor: np.ndarray | None = None  # (draw, year, group)
     _last_key: bytes | None = field(default=None, init=False, repr=False)
     _last: Drivers | None = field(default=None, init=False, repr=False)
+    _shifted: dict[bytes, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def _year_key(self, i: int) -> bytes:
         """Everything that varies by year; equal keys give identical drivers."""
         parts = (
             self.w_exit,
+            self.exit_years,
             self.w_pos,
+            self.pos_rel,
+            self.pos_abs,
             self.w_sen,
+            self.sen_rel,
+            self.sen_abs,
             self.sick_rel,
             self.grad_factor,
             self.imm_factor,
@@ -167,7 +179,7 @@ class ScenarioPath:
         return np.asarray(labels, dtype=np.int64).ravel()
 
     def at(self, i: int) -> Drivers:
-        """Drivers of year index i; the same object as the previous year's when no phase
+        """Drivers of year index i; the same object as the previous year's when no value or
         weight changed (most years of most scenarios), so the kernel reuses its products."""
         key = self._year_key(i)
         if key == self._last_key and self._last is not None:
@@ -185,35 +197,48 @@ class ScenarioPath:
             a is None or bool((a[:, i] == 1.0).all()) for a in one
         )
 
+    def _exit_profiles(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(P, E) read at a − years of year i: (draw, group, sex, age), memoised by the shift."""
+        assert self.exit_years is not None and self.exit_from is not None
+        shift = np.ascontiguousarray(self.exit_years[:, i])
+        key = shift.tobytes()
+        if key not in self._shifted:
+            ages = np.asarray(self.inputs.ages)
+            self._shifted[key] = (
+                _age_shift(self.inputs.p_work, shift, self.exit_from, ages),
+                _age_shift(self.inputs.fte, shift, self.exit_from, ages),
+            )
+        return self._shifted[key]
+
     def _compute(self, i: int) -> Drivers:
         inp = self.inputs
         cal = inp.calibration.inflow_factor
         p = inp.p_work[None]
         e = inp.fte[None]
         if self.w_exit is not None:
-            assert self.exit_shift_p is not None and self.exit_shift_e is not None
+            shift_p, shift_e = self._exit_profiles(i)
             w = self.w_exit[:, i, :, None, None]
-            p = _blend(p, self.exit_shift_p, w)
-            e = _blend(e, self.exit_shift_e, w)
+            p = _blend(p, shift_p, w)
+            e = _blend(e, shift_e, w)
         if self.w_sen is not None:
             assert self.sen_rel is not None and self.sen_abs is not None
             assert self.sen_mask is not None
-            full = p * (1 + self.sen_rel[:, None, None, None])
-            full += self.sen_abs[:, None, None, None]
+            full = p * (1 + self.sen_rel[:, i, :, None, None])
+            full += self.sen_abs[:, i, :, None, None]
             np.clip(full, 0.0, 1.0, out=full)
             full = np.where(self.sen_mask, full, p)
-            p = _blend(p, full, self.w_sen[:, i, None, None, None])
+            p = _blend(p, full, self.w_sen[:, i, :, None, None])
         if self.w_pos is not None:
             assert self.pos_rel is not None and self.pos_abs is not None
             assert self.pos_cap is not None and self.pos_mask is not None
-            cap = self.pos_cap[:, None, None, None]
-            new = e * (1 + self.pos_rel[:, None, None, None])
-            new += self.pos_abs[:, None, None, None]
+            cap = self.pos_cap[:, :, None, None]
+            new = e * (1 + self.pos_rel[:, i, :, None, None])
+            new += self.pos_abs[:, i, :, None, None]
             # Raising never pushes a cell above the cap, and never lowers a cell already above
             # it; a negative change is not capped.
             full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
             full = np.where(self.pos_mask, full, e)
-            e = _blend(e, full, self.w_pos[:, i, None, None, None])
+            e = _blend(e, full, self.w_pos[:, i, :, None, None])
         grads = inp.graduates * cal[:, None, None]
         imms = inp.immigrants * cal[:, None, None]
         g = (
@@ -257,21 +282,20 @@ class DemandAdjustments:
                 w = s["weight"]  # (year,)
                 total = cells[d, :, :, s["from"]][:, sel]  # (year, service)
                 if s["share"] is not None:
-                    share = np.full(total.shape[0], s["share"])
+                    share = np.asarray(s["share"], dtype=float)  # (year,)
                 else:
                     ref = total[s["full_index"]].sum()
-                    if s["arsverk"] > ref:
+                    asked = float(s["arsverk"][s["full_index"]])
+                    if asked > ref:
                         self.notes.append(
                             (
                                 d,
                                 f"oppgavedeling from {s['from_id']}: asked to move "
-                                f"{s['arsverk']:.0f} årsverk, but the group has only {ref:.0f} "
+                                f"{asked:.0f} årsverk, but the group has only {ref:.0f} "
                                 f"in the service area(s) in {s['full_year']}; capped at all of it",
                             )
                         )
-                    share = np.full(
-                        total.shape[0], min(1.0, s["arsverk"] / ref) if ref > 1e-9 else 0.0
-                    )
+                    share = np.minimum(1.0, s["arsverk"] / ref) if ref > 1e-9 else np.zeros(len(w))
                 moved = total * (w * share)[:, None]
                 for j, k in enumerate(sel):
                     cells[d, :, k, s["from"]] -= moved[:, j]

@@ -2,71 +2,91 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from .. import dims
 from ..errors import ConfigError
 from .compile import as_scenario, scenario_list
-from .files import Scenario
+from .declarations import hook
+from .files import Scenario, display_path
 
 COMBINED = "kombinert"
 SUM_OF_SINGLES = "sum_enkelttiltak"
-_PROVENANCE_KEYS = ("source", "baseline_chain")
 
 
-def _groups(value: Any) -> tuple[str, ...]:
-    return dims.GROUPS if value in (None, "all") else tuple(value)
-
-
-def _merge_hook(key: str, mine: dict[str, Any], theirs: dict[str, Any], who: str, by: str) -> Any:
-    """One hook set by two scenarios: equal tables are one; tables that differ only in their
-    (disjoint) groups are merged per group; anything else is a real conflict and refused."""
-    if mine == theirs:
-        return mine
-    rest_a = {k: v for k, v in mine.items() if k != "groups"}
-    rest_b = {k: v for k, v in theirs.items() if k != "groups"}
-    ga, gb = _groups(mine.get("groups")), _groups(theirs.get("groups"))
-    if rest_a == rest_b and not set(ga) & set(gb):
-        union = set(ga) | set(gb)
-        return {**mine, "groups": [g for g in dims.GROUPS if g in union]}
+def _conflict(table: str, what: str, mine: dict, theirs: dict, who: str, by: str) -> ConfigError:
     differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
-    raise ConfigError(
-        f"combined run: [{key}] is set differently by {who} and by {by} "
+    return ConfigError(
+        f"combined run: [{table}]{what} is set differently by {who} and by {by} "
         f"(keys {', '.join(differ)}). Combining would silently keep one of them and report a "
         "false overlap; give the combined measure in one scenario file, or leave one out"
     )
 
 
+def _merge_groups(table: str, owned: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One grouped hook set by several scenarios, merged per group: each group takes the rule
+    of the scenario that sets it; two scenarios setting one group differently is a conflict."""
+    rules: dict[str, tuple[dict[str, Any], str]] = {}
+    everyone: tuple[dict[str, Any], str] | None = None
+    for label, measure in owned:
+        for rule, groups, for_all in measure.rules():
+            cfg = rule.to_dict()
+            for g in groups:
+                if g in rules and rules[g][0] != cfg:
+                    raise _conflict(table, f" for {g}", rules[g][0], cfg, rules[g][1], label)
+                rules.setdefault(g, (cfg, label))
+            if for_all:
+                if everyone is not None and everyone[0] != cfg:
+                    raise _conflict(table, "", everyone[0], cfg, everyone[1], label)
+                everyone = (cfg, label)
+    distinct = {json.dumps(cfg, sort_keys=True) for cfg, _ in rules.values()}
+    union = [g for g in dims.GROUPS if g in rules]
+    if len(distinct) == 1 and (everyone is not None or len(union) < len(dims.GROUPS)):
+        cfg = next(iter(rules.values()))[0]
+        return {**cfg, "groups": "all" if everyone is not None else union}
+    if everyone is not None:  # the table-level rule keeps the staff outside the 14 groups
+        rest = {g: cfg for g, (cfg, _) in rules.items() if cfg != everyone[0]}
+        return {**everyone[0], "groups": "all", "grupper": rest}
+    return {"grupper": {g: rules[g][0] for g in union}}
+
+
+def _merge_table(table: str, owned: list[tuple[str, Any]]) -> Any:
+    h = hook(table)
+    if h.array:
+        return [m.to_dict() for _, entries in owned for m in entries]
+    first = owned[0][1].to_dict()
+    if all(m.to_dict() == first for _, m in owned):
+        return first
+    if not h.groups:
+        label, other = next((lab, m) for lab, m in owned if m.to_dict() != first)
+        raise _conflict(table, "", first, other.to_dict(), owned[0][0], label)
+    return _merge_groups(table, owned)
+
+
 def combine_with_notes(scenarios: Sequence[Any], name: str) -> tuple[Any, list[str]]:
     """The combined scenario, and a note for every hook merged per group.
 
-    Hooks set by one scenario are taken as they are; a hook set by several is taken once when
-    the tables are equal, merged when they differ only in disjoint ``groups``, and refused
-    otherwise (:class:`ConfigError` naming both scenarios). ``oppgavedeling`` entries are
-    concatenated.
+    A hook set by one scenario is taken as it is; a hook set by several is taken once when they
+    set it alike, merged per group when they set different groups (each group keeps its own
+    values, as ``grupper`` tables where needed), and refused (:class:`ConfigError` naming both
+    scenarios) when two set one group, or a hook without groups, differently. ``oppgavedeling``
+    entries are concatenated.
     """
+    owners: dict[str, list[tuple[str, Any]]] = {}
+    scs = [as_scenario(obj) for obj in scenarios]
+    for sc in scs:
+        label = f"{sc.name} ({display_path(sc.source)})" if sc.source is not None else sc.name
+        for table, measure in sc.hooks().items():
+            owners.setdefault(table, []).append((label, measure))
     merged: dict[str, Any] = {}
-    owner: dict[str, str] = {}
     notes: list[str] = []
-    for obj in scenarios:
-        sc = as_scenario(obj)
-        doc = sc.to_dict()
-        label = f"{sc.name} ({doc['source']})" if doc.get("source") else sc.name
-        for key, value in doc.items():
-            if key in _PROVENANCE_KEYS or key in ("name", "title", "description", "baseline"):
-                continue
-            if key == "oppgavedeling":
-                merged.setdefault(key, []).extend(value)
-                continue
-            if key in merged and merged[key] != value:
-                merged[key] = _merge_hook(key, merged[key], value, owner[key], label)
-                notes.append(f"[{key}] of {owner[key]} and {label} merged per group")
-                owner[key] = f"{owner[key]} and {label}"
-                continue
-            merged[key] = value
-            owner[key] = label
-    merged["title"] = "Kombinert: " + ", ".join(as_scenario(s).name for s in scenarios)
+    for table, owned in owners.items():
+        merged[table] = _merge_table(table, owned)
+        if len(owned) > 1 and not hook(table).array and merged[table] != owned[0][1].to_dict():
+            notes.append(f"[{table}] of {' and '.join(lab for lab, _ in owned)} merged per group")
+    merged["title"] = "Kombinert: " + ", ".join(sc.name for sc in scs)
     merged["description"] = ("All scenarios in one projection. " + "; ".join(notes)).strip()
     return Scenario.from_dict(merged, name=name), notes
 

@@ -23,11 +23,12 @@ from ..model.paths import (
     OUTSIDE_TIME_THIEVES_COLUMN,
     DemandAdjustments,
     ScenarioPath,
-    _age_shift,
     _group_mask,
     _years,
     reference_demand_plan,
 )
+from .declarations import tables
+from .measures import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE, Measure, Rule, YearPath
 
 
 def as_scenario(obj: Any) -> Any:
@@ -88,7 +89,7 @@ def distinct_names(names: Sequence[str]) -> tuple[str, ...]:
 @dataclass
 class _Batch:
     """What the compile functions of one batch share: the inputs, the paths being filled (one
-    row per draw), memoised phase weights and group masks, and the problems found."""
+    row per draw), memoised group masks, and the problems found."""
 
     inputs: Inputs
     n_draws: int
@@ -96,7 +97,6 @@ class _Batch:
     plan: DemandPlan
     adjust: DemandAdjustments
     problems: list[str] = field(default_factory=list)
-    _phases: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
     _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -105,18 +105,10 @@ class _Batch:
         self.ages = np.asarray(inp.ages)
         self.categories = list(inp.groups) + list(inp.outside)
         self.pop_total = inp.population.sum(axis=(2, 3))  # (alternative, year)
-        self.exit_years = np.zeros(self.n_draws)  # avgangsalder: shifted profiles built once
-        self.exit_from = np.full(self.n_draws, float(self.ages[-1] + 1))
 
     @property
     def shape(self) -> tuple[int, int, int]:
         return self.n_draws, len(self.inputs.years), len(self.inputs.groups)
-
-    def weight(self, hook: Any) -> np.ndarray:
-        key = (hook.start_year, hook.full_effect_year)
-        if key not in self._phases:
-            self._phases[key] = hook.phase(self.years)
-        return self._phases[key].copy()
 
     def group_mask(self, groups: Sequence[str]) -> np.ndarray:
         key = tuple(groups)
@@ -124,12 +116,26 @@ class _Batch:
             self._masks[key] = _group_mask(self.inputs, groups)
         return self._masks[key]
 
-    def affected(self, groups: Sequence[str]) -> np.ndarray:
-        """(category,) bool: the chosen groups, plus the outside categories when the hook
-        applies to all groups (a hook limited to some groups leaves the outside staff alone)."""
-        everyone = set(groups) >= set(self.inputs.groups)
+    def rules(self, m: Measure) -> list[tuple[Rule, np.ndarray, np.ndarray]]:
+        """(rule, group mask (group,), category mask (category,)) of every rule of a measure:
+        the outside categories follow a table-level rule given for all groups (a rule for some
+        groups leaves the outside staff alone)."""
         outside = self.inputs.outside
-        return np.array([c in groups or (everyone and c in outside) for c in self.categories])
+        out = []
+        for rule, groups, everyone in m.rules():
+            cats = np.array([c in groups or (everyone and c in outside) for c in self.categories])
+            out.append((rule, self.group_mask(groups), cats))
+        return out
+
+    def effect(self, rule: Rule, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(value, weight) per year of a rule's key (see :meth:`Rule.effect`)."""
+        return rule.effect(key, self.years)
+
+    def zeros(self, name: str, fill: Any = 0.0, shape: tuple[int, ...] | None = None) -> Any:
+        """The path array ``name``, created (filled with ``fill``) on first use."""
+        if getattr(self.path, name) is None:
+            setattr(self.path, name, np.full(shape or self.shape, fill))
+        return getattr(self.path, name)
 
     def demand_factor(self) -> np.ndarray:
         """(draw, year, service, category) multiplicative demand factor, created on first use."""
@@ -156,207 +162,214 @@ def _label(sc: Any) -> str:
     return str(sc.source) if sc.source is not None else sc.name
 
 
-# -- one compile function per hook: (batch, draw, hook, scenario) --------------------------------
+# -- one compile function per hook: (batch, draw, measure, scenario) -----------------------------
 
 
-def _population(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    if h.alternative in b.inputs.alternatives:
-        b.plan.alternative[d] = b.inputs.alternatives.index(h.alternative)
+def _population(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    if m.alternative in b.inputs.alternatives:
+        b.plan.alternative[d] = b.inputs.alternatives.index(m.alternative)
     else:
         b.problems.append(
-            f"{_label(sc)}: [befolkning] alternative: '{h.alternative}' not in the inputs"
+            f"{_label(sc)}: [befolkning] alternative: '{m.alternative}' not in the inputs"
         )
 
 
-def _healthy_ageing(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    b.plan.healthy_ageing[d] = h.strength if h.enabled else 0.0
+def _healthy_ageing(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    rule = m.table_rule()
+    if not rule.enabled:
+        b.plan.healthy_ageing[d] = 0.0
+        return
+    v, w = b.effect(rule, "strength")
+    b.plan.healthy_ageing[d] = 1.0 + w * (v - 1.0) if isinstance(rule.strength, YearPath) else v
 
 
-def _standard_growth(b: _Batch, d: int, h: Any, sc: Any) -> None:
+def _standard_growth(b: _Batch, d: int, m: Measure, sc: Any) -> None:
     r_ref = b.inputs.parameters["standard_growth"]
-    r = r_ref + b.weight(h) * (h.annual_rate - r_ref)
-    r[0] = 0.0
-    index = np.cumprod(1.0 + r)
-    if set(h.groups) >= set(b.inputs.groups):  # all staff of every service
-        b.plan.growth_index[d] = index
-    else:  # only the chosen groups' demand grows at the new rate
-        cols = np.flatnonzero(b.affected(h.groups))
-        ratio = index / b.plan.growth_index[d]
-        b.demand_factor()[d][:, :, cols] *= ratio[:, None, None]
+    for rule, _, cats in b.rules(m):
+        v, w = b.effect(rule, "annual_rate")
+        r = r_ref + w * (v - r_ref)
+        r[0] = 0.0
+        index = np.cumprod(1.0 + r)
+        if cats.all():  # all staff of every service
+            b.plan.growth_index[d] = index
+        else:  # only the chosen groups' demand grows at the new rate
+            ratio = index / b.plan.growth_index[d]
+            b.demand_factor()[d][:, :, np.flatnonzero(cats)] *= ratio[:, None, None]
 
 
-def _exit_age(b: _Batch, d: int, h: Any, sc: Any) -> None:
+def _exit_age(b: _Batch, d: int, m: Measure, sc: Any) -> None:
     path = b.path
-    if path.w_exit is None:
-        path.w_exit = np.zeros(b.shape)
-    path.w_exit[d] = b.weight(h)[:, None] * b.group_mask(h.groups)[None, :]
-    b.exit_years[d], b.exit_from[d] = h.years, h.from_age
+    w_exit = b.zeros("w_exit")
+    shift = b.zeros("exit_years")
+    from_age = b.zeros("exit_from", float(b.ages[-1] + 1), b.shape[::2])
+    for rule, gm, _ in b.rules(m):
+        v, w = b.effect(rule, "years")
+        w_exit[d][:, gm] = w[:, None]
+        shift[d][:, gm] = v[:, None]
+        from_age[d, gm] = rule.from_age
+    path.exit_years, path.exit_from = shift, from_age
 
 
-def _position_share(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    path, ages = b.path, b.ages
-    n_d, n_y, n_g = b.shape
-    if path.w_pos is None:
-        path.w_pos = np.zeros((n_d, n_y))
-        path.pos_rel, path.pos_abs = np.zeros(n_d), np.zeros(n_d)
-        path.pos_cap = np.ones(n_d)
-        path.pos_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
-    assert path.pos_rel is not None and path.pos_abs is not None
-    assert path.pos_cap is not None and path.pos_mask is not None
-    path.w_pos[d] = b.weight(h)
-    path.pos_rel[d] = h.relative_change or 0.0
-    path.pos_abs[d] = h.absolute_change or 0.0
-    path.pos_cap[d] = h.cap
-    lo, hi = h.ages if h.ages is not None else (ages[0], ages[-1])
-    in_ages = (ages >= lo) & (ages <= hi)
-    path.pos_mask[d] = b.group_mask(h.groups)[:, None, None] & in_ages[None, None, :]
+def _position_share(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    ages = b.ages
+    w_pos, rel, ab = b.zeros("w_pos"), b.zeros("pos_rel"), b.zeros("pos_abs")
+    cap = b.zeros("pos_cap", 1.0, b.shape[::2])
+    mask = b.zeros("pos_mask", False, (b.n_draws, b.shape[2], 1, len(ages)))
+    for rule, gm, _ in b.rules(m):
+        key = "relative_change" if rule.relative_change is not None else "absolute_change"
+        v, w = b.effect(rule, key)
+        w_pos[d][:, gm] = w[:, None]
+        (rel if key == "relative_change" else ab)[d][:, gm] = v[:, None]
+        cap[d, gm] = rule.cap
+        lo, hi = rule.ages if rule.ages is not None else (ages[0], ages[-1])
+        mask[d, gm] = ((ages >= lo) & (ages <= hi))[None, :]
 
 
-def _senior_participation(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    path, ages = b.path, b.ages
-    n_d, n_y, n_g = b.shape
-    if path.w_sen is None:
-        path.w_sen = np.zeros((n_d, n_y))
-        path.sen_rel, path.sen_abs = np.zeros(n_d), np.zeros(n_d)
-        path.sen_mask = np.zeros((n_d, n_g, 1, len(ages)), dtype=bool)
-    assert path.sen_rel is not None and path.sen_abs is not None
-    assert path.sen_mask is not None
-    path.w_sen[d] = b.weight(h)
-    path.sen_rel[d] = h.relative_change or 0.0
-    path.sen_abs[d] = h.absolute_change or 0.0
-    path.sen_mask[d] = b.group_mask(h.groups)[:, None, None] & (ages >= h.min_age)[None, None, :]
+def _senior_participation(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    ages = b.ages
+    w_sen, rel, ab = b.zeros("w_sen"), b.zeros("sen_rel"), b.zeros("sen_abs")
+    mask = b.zeros("sen_mask", False, (b.n_draws, b.shape[2], 1, len(ages)))
+    for rule, gm, _ in b.rules(m):
+        key = "relative_change" if rule.relative_change is not None else "absolute_change"
+        v, w = b.effect(rule, key)
+        w_sen[d][:, gm] = w[:, None]
+        (rel if key == "relative_change" else ab)[d][:, gm] = v[:, None]
+        mask[d, gm] = (ages >= rule.min_age)[None, :]
 
 
-def _sick_leave(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    if b.path.sick_rel is None:
-        b.path.sick_rel = np.zeros(b.shape)
-    b.path.sick_rel[d] = h.relative_change * b.weight(h)[:, None] * b.group_mask(h.groups)[None]
+def _sick_leave(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    sick = b.zeros("sick_rel")
+    for rule, gm, _ in b.rules(m):
+        v, w = b.effect(rule, "relative_change")
+        sick[d][:, gm] = (v * w)[:, None]
 
 
-def _education_capacity(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    inp, path = b.inputs, b.path
-    if path.grad_factor is None:
-        path.grad_factor = np.ones(b.shape)
+def _education_capacity(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    inp = b.inputs
+    factor = b.zeros("grad_factor", 1.0)
     grads = inp.graduates.sum(axis=(1, 2)) * inp.calibration.inflow_factor
     pop = b.pop_total[b.plan.alternative[d]]
-    for gi, g in enumerate(inp.groups):
-        rule = h.rule_for(g)
-        if rule is None:
-            continue
-        w = b.weight(rule)
-        if getattr(rule, "fixed_graduates", None) is not None:
-            if not grads[gi] >= MIN_GRADUATES:  # nothing to scale: no sex and age profile
-                b.adjust.notes.append(
-                    (
-                        d,
-                        f"utdanningskapasitet: {g} has no graduates in the inputs, so "
-                        f"fixed_graduates = {rule.fixed_graduates:g} cannot be spread over sex "
-                        "and age; graduates left unchanged",
-                    )
-                )
-                continue
-            target = rule.fixed_graduates / grads[gi]
-            path.grad_factor[d, :, gi] = 1.0 + w * (target - 1.0)
-        elif getattr(rule, "follow_population", False):
+    for rule, gm, _ in b.rules(m):
+        if rule.fixed_graduates is not None:
+            v, w = b.effect(rule, "fixed_graduates")
+            for gi in np.flatnonzero(gm):
+                if not grads[gi] >= MIN_GRADUATES:  # nothing to scale: no sex and age profile
+                    b.adjust.notes.append((d, _no_graduates_note(inp.groups[gi], v)))
+                    continue
+                factor[d, :, gi] = 1.0 + w * (v / grads[gi] - 1.0)
+        elif rule.follow_population:
             first = inp.years.index(min(max(rule.start_year, inp.years[1]), inp.years[-1]))
             ratio = pop / pop[first - 1]
-            path.grad_factor[d, :, gi] = 1.0 + w * (ratio - 1.0)
+            factor[d][:, gm] = (1.0 + rule.phase(b.years) * (ratio - 1.0))[:, None]
         else:
-            path.grad_factor[d, :, gi] = 1.0 + w * (rule.relative_change or 0.0)
+            v, w = b.effect(rule, "relative_change")
+            factor[d][:, gm] = (1.0 + w * v)[:, None]
+
+
+def _no_graduates_note(group: str, v: np.ndarray) -> str:
+    return (
+        f"utdanningskapasitet: {group} has no graduates in the inputs, so fixed_graduates = "
+        f"{float(v.max()):g} cannot be spread over sex and age; graduates left unchanged"
+    )
 
 
 MIN_GRADUATES = 1e-6
 """Reference graduates a year below which a group has no profile to scale (persons)."""
 
 
-def _immigration(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    if b.path.imm_factor is None:
-        b.path.imm_factor = np.ones(b.shape)
-    b.path.imm_factor[d] = (
-        1.0 + h.relative_change * b.weight(h)[:, None] * b.group_mask(h.groups)[None, :]
-    )
+def _immigration(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    factor = b.zeros("imm_factor", 1.0)
+    for rule, gm, _ in b.rules(m):
+        v, w = b.effect(rule, "relative_change")
+        factor[d][:, gm] = (1.0 + v * w)[:, None]
 
 
-def _productivity(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    k = b.service_index(sc, "[produktivitet]", h.services)
-    w = b.weight(h)
-    w[0] = 0.0
-    cum = np.cumprod(1.0 - h.annual_rate * w)  # (year,)
-    cols = np.flatnonzero(b.affected(h.groups))
-    b.demand_factor()[d][:, k[:, None], cols[None, :]] *= cum[:, None, None]
+def _productivity(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    for rule, _, cats in b.rules(m):
+        k = b.service_index(sc, "[produktivitet]", rule.services)
+        v, w = b.effect(rule, "annual_rate")
+        w[0] = 0.0
+        cum = np.cumprod(1.0 - v * w)  # (year,)
+        cols = np.flatnonzero(cats)
+        b.demand_factor()[d][:, k[:, None], cols[None, :]] *= cum[:, None, None]
 
 
-def _time_thieves(b: _Batch, d: int, h: Any, sc: Any) -> None:
-    from .measures import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE
+def _time_thieves_share(c: str, level: str) -> float:
+    if c in TIME_THIEVES_COLUMN:
+        return TIME_THIEVES_SHARE[TIME_THIEVES_COLUMN[c]][level]
+    if c in OUTSIDE_TIME_THIEVES_COLUMN:
+        return TIME_THIEVES_SHARE[OUTSIDE_TIME_THIEVES_COLUMN[c]][level]
+    return 0.0
 
-    def share(c: str) -> float:
-        if c in TIME_THIEVES_COLUMN:
-            return float(h.share(c))
-        if c in OUTSIDE_TIME_THIEVES_COLUMN:
-            column = OUTSIDE_TIME_THIEVES_COLUMN[c]
-            return float(TIME_THIEVES_SHARE[column][h.level] * h.realised_share)
-        return 0.0
 
-    k = b.service_index(sc, "[tidstyver]", h.services)
-    shares = np.array([share(c) for c in b.categories]) * b.affected(h.groups)
-    red = 1.0 - b.weight(h)[:, None] * shares[None, :]  # (year, category)
-    b.demand_factor()[d][:, k, :] *= red[:, None, :]
+def _time_thieves(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+    for rule, _, cats in b.rules(m):
+        k = b.service_index(sc, "[tidstyver]", rule.services)
+        v, w = b.effect(rule, "realised_share")
+        level = np.array([_time_thieves_share(c, rule.level) for c in b.categories]) * cats
+        red = 1.0 - w[:, None] * (level[None, :] * v[:, None])  # (year, category)
+        b.demand_factor()[d][:, k, :] *= red[:, None, :]
 
 
 def _task_shifts(b: _Batch, d: int, shifts: Any, sc: Any) -> None:
     inp, cats = b.inputs, b.categories
-    for ts in shifts:
-        if ts.from_group not in inp.groups:
+    for m in shifts:
+        ts = m.table_rule()
+        src, dst = ts.get("from"), ts.to
+        if src not in inp.groups:
             b.problems.append(
-                f"{_label(sc)}: [[oppgavedeling]] from: '{ts.from_group}' is "
-                "not a group of the inputs"
+                f"{_label(sc)}: [[oppgavedeling]] from: '{src}' is not a group of the inputs"
             )
             continue
-        if ts.to != OUTSIDE and ts.to not in cats:
+        if dst != OUTSIDE and dst not in cats:
             b.problems.append(
-                f"{_label(sc)}: [[oppgavedeling]] to: '{ts.to}' is not a group "
+                f"{_label(sc)}: [[oppgavedeling]] to: '{dst}' is not a group "
                 "or category of the inputs"
             )
             continue
-        full_year = min(ts.full_effect_year, inp.years[-1])
+        key = "share" if ts.share is not None else "arsverk"
+        value = ts.get(key)
+        last = value.last_year if isinstance(value, YearPath) else ts.full_effect_year
+        full_year = min(last, inp.years[-1])
+        v, w = b.effect(ts, key)
         b.adjust.shifts[d].append(
             {
-                "from": cats.index(ts.from_group),
-                "to": None if ts.to == OUTSIDE else cats.index(ts.to),
+                "from": cats.index(src),
+                "to": None if dst == OUTSIDE else cats.index(dst),
                 "services": b.service_index(
                     sc,
                     "[[oppgavedeling]]",
                     None if ts.service is None else [ts.service],
                     key="service",
                 ),
-                "weight": b.weight(ts),
-                "share": ts.share,
-                "arsverk": ts.arsverk,
+                "weight": w,
+                "share": v if key == "share" else None,
+                "arsverk": v if key == "arsverk" else None,
                 "full_index": inp.years.index(full_year),
                 "full_year": full_year,
-                "from_id": ts.from_group,
+                "from_id": src,
                 "conversion": ts.conversion,
             }
         )
 
 
 COMPILERS: dict[str, Any] = {
-    # Scenario attribute → compile function, in the order they are applied (befolkning first:
-    # utdanning følger befolkningen reads the chosen alternative).
-    "population": _population,
-    "healthy_ageing": _healthy_ageing,
-    "standard_growth": _standard_growth,
-    "exit_age": _exit_age,
-    "position_share": _position_share,
-    "senior_participation": _senior_participation,
-    "sick_leave": _sick_leave,
-    "education_capacity": _education_capacity,
-    "immigration": _immigration,
-    "productivity": _productivity,
-    "time_thieves": _time_thieves,
-    "task_shifts": _task_shifts,
+    # Table → compile function, in the order they are applied (befolkning first: utdanning
+    # følger befolkningen reads the chosen alternative).
+    "befolkning": _population,
+    "friskere_aldring": _healthy_ageing,
+    "standardvekst": _standard_growth,
+    "avgangsalder": _exit_age,
+    "stillingsprosent": _position_share,
+    "seniordeltakelse": _senior_participation,
+    "sykefravaer": _sick_leave,
+    "utdanningskapasitet": _education_capacity,
+    "innvandring": _immigration,
+    "produktivitet": _productivity,
+    "tidstyver": _time_thieves,
+    "oppgavedeling": _task_shifts,
 }
-_ALWAYS = frozenset({"population", "healthy_ageing", "standard_growth", "task_shifts"})
+_ALWAYS = frozenset({"befolkning", "friskere_aldring", "standardvekst", "oppgavedeling"})
 """Hooks compiled even when neutral (their neutral form still sets the plan's value)."""
 
 
@@ -373,15 +386,20 @@ def scenario_paths(
         reference_demand_plan(inputs, n_d),
         DemandAdjustments(shifts=[[] for _ in range(n_d)]),
     )
+    missing = [t for t in tables() if t not in COMPILERS]
+    if missing:
+        raise NotImplementedError(f"declared hooks without a compile function: {missing}")
     for d, sc in enumerate(scs):
-        for attr, compile_hook in COMPILERS.items():
-            hook = getattr(sc, attr)
-            if hook is None or (attr not in _ALWAYS and hook.is_neutral):
+        for table, compile_hook in COMPILERS.items():
+            measure = sc.hooks().get(table)
+            if measure is None:
                 continue
-            compile_hook(b, d, hook, sc)
-    if b.path.w_exit is not None:
-        b.path.exit_shift_p = _age_shift(inputs.p_work, b.exit_years, b.exit_from, b.ages)
-        b.path.exit_shift_e = _age_shift(inputs.fte, b.exit_years, b.exit_from, b.ages)
+            neutral = all(
+                e.is_neutral for e in (measure if isinstance(measure, tuple) else (measure,))
+            )
+            if table not in _ALWAYS and neutral:
+                continue
+            compile_hook(b, d, measure, sc)
     if b.problems:
         raise ConfigError(b.problems)
     return b.path, b.plan, distinct_names([sc.name for sc in scs]), b.adjust

@@ -1,19 +1,23 @@
-"""One declaration per hook: its table, side, documentation and every key with type, default,
-range, unit and one-of rules.
+"""One declaration per hook: its table, side, documentation, every key with type, default, range,
+unit, whether it may vary over time or by group, and the rules between keys.
 
-From these declarations come the ranges and allowed keys the readers of :mod:`.check` enforce,
-the key tables of ``docs/scenarios.md`` (:func:`docs_tables`; a test keeps them current), the
-JSON Schema of a scenario file (:func:`json_schema`, ``helsemodlite scenarios schema``) and the
-ranges of the property-based tests. What stays hand-written per hook is its semantics: the
-cross-key rules of its reader and one compile function (:mod:`.compile`).
+Everything else about a hook's *form* is derived from its declaration: the generic reader and
+its messages (:mod:`.check`), the merge rules of baseline chains and of combined runs, the key
+tables of ``docs/scenarios.md`` and the JSON Schema (:mod:`.derived`), the hypothesis strategies
+of the tests. What stays hand-written per hook is its *semantics*: one compile function
+(:mod:`.compile`).
+
+The registry is :func:`hooks`; :func:`declared` adds a hook for the duration of a ``with``
+block (the tests declare a toy hook this way and get validation, docs rows, strategies and
+schema from the declaration alone).
 
 This module imports only the standard library, so that importing it is cheap.
 """
 
 from __future__ import annotations
 
-import math
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -21,6 +25,10 @@ from .. import dims
 
 REQUIRED: Final = "required"
 """Default of a key that must be given."""
+
+ABSENT: Final = "absent"
+"""``Key.neutral`` of a key whose presence always changes something (the rule is neutral only
+when the key is not set)."""
 
 MAX_RELATIVE_CHANGE: Final = 1.0
 """Upper bound on every ``relative_change`` (+100 %, a doubling): a larger value is almost surely
@@ -34,6 +42,9 @@ POSITION_SHARE_MAX: Final = 1.5
 
 FIRST_YEAR: Final = dims.BASE_YEAR + 1
 
+GROUPS_KEY: Final = "grupper"
+"""Sub-table of per-group values: ``[stillingsprosent.grupper.sykepleier]``."""
+
 
 @dataclass(frozen=True)
 class Key:
@@ -42,7 +53,8 @@ class Key:
     name: str
     kind: str
     """``number``, ``integer``, ``boolean``, ``choice``, ``string``, ``services``, ``ages``,
-    ``table`` (a table of per-group tables), ``groups``."""
+    ``groups`` (``"all"`` or a list of group ids), ``group`` (one group id), ``target`` (a group,
+    an outside category or ``"utenfor"``)."""
     default: Any = None
     """The default (``REQUIRED`` when the key must be given; None when absent means "not set")."""
     lo: float | None = None
@@ -51,6 +63,16 @@ class Key:
     fraction: bool = False
     """A fraction (0.05 = 5 %): an out-of-range value that fits as a percentage gets a hint."""
     choices: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+    """Spellings accepted for a choice and stored as another (``("høy", "hoy")``)."""
+    path: bool = False
+    """May be a year-keyed path (``{2026 = 0.02, 2030 = 0.10}``) instead of one value."""
+    scope: str = "both"
+    """Where the key may stand: ``table`` (the hook table only), ``group`` (only a
+    ``grupper.<id>`` table) or ``both``."""
+    neutral: Any = None
+    """A value at which this key makes a rule change nothing (``ABSENT``: only when not set;
+    None: the key does not decide neutrality)."""
     unit: str = ""
     doc: str = ""
     shown_default: str = ""
@@ -63,6 +85,10 @@ class Key:
         assert self.lo is not None and self.hi is not None, self.name
         return self.lo, self.hi
 
+    @property
+    def required(self) -> bool:
+        return bool(self.default == REQUIRED)
+
 
 @dataclass(frozen=True)
 class Hook:
@@ -70,17 +96,26 @@ class Hook:
 
     table: str
     attr: str
-    """The attribute of :class:`~helsemodlite.scenarios.files.Scenario` it fills."""
+    """The English name of the measure (``Scenario.<attr>`` in Python)."""
     side: str
     """``tilbud`` (supply) or ``etterspørsel`` (demand)."""
     title: str
     keys: tuple[Key, ...]
-    one_of: tuple[tuple[str, str], ...] = ()
-    """Pairs of keys of which exactly one must be given."""
+    one_of: tuple[tuple[str, ...], ...] = ()
+    """Groups of keys of which exactly one must be given in every rule (a boolean counts as given
+    when true)."""
+    not_with: tuple[tuple[str, str, Any], ...] = ()
+    """``(key, other, value)``: ``key`` has no effect, so is refused, when ``other == value``."""
+    differ: tuple[tuple[str, str], ...] = ()
+    """``(key, other)``: the two must differ."""
     timing: bool = True
+    """Takes ``start_year`` and ``full_effect_year``."""
     groups: bool = True
+    """Takes ``groups`` and per-group tables (``[<table>.grupper.<id>]``)."""
     array: bool = False
     """An array of tables (``[[oppgavedeling]]``)."""
+    no_groups_reason: str = ""
+    no_timing_reason: str = ""
 
     def key(self, name: str) -> Key:
         for k in self.all_keys():
@@ -94,7 +129,24 @@ class Hook:
         return (*self.keys, *extra)
 
     def names(self) -> tuple[str, ...]:
-        return tuple(k.name for k in self.all_keys())
+        """Keys allowed in the hook table."""
+        own = tuple(k.name for k in self.keys if k.scope != "group")
+        extra = (*TIMING_NAMES * self.timing, *(("groups", GROUPS_KEY) if self.groups else ()))
+        return (*own, *extra)
+
+    def group_names(self) -> tuple[str, ...]:
+        """Keys allowed in a per-group table."""
+        return (*(k.name for k in self.keys if k.scope != "table"), *TIMING_NAMES * self.timing)
+
+    def rule_keys(self) -> tuple[str, ...]:
+        """Keys whose presence makes a rule: the required keys and the one-of keys."""
+        out = [k.name for k in self.keys if k.required]
+        for group in self.one_of:
+            out.extend(n for n in group if n not in out)
+        return tuple(out)
+
+    def path_keys(self) -> tuple[str, ...]:
+        return tuple(k.name for k in self.keys if k.path)
 
 
 _REL = "Relative change (0.10 = +10 %)."
@@ -120,12 +172,13 @@ FULL_EFFECT_YEAR = Key(
     shown_allowed=f"`start_year` … {dims.HORIZON}",
 )
 TIMING: Final = (START_YEAR, FULL_EFFECT_YEAR)
+TIMING_NAMES: Final = ("start_year", "full_effect_year")
 GROUPS = Key(
     "groups",
     "groups",
     "all",
     choices=dims.GROUPS,
-    doc="Groups the hook applies to.",
+    doc="Groups the table-level values apply to.",
     shown_default='`"all"`',
     shown_allowed="the 14 canonical ids",
 )
@@ -133,21 +186,44 @@ GROUPS = Key(
 
 def _rel(doc: str, default: Any = None) -> Key:
     return Key(
-        "relative_change", "number", default, -1.0, MAX_RELATIVE_CHANGE, fraction=True, doc=doc
+        "relative_change",
+        "number",
+        default,
+        -1.0,
+        MAX_RELATIVE_CHANGE,
+        fraction=True,
+        path=True,
+        neutral=0.0,
+        doc=doc,
     )
 
 
-def _annual_rate(doc: str) -> Key:
+def _annual_rate(doc: str, neutral: Any) -> Key:
     return Key(
-        "annual_rate", "number", REQUIRED, -0.05, 0.1, fraction=True, unit="per year", doc=doc
+        "annual_rate",
+        "number",
+        REQUIRED,
+        -0.05,
+        0.1,
+        fraction=True,
+        path=True,
+        neutral=neutral,
+        unit="per year",
+        doc=doc,
     )
 
 
 def _abs(doc: str) -> Key:
-    return Key("absolute_change", "number", None, -1.0, 1.0, fraction=True, doc=doc)
+    return Key(
+        "absolute_change", "number", None, -1.0, 1.0, fraction=True, path=True, neutral=0.0, doc=doc
+    )
 
 
-HOOKS: Final = (
+_POPULATION_WIDE = (
+    "a property of the population: it applies to every group and to the whole projection"
+)
+
+_HOOKS: list[Hook] = [
     Hook(
         "stillingsprosent",
         "position_share",
@@ -190,6 +266,8 @@ HOOKS: Final = (
                 REQUIRED,
                 -10.0,
                 10.0,
+                path=True,
+                neutral=0.0,
                 unit="years",
                 doc="Exit postponed by this many years (fractional or negative allowed).",
             ),
@@ -248,17 +326,24 @@ HOOKS: Final = (
                 "follow_population",
                 "boolean",
                 False,
+                neutral=False,
                 doc="Capacity grows each year with the population.",
             ),
             Key(
-                "grupper",
-                "table",
+                "fixed_graduates",
+                "number",
                 None,
-                doc="Per-group rules replacing the table-level rule for that group.",
-                shown_default="none",
-                shown_allowed="keys = group ids",
+                0.0,
+                MAX_PERSONS,
+                path=True,
+                scope="group",
+                neutral=ABSENT,
+                unit="persons a year",
+                doc="The group's domestic graduates fixed at this many persons a year (only in "
+                "a `grupper.<id>` table).",
             ),
         ),
+        one_of=(("relative_change", "follow_population", "fixed_graduates"),),
     ),
     Hook(
         "innvandring",
@@ -277,7 +362,13 @@ HOOKS: Final = (
         "standard_growth",
         "etterspørsel",
         "standard growth",
-        (_annual_rate("Annual growth of resource use per user (reference 0.005)."),),
+        (
+            _annual_rate(
+                "Annual growth of resource use per user (reference: `standard_growth` of "
+                "`parameters.csv`, 0.005).",
+                neutral=ABSENT,
+            ),
+        ),
     ),
     Hook(
         "produktivitet",
@@ -285,7 +376,7 @@ HOOKS: Final = (
         "etterspørsel",
         "productivity growth",
         (
-            _annual_rate("Demand reduction per year (0.005 = 0.5 % a year)."),
+            _annual_rate("Demand reduction per year (0.005 = 0.5 % a year).", neutral=0.0),
             Key(
                 "services",
                 "services",
@@ -306,6 +397,7 @@ HOOKS: Final = (
                 "enabled",
                 "boolean",
                 True,
+                neutral=True,
                 doc="Healthier ageing for people over 55 on or off.",
                 shown_default="true (as in the reference)",
             ),
@@ -315,12 +407,17 @@ HOOKS: Final = (
                 1.0,
                 0.0,
                 5.0,
+                path=True,
+                neutral=1.0,
                 doc="Multiplier on the reference healthier-ageing effect (2 = twice the "
                 "improvement). Not allowed with `enabled = false`.",
             ),
         ),
+        not_with=(("strength", "enabled", False),),
         timing=False,
         groups=False,
+        no_groups_reason=_POPULATION_WIDE,
+        no_timing_reason=_POPULATION_WIDE + " (a year-keyed `strength` varies it over time)",
     ),
     Hook(
         "befolkning",
@@ -333,12 +430,15 @@ HOOKS: Final = (
                 "choice",
                 REQUIRED,
                 choices=dims.POPULATION_ALTERNATIVES,
+                neutral=dims.REFERENCE_POPULATION,
                 doc="SSB 2024 national alternative (fertility, life expectancy, internal "
                 "migration, immigration).",
             ),
         ),
         timing=False,
         groups=False,
+        no_groups_reason="a population alternative applies to the whole projection",
+        no_timing_reason="a population alternative applies to the whole projection",
     ),
     Hook(
         "oppgavedeling",
@@ -348,15 +448,16 @@ HOOKS: Final = (
         (
             Key(
                 "from",
-                "choice",
+                "group",
                 REQUIRED,
                 choices=dims.GROUPS,
+                neutral=ABSENT,
                 doc="Group whose demand is reduced.",
                 shown_allowed="the 14 groups",
             ),
             Key(
                 "to",
-                "choice",
+                "target",
                 REQUIRED,
                 choices=(*dims.GROUPS, *dims.OUTSIDE, dims.OUTSIDE_TARGET),
                 doc=f'Receiving group/category; `"{dims.OUTSIDE_TARGET}"` = non-health occupations '
@@ -372,8 +473,9 @@ HOOKS: Final = (
                 0.0,
                 MAX_PERSONS,
                 lo_open=True,
+                path=True,
                 unit="årsverk",
-                doc="Årsverk moved **in the full-effect year**.",
+                doc="Årsverk moved **in the full-effect year** (of a path: in its last year).",
             ),
             Key(
                 "share",
@@ -383,6 +485,7 @@ HOOKS: Final = (
                 1.0,
                 lo_open=True,
                 fraction=True,
+                path=True,
                 doc="Share of the `from` group's demand moved.",
             ),
             Key(
@@ -404,8 +507,11 @@ HOOKS: Final = (
             ),
         ),
         one_of=(("arsverk", "share"),),
+        not_with=(("conversion", "to", dims.OUTSIDE_TARGET),),
+        differ=(("to", "from"),),
         groups=False,
         array=True,
+        no_groups_reason="the groups are given by from and to",
     ),
     Hook(
         "tidstyver",
@@ -418,6 +524,7 @@ HOOKS: Final = (
                 "choice",
                 REQUIRED,
                 choices=("lav", "middels", "hoy"),
+                aliases=(("høy", "hoy"), ("Høy", "hoy")),
                 doc="Scenario of Oslo Economics' table.",
                 shown_allowed='`"lav"`, `"middels"`, `"hoy"` (`"høy"` accepted, stored as `"hoy"`)',
             ),
@@ -428,6 +535,8 @@ HOOKS: Final = (
                 0.0,
                 1.0,
                 fraction=True,
+                path=True,
+                neutral=0.0,
                 doc="Share of the potential that is realised (the table's categories overlap).",
             ),
             Key(
@@ -442,250 +551,52 @@ HOOKS: Final = (
             ),
         ),
     ),
-)
-"""Every hook, in canonical order (the order of ``docs/scenarios.md`` and of to_dict)."""
+]
 
-HOOK_BY_TABLE: Final = {h.table: h for h in HOOKS}
 
-GROUP_CAPACITY: Final = (
-    _rel("Relative change of this group's graduates."),
-    Key(
-        "fixed_graduates",
-        "number",
-        None,
-        0.0,
-        MAX_PERSONS,
-        unit="persons a year",
-        doc="This group's domestic graduates fixed at this many persons a year.",
-    ),
-)
-GROUP_TIMING: Final = (
-    Key(
-        "start_year",
-        "integer",
-        None,
-        FIRST_YEAR,
-        dims.HORIZON,
-        shown_default="the table's `start_year`",
-    ),
-    Key(
-        "full_effect_year",
-        "integer",
-        None,
-        FIRST_YEAR,
-        dims.HORIZON,
-        shown_default="the table's `full_effect_year` if `start_year` is not set here, else "
-        "this `start_year`",
-        shown_allowed=f"≥ `start_year`, ≤ {dims.HORIZON}",
-    ),
-)
-"""Keys of an ``[utdanningskapasitet.grupper.<id>]`` table (besides the timing keys)."""
+def hooks() -> tuple[Hook, ...]:
+    """Every declared hook, in canonical order (the order of ``docs/scenarios.md``, of
+    ``to_dict`` and of the compile functions' application)."""
+    return tuple(_HOOKS)
+
+
+def hook(table: str) -> Hook:
+    """The declaration of one table (KeyError if there is none)."""
+    for h in _HOOKS:
+        if h.table == table:
+            return h
+    raise KeyError(table)
+
+
+def tables() -> tuple[str, ...]:
+    return tuple(h.table for h in _HOOKS)
+
+
+def exclusive_groups() -> tuple[frozenset[str], ...]:
+    """Keys that exclude each other (a child file setting one drops the others it inherits)."""
+    out: list[frozenset[str]] = []
+    for h in _HOOKS:
+        out.extend(frozenset(g) for g in h.one_of if frozenset(g) not in out)
+    return tuple(out)
+
+
+@contextmanager
+def declared(extra: Hook) -> Iterator[Hook]:
+    """Declare ``extra`` for the duration of the block (a test seam: a toy hook)."""
+    if extra.table in tables():
+        raise ValueError(f"[{extra.table}] is declared already")
+    _HOOKS.append(extra)
+    try:
+        yield extra
+    finally:
+        _HOOKS.remove(extra)
 
 
 def spec(table: str, key: str) -> dict[str, Any]:
     """Keyword arguments of :meth:`~.check._Checker.number` / ``integer`` for a declared key."""
-    k = HOOK_BY_TABLE[table].key(key) if table != "grupper" else _group_key(key)
+    k = hook(table).key(key)
     out: dict[str, Any] = {"lo": k.lo, "hi": k.hi}
     if k.kind == "number":
         out["lo_open"] = k.lo_open
         out["fraction"] = k.fraction
-    if k.default is not None and k.default != REQUIRED:
-        out["default"] = k.default
     return out
-
-
-def _group_key(key: str) -> Key:
-    for k in GROUP_CAPACITY:
-        if k.name == key:
-            return k
-    raise KeyError(key)
-
-
-# -- docs ---------------------------------------------------------------------------------------
-
-
-def _num(v: float) -> str:
-    if v == int(v) and abs(v) >= 10_000:
-        return f"{int(v):,}".replace(",", " ")
-    return f"{v:g}".replace("-", "−")
-
-
-def _type(k: Key) -> str:
-    return {
-        "number": "float",
-        "integer": "int",
-        "boolean": "bool",
-        "choice": "string",
-        "string": "string",
-        "services": '`"all"` or list of service ids',
-        "ages": "`[min, max]` ints",
-        "table": "table of tables",
-        "groups": '`"all"` or list of group ids',
-    }[k.kind]
-
-
-def _default(k: Key) -> str:
-    if k.shown_default:
-        return k.shown_default
-    if k.default == REQUIRED:
-        return "— (required)"
-    if k.default is None:
-        return "—"
-    if isinstance(k.default, bool):
-        return "true" if k.default else "false"
-    if isinstance(k.default, float):
-        return f"{k.default:.1f}" if k.default == int(k.default) else _num(k.default)
-    return _num(k.default) if isinstance(k.default, int) else f"`{k.default}`"
-
-
-def _allowed(k: Key) -> str:
-    if k.shown_allowed:
-        return k.shown_allowed
-    if k.kind == "choice":
-        return ", ".join(f'`"{c}"`' for c in k.choices)
-    if k.lo is None or k.hi is None:
-        return ""
-    if k.lo_open:
-        return f"({_num(k.lo)}, {_num(k.hi)}]"
-    return f"{_num(k.lo)} … {_num(k.hi)}"
-
-
-def key_rows(keys: tuple[Key, ...]) -> list[str]:
-    """Markdown table of keys: Key, Type, Default, Allowed, Meaning."""
-    rows = ["| Key | Type | Default | Allowed | Meaning |", "|---|---|---|---|---|"]
-    for k in keys:
-        cells = [f"`{k.name}`", _type(k), _default(k), _allowed(k), k.doc]
-        rows.append(("| " + " | ".join(cells) + " |").replace("|  |", "| |"))
-    return rows
-
-
-def docs_tables() -> dict[str, str]:
-    """The generated key table of every hook (and of the common keys), by marker name."""
-    out = {"common": "\n".join(key_rows((*TIMING, GROUPS)))}
-    for h in HOOKS:
-        rows = key_rows(h.keys)
-        if h.timing and h.groups:
-            rows.append("| + timing, `groups` | | | | |")
-        elif h.timing:
-            rows.append(
-                "| `start_year`, `full_effect_year` | | | | Timing as above (no `groups`). |"
-            )
-        out[h.table] = "\n".join(rows)
-    out["grupper"] = "\n".join(key_rows((*GROUP_CAPACITY, *GROUP_TIMING)))
-    return out
-
-
-_MARKER = re.compile(r"(<!-- keys:(\w+) -->\n)(.*?)(\n<!-- /keys -->)", re.S)
-
-
-def render_docs(text: str) -> str:
-    """``text`` (docs/scenarios.md) with every ``<!-- keys:NAME -->`` block regenerated."""
-    tables = docs_tables()
-    return _MARKER.sub(lambda m: m[1] + tables[m[2]] + m[4], text)
-
-
-# -- JSON Schema --------------------------------------------------------------------------------
-
-
-def _key_schema(k: Key) -> dict[str, Any]:
-    doc = {"description": k.doc} if k.doc else {}
-    if k.kind in ("number", "integer"):
-        out: dict[str, Any] = {"type": "number" if k.kind == "number" else "integer", **doc}
-        if k.lo is not None and math.isfinite(k.lo):
-            out["exclusiveMinimum" if k.lo_open else "minimum"] = k.lo
-        if k.hi is not None and math.isfinite(k.hi):
-            out["maximum"] = k.hi
-        return out
-    if k.kind == "boolean":
-        return {"type": "boolean", **doc}
-    if k.kind == "choice":
-        return {"type": "string", "enum": list(k.choices), **doc}
-    if k.kind == "string":
-        return {"type": "string", "minLength": 1, **doc}
-    if k.kind in ("groups", "services"):
-        item: dict[str, Any] = {"type": "string", "minLength": 1}
-        if k.kind == "groups":
-            item = {"type": "string", "enum": list(dims.GROUPS)}
-        return {
-            "anyOf": [
-                {"const": "all"},
-                {"type": "array", "items": item, "minItems": 1, "uniqueItems": True},
-            ],
-            **doc,
-        }
-    if k.kind == "ages":
-        bound = {"type": "integer", "minimum": k.lo, "maximum": k.hi}
-        return {"type": "array", "items": bound, "minItems": 2, "maxItems": 2, **doc}
-    if k.kind == "table":
-        group = {
-            "type": "object",
-            "properties": {g.name: _key_schema(g) for g in (*GROUP_CAPACITY, *TIMING)},
-            "additionalProperties": False,
-        }
-        return {
-            "type": "object",
-            "propertyNames": {"enum": list(dims.GROUPS)},
-            "additionalProperties": group,
-            **doc,
-        }
-    raise ValueError(k.kind)
-
-
-def _hook_schema(h: Hook) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "object",
-        "description": f"{h.title} ({h.side})",
-        "properties": {k.name: _key_schema(k) for k in h.all_keys()},
-        "additionalProperties": False,
-    }
-    required = [k.name for k in h.keys if k.default == REQUIRED]
-    if required:
-        out["required"] = required
-    if h.one_of:
-        out["allOf"] = [  # exactly one of a and b
-            {"not": {"required": [a, b]}, "anyOf": [{"required": [a]}, {"required": [b]}]}
-            for a, b in h.one_of
-        ]
-    if h.array:
-        return {"type": "array", "items": out, "description": out["description"]}
-    return out
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a scenario file, from the declarations: editors such as
-    VS Code (with a TOML extension) validate scenario files against it. Checks the engine makes
-    against the inputs (service ids) and cross-key rules beyond one-of are not in it."""
-    meta = {
-        "name": {"type": "string", "pattern": r"^[\w][\w.+\-]*$", "maxLength": 100},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "baseline": {
-            "type": "string",
-            "minLength": 1,
-            "description": '"referanse", a scenario file path or a shipped scenario name',
-        },
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "helsemodlite scenario",
-        "type": "object",
-        "properties": {**meta, **{h.table: _hook_schema(h) for h in HOOKS}},
-        "additionalProperties": False,
-    }
-
-
-def main(argv: list[str] | None = None) -> int:  # pragma: no cover - maintainers' tool
-    """Regenerate the key tables of a docs file in place: ``python -m
-    helsemodlite.scenarios.declarations docs/scenarios.md``."""
-    import sys
-    from pathlib import Path
-
-    args = sys.argv[1:] if argv is None else argv
-    for name in args:
-        path = Path(name)
-        path.write_text(render_docs(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

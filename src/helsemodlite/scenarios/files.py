@@ -6,10 +6,9 @@ hook present becomes one typed, fully-defaulted, immutable object; an absent hoo
 and means "as in the reference". The file format, every key, its unit, default and allowed
 range, and the semantics the engine applies are documented in ``docs/scenarios.md``.
 
-This module reads files and follows and merges baseline chains; the hook objects and their
-constants are :mod:`.measures` and the checking of table content is
-:mod:`.check`. Every public name of :mod:`.measures` that code
-imports from here is re-exported (``from helsemodlite.scenarios.files import PositionShare``).
+This module reads files and follows and merges baseline chains; the measures are
+:mod:`.measures`, and reading and checking table content is :mod:`.reader` (generic, from the
+hook declarations) with :mod:`.check`.
 
 Validation happens at the edge: :func:`load_scenario` and :meth:`Scenario.from_dict` read the
 whole document (and its baseline chain), collect every problem and raise a single
@@ -35,64 +34,17 @@ from .check import (
     _META_KEYS,
     _NAME_RE,
     NAME_RULE,
-    _check_meta,
     _Checker,
     _Path,
-    _read_hooks,
     _show,
     _truncate,
     is_valid_name,
 )
-from .measures import (
-    FIRST_YEAR,
-    HOOK_TABLES,
-    HOOK_TYPES,
-    OUTSIDE_TARGET,
-    REFERENCE_NAME,
-    REFERENCE_STANDARD_GROWTH,
-    TIME_THIEVES_COLUMN,
-    TIME_THIEVES_SHARE,
-    EducationCapacity,
-    ExitAge,
-    GroupCapacity,
-    HealthyAgeing,
-    Immigration,
-    PopulationAlternative,
-    PositionShare,
-    Productivity,
-    SeniorParticipation,
-    SickLeave,
-    StandardGrowth,
-    TaskShift,
-    TimeThieves,
-    phase,
-)
+from .declarations import GROUPS_KEY, exclusive_groups, hook, hooks, tables
+from .measures import REFERENCE_NAME, Measure
+from .reader import _check_meta, read_hooks
 
-__all__ = [
-    "FIRST_YEAR",
-    "HOOK_TABLES",
-    "OUTSIDE_TARGET",
-    "REFERENCE_NAME",
-    "REFERENCE_STANDARD_GROWTH",
-    "TIME_THIEVES_COLUMN",
-    "TIME_THIEVES_SHARE",
-    "EducationCapacity",
-    "ExitAge",
-    "GroupCapacity",
-    "HealthyAgeing",
-    "Immigration",
-    "PopulationAlternative",
-    "PositionShare",
-    "Productivity",
-    "Scenario",
-    "SeniorParticipation",
-    "SickLeave",
-    "StandardGrowth",
-    "TaskShift",
-    "TimeThieves",
-    "load_scenario",
-    "phase",
-]
+__all__ = ["Scenario", "load_scenario"]
 
 
 MAX_CHAIN: Final = 20
@@ -105,9 +57,10 @@ MAX_CHAIN: Final = 20
 
 @dataclass(frozen=True)
 class Scenario:
-    """A resolved scenario: metadata plus one hook object per measure present (None = as in the
-    reference). Baseline chains are already merged into the hooks; ``baseline`` and
-    ``baseline_chain`` record where they came from."""
+    """A resolved scenario: metadata plus one :class:`~.measures.Measure` per hook present (a
+    tuple of them for an array hook such as ``oppgavedeling``), keyed by table. Baseline chains
+    are already merged into the measures; ``baseline`` and ``baseline_chain`` record where they
+    came from. ``scenario.position_share`` (a hook's English name) reads ``measures`` too."""
 
     name: str = REFERENCE_NAME
     title: str = "Referansebane"
@@ -117,18 +70,8 @@ class Scenario:
     baseline_chain: tuple[str, ...] = ()
     """Parent, grandparent, … scenario files merged into this one (empty for ``referanse``)."""
     source: Path | None = None
-    position_share: PositionShare | None = None
-    exit_age: ExitAge | None = None
-    sick_leave: SickLeave | None = None
-    senior_participation: SeniorParticipation | None = None
-    education_capacity: EducationCapacity | None = None
-    immigration: Immigration | None = None
-    standard_growth: StandardGrowth | None = None
-    productivity: Productivity | None = None
-    healthy_ageing: HealthyAgeing | None = None
-    population: PopulationAlternative | None = None
-    task_shifts: tuple[TaskShift, ...] | None = None
-    time_thieves: TimeThieves | None = None
+    measures: Any = ()
+    """``{table: Measure}`` as given; stored as ((table, measure), …) in canonical order."""
     checked: bool = field(default=False, init=False, repr=False, compare=False)
     """True when built by the reader (every value checked); a Scenario constructed directly is
     checked by :meth:`validated` before it is projected or written."""
@@ -137,27 +80,47 @@ class Scenario:
         problems = []
         if not is_valid_name(self.name):
             problems.append(f"Scenario.name: must be {NAME_RULE}, got {_show(self.name)}")
-        for attr, kind in HOOK_TYPES.items():
-            value = getattr(self, attr)
-            if attr == "task_shifts":
-                ok = value is None or (
-                    isinstance(value, tuple) and all(isinstance(v, TaskShift) for v in value)
-                )
-            else:
-                ok = value is None or isinstance(value, kind)
-            if not ok:
+        items = self.measures.items() if isinstance(self.measures, Mapping) else self.measures
+        try:
+            given = dict(items)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"Scenario.measures: must be a mapping of table to measure, got "
+                f"{_show(self.measures)}"
+            ) from None
+        for table, value in given.items():
+            if table not in tables():
+                problems.append(f"Scenario.measures: unknown table {_show(table)}")
+                continue
+            h = hook(table)
+            entries = value if h.array and isinstance(value, tuple) else (value,)
+            if value is not None and not all(
+                isinstance(e, Measure) and e.table == table for e in entries
+            ):
+                what = "a tuple of Measure" if h.array else "a Measure"
                 problems.append(
-                    f"Scenario.{attr}: must be None or a {kind.__name__}, got {_show(value)}"
+                    f"Scenario.measures[{table!r}]: must be None or {what} of [{table}], got "
+                    f"{_show(value)}"
                 )
         if problems:
             raise ConfigError(problems)
+        ordered = tuple((t, given[t]) for t in tables() if given.get(t) is not None)
+        object.__setattr__(self, "measures", ordered)
+
+    def __getattr__(self, name: str) -> Any:
+        """A measure by the hook's English name (``scenario.position_share``), None if absent."""
+        if not name.startswith("_"):
+            for h in hooks():
+                if h.attr == name:
+                    return dict(self.measures).get(h.table)
+        raise AttributeError(f"'Scenario' object has no attribute {name!r}")
 
     def validated(self) -> Scenario:
         """This scenario with every value checked by the reader (itself when already checked):
-        a Scenario built directly from hook objects gets the same checks as a file."""
+        a Scenario built directly from measures gets the same checks as a file."""
         if self.checked:
             return self
-        doc = {k: v for k, v in self.to_dict().items() if k in HOOK_TABLES}
+        doc = {k: v for k, v in self.to_dict().items() if k in tables()}
         doc.update(title=self.title, description=self.description)
         return Scenario.from_dict(_toml_value(doc), name=self.name)
 
@@ -195,13 +158,8 @@ class Scenario:
         return _build(d, label, base_dir, stack, src, name_override=name, default_name=default_name)
 
     def hooks(self) -> dict[str, Any]:
-        """The hooks present, as ``{config table: hook object}`` in canonical order."""
-        out: dict[str, Any] = {}
-        for key, attr in HOOK_TABLES.items():
-            value = getattr(self, attr)
-            if value is not None:
-                out[key] = value
-        return out
+        """The measures present, as ``{config table: measure}`` in canonical order."""
+        return dict(self.measures)
 
     @property
     def is_reference(self) -> bool:
@@ -328,7 +286,7 @@ def scenario_to_toml(scenario: Scenario) -> str:
     doc = scenario.to_dict()
     head = {k: doc[k] for k in ("name", "title", "description") if doc.get(k)}
     head["baseline"] = REFERENCE_NAME
-    hooks = {k: _toml_value(v) for k, v in doc.items() if k in HOOK_TABLES}
+    hooks = {k: _toml_value(v) for k, v in doc.items() if k in tables()}
     provenance = []
     if doc.get("source"):
         provenance.append(f"# Written by helsemodlite from {_comment(doc['source'])}")
@@ -370,14 +328,6 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 # --------------------------------------------------------------------------------------------
 # Reading and chaining
 # --------------------------------------------------------------------------------------------
-
-_EXCLUSIVE: Final = (
-    frozenset({"relative_change", "absolute_change"}),
-    frozenset({"relative_change", "fixed_graduates"}),
-    frozenset({"relative_change", "follow_population"}),
-    frozenset({"arsverk", "share"}),
-)
-"""Keys that exclude each other: a child setting one drops the other inherited from a parent."""
 
 
 def _as_path(p: object) -> Path | None:
@@ -470,16 +420,18 @@ def _merge(
     label: str,
     depth: int = 0,
 ) -> dict[str, Any]:
-    """Merge ``child`` onto ``parent`` key by key (tables recursively), recording origins."""
+    """Merge ``child`` onto ``parent`` key by key, recording origins. Tables merge recursively
+    (a hook table, its ``grupper`` table, each group's table); a value that is a table (a year
+    path) is replaced whole."""
     out = dict(parent)
     for k, v in child.items():
         p = (*path, k)
         old = out.get(k)
-        if isinstance(v, dict) and isinstance(old, dict) and depth < 3:
+        if isinstance(v, dict) and isinstance(old, dict) and _is_table(depth, k):
             out[k] = _merge(old, v, p, origins, label, depth + 1)
             continue
         if depth >= 1:
-            for group in _EXCLUSIVE:
+            for group in exclusive_groups():
                 if k in group:
                     for other in group - {k}:
                         if other in out and other not in child:
@@ -492,6 +444,11 @@ def _merge(
     return out
 
 
+def _is_table(depth: int, key: object) -> bool:
+    """Whether a dict at this depth is a table to merge (not a year path)."""
+    return depth == 0 or (depth == 1 and key == GROUPS_KEY) or depth == 2
+
+
 def _record_origins(
     d: Mapping[Any, Any], path: _Path, label: str, origins: dict[_Path, str], depth: int = 0
 ) -> None:
@@ -499,7 +456,7 @@ def _record_origins(
     for k, v in d.items():
         p = (*path, k)
         origins[p] = label
-        if isinstance(v, dict) and depth < 3:
+        if isinstance(v, dict) and _is_table(depth, k):
             _record_origins(v, p, label, origins, depth + 1)
 
 
@@ -596,7 +553,7 @@ def _build(
         return label
 
     c = _Checker(where)
-    hooks = _read_hooks(c, merged)
+    measures = read_hooks(c, merged)
     problems.extend(c.problems)
     if problems:
         raise ConfigError(problems)
@@ -619,7 +576,7 @@ def _build(
         baseline=baseline,
         baseline_chain=tuple(chain),
         source=source,
-        **hooks,
+        measures=measures,
     )
     object.__setattr__(scenario, "checked", True)  # every value went through the reader
     return scenario

@@ -1,21 +1,22 @@
-"""Measure hooks: the typed objects a scenario is made of, and the constants describing them.
+"""Measures: the objects a scenario is made of, one generic kind for every hook.
 
-Each table of a scenario file (``[stillingsprosent]``, ``[avgangsalder]``, …) becomes one frozen,
-fully-defaulted hook object defined here (:class:`PositionShare`, :class:`ExitAge`, …); every
-hook has a phase-in (:func:`phase`), knows when it is neutral and serialises itself back to
-config keys. :data:`HOOK_TABLES` maps config tables to :class:`~helsemodlite.scenario.Scenario`
-attributes. Reading and checking raw TOML into these objects is
-:mod:`.check`; files, baselines and merging are
-:mod:`.files` (which re-exports every public name here). The semantics the engine
-applies are documented in ``docs/scenarios.md``.
+A hook table as read (``[stillingsprosent]``, one ``[[oppgavedeling]]`` entry, …) becomes a
+:class:`Measure`: its table-level values, the groups they apply to, their timing, and the
+per-group values of its ``grupper`` tables. :meth:`Measure.rules` gives the :class:`Rule` in force
+for each set of groups (every key of the hook filled with its value or default, and the timing);
+a compile function (:mod:`.compile`) turns rules into parameter paths. A value may be a
+:class:`YearPath` (``{2026 = 0.02, 2030 = 0.10}``) instead of a number; :meth:`Rule.effect` gives
+the value and the effect weight of every year either way.
+
+What a hook's keys are comes from its declaration (:mod:`.declarations`); reading and checking raw
+TOML into measures is :mod:`.check`. The constants of the time-thieves table live here.
 
 This module imports only the standard library and numpy, so that importing it is cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -23,45 +24,27 @@ import numpy.typing as npt
 
 from .. import dims
 from ..errors import ConfigError
+from .declarations import ABSENT, FIRST_YEAR, GROUPS_KEY, REQUIRED, Hook, hook
 
 __all__ = [
     "FIRST_YEAR",
-    "HOOK_TABLES",
-    "HOOK_TYPES",
     "OUTSIDE_TARGET",
     "REFERENCE_NAME",
-    "REFERENCE_STANDARD_GROWTH",
     "SPECIALIST_SERVICES",
     "TIME_THIEVES_COLUMN",
     "TIME_THIEVES_LEVELS",
     "TIME_THIEVES_SHARE",
-    "EducationCapacity",
-    "ExitAge",
-    "GroupCapacity",
-    "HealthyAgeing",
-    "Immigration",
-    "PopulationAlternative",
-    "PositionShare",
-    "Productivity",
-    "SeniorParticipation",
-    "SickLeave",
-    "StandardGrowth",
-    "TaskShift",
-    "TimeThieves",
+    "Measure",
+    "Rule",
+    "YearPath",
     "phase",
 ]
 
 REFERENCE_NAME: Final = "referanse"
 """Name of the reference scenario, and the ``baseline`` value meaning "no overrides"."""
 
-FIRST_YEAR: Final = dims.BASE_YEAR + 1
-"""First projection year (2025): the earliest ``start_year`` and the default."""
-
 OUTSIDE_TARGET: Final = dims.OUTSIDE_TARGET
 """``to`` value of a task shift that moves work out of the modelled personnel altogether."""
-
-REFERENCE_STANDARD_GROWTH: Final = 0.005
-"""Reference annual standard growth (resource use per user), Helsepersonellplan 2040."""
 
 TIME_THIEVES_LEVELS: Final = ("lav", "middels", "hoy")
 
@@ -126,311 +109,299 @@ def phase(years: npt.ArrayLike, start_year: int, full_effect_year: int) -> np.nd
 
 
 # --------------------------------------------------------------------------------------------
-# Hook objects
+# Values over time
 # --------------------------------------------------------------------------------------------
 
 
-def _key(name: str) -> dict[str, str]:
-    """Field metadata: the config key of a field whose attribute name differs from it."""
-    return {"key": name}
+@dataclass(frozen=True)
+class YearPath:
+    """A value given per year (``{2026 = 0.02, 2030 = 0.10}``): linear between the years given,
+    held after the last; before the first year the measure has no effect (as in the reference)."""
 
-
-@dataclass(frozen=True, kw_only=True)
-class _Timed:
-    """Timing shared by every hook: effect from ``start_year``, full from ``full_effect_year``."""
-
-    start_year: int = FIRST_YEAR
-    full_effect_year: int = FIRST_YEAR
+    points: tuple[tuple[int, float], ...]
+    """(year, value), sorted by year, at least one."""
 
     def __post_init__(self) -> None:
-        if self.full_effect_year < self.start_year:
-            raise ConfigError(
-                f"{type(self).__name__}: full_effect_year ({self.full_effect_year}) must be >= "
-                f"start_year ({self.start_year}); pass both"
-            )
-
-    def phase(self, years: npt.ArrayLike) -> np.ndarray:
-        """Effect weight per year in [0, 1] (see :func:`phase`)."""
-        return phase(years, self.start_year, self.full_effect_year)
+        years = [y for y, _ in self.points]
+        if not self.points or years != sorted(set(years)):
+            raise ConfigError(f"YearPath: years must be distinct and sorted, got {years}")
 
     @property
-    def is_neutral(self) -> bool:
-        """True when the hook changes nothing relative to the reference path."""
-        return False
-
-    def to_dict(self) -> dict[str, Any]:
-        """The hook as config keys with all defaults filled (JSON-serialisable, fixed order)."""
-        out: dict[str, Any] = {}
-        tail: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            key = f.metadata.get("key", f.name)
-            if value is None:
-                if key == "services":
-                    out[key] = "all"
-                continue
-            target = tail if key in ("start_year", "full_effect_year", "groups") else out
-            target[key] = _plain(value, groups=key == "groups", services=key == "services")
-        for key in ("start_year", "full_effect_year", "groups"):
-            if key in tail:
-                out[key] = tail[key]
-        return out
-
-
-@dataclass(frozen=True, kw_only=True)
-class _GroupHook(_Timed):
-    groups: tuple[str, ...] = dims.GROUPS
-    """Group ids the hook applies to, in canonical (``dims.GROUPS``) order."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class PositionShare(_GroupHook):
-    """``[stillingsprosent]``: change in average expected årsverk per employed person (E).
-
-    Exactly one of ``relative_change`` (fraction, 0.10 = +10 %) and ``absolute_change``
-    (fraction points, 0.05 = +5 points) is set. An increase is capped at ``cap`` (never lowering a
-    cell already above it). ``ages`` limits the hook to an inclusive age band.
-    """
-
-    relative_change: float | None = None
-    absolute_change: float | None = None
-    cap: float = 1.0
-    ages: tuple[int, int] | None = None
+    def first_year(self) -> int:
+        return self.points[0][0]
 
     @property
-    def is_neutral(self) -> bool:
-        return (self.relative_change or 0.0) == 0.0 and (self.absolute_change or 0.0) == 0.0
+    def last_year(self) -> int:
+        return self.points[-1][0]
+
+    def values(self) -> tuple[float, ...]:
+        return tuple(v for _, v in self.points)
+
+    def at(self, years: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """(value, weight) per year: the interpolated value, and 1 from the first year on."""
+        y = np.asarray(years, dtype=np.float64)
+        xs = np.array([p[0] for p in self.points], dtype=np.float64)
+        vs = np.array([p[1] for p in self.points], dtype=np.float64)
+        return np.interp(y, xs, vs), (y >= xs[0]).astype(np.float64)
+
+    def to_config(self) -> dict[str, float]:
+        return {str(y): v for y, v in self.points}
 
 
-@dataclass(frozen=True, kw_only=True)
-class ExitAge(_GroupHook):
-    """``[avgangsalder]``: exit postponed by ``years`` (may be fractional or negative) from
-    ``from_age`` on."""
-
-    years: float
-    from_age: int = 62
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.years == 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class SickLeave(_GroupHook):
-    """``[sykefravaer]``: sick leave relative to its base-year level (−0.10 = 10 % lower)."""
-
-    relative_change: float
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.relative_change == 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class SeniorParticipation(_GroupHook):
-    """``[seniordeltakelse]``: probability of working (P) from ``min_age`` on, changed either
-    relatively (``relative_change``) or in fraction points (``absolute_change``)."""
-
-    relative_change: float | None = None
-    absolute_change: float | None = None
-    min_age: int = 60
-
-    @property
-    def is_neutral(self) -> bool:
-        return (self.relative_change or 0.0) == 0.0 and (self.absolute_change or 0.0) == 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class GroupCapacity(_Timed):
-    """``[utdanningskapasitet.grupper.<id>]``: one group's own education-capacity rule, replacing
-    the table-level rule for that group. Exactly one of ``relative_change`` and
-    ``fixed_graduates`` (persons per year) is set."""
-
-    relative_change: float | None = None
-    fixed_graduates: float | None = None
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.fixed_graduates is None and (self.relative_change or 0.0) == 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class EducationCapacity(_GroupHook):
-    """``[utdanningskapasitet]``: domestic graduates, changed by ``relative_change`` or growing with
-    the population (``follow_population``), with per-group overrides (``group_overrides``,
-    config key ``grupper``) that replace the table-level rule for their group."""
-
-    relative_change: float | None = None
-    follow_population: bool = False
-    group_overrides: Mapping[str, GroupCapacity] = field(
-        default_factory=dict, hash=False, metadata=_key("grupper")
-    )
-
-    @property
-    def is_neutral(self) -> bool:
-        return (
-            (self.relative_change or 0.0) == 0.0
-            and not self.follow_population
-            and all(o.is_neutral for o in self.group_overrides.values())
-        )
-
-    def rule_for(self, group: str) -> GroupCapacity | EducationCapacity | None:
-        """The rule that applies to ``group``: its override, this table, or None (unchanged)."""
-        if group in self.group_overrides:
-            return self.group_overrides[group]
-        return self if group in self.groups else None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Immigration(_GroupHook):
-    """``[innvandring]``: inflow of foreign-educated personnel changed by ``relative_change``."""
-
-    relative_change: float
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.relative_change == 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class StandardGrowth(_GroupHook):
-    """``[standardvekst]``: annual growth of resource use per user, replacing the reference rate
-    from ``start_year``."""
-
-    annual_rate: float
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.annual_rate == REFERENCE_STANDARD_GROWTH
-
-
-@dataclass(frozen=True, kw_only=True)
-class Productivity(_GroupHook):
-    """``[produktivitet]``: annual productivity growth, a demand reduction per year, in the listed
-    ``services`` (``None`` = all services; ids are checked by the engine)."""
-
-    annual_rate: float
-    services: tuple[str, ...] | None = None
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.annual_rate == 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class HealthyAgeing:
-    """``[friskere_aldring]``: healthier ageing on (reference) or off, or scaled by ``strength``,
-    for every group and the whole projection (no timing, no groups: it is a property of the
-    population)."""
-
-    enabled: bool = True
-    strength: float = 1.0
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.enabled and self.strength == 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        if not self.enabled:  # strength is not a key of a switched-off hook
-            return {"enabled": False}
-        return {"enabled": True, "strength": self.strength}
-
-
-@dataclass(frozen=True)
-class PopulationAlternative:
-    """``[befolkning]``: SSB's national population alternative (reference ``MMMM``)."""
-
-    alternative: str = dims.REFERENCE_POPULATION
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.alternative == dims.REFERENCE_POPULATION
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"alternative": self.alternative}
-
-
-@dataclass(frozen=True, kw_only=True)
-class TaskShift(_Timed):
-    """One ``[[oppgavedeling]]`` entry: work moved from ``from_group`` (config key ``from``) to
-    ``to`` (a group, an outside category, or ``"utenfor"``), either ``arsverk`` årsverk in the
-    full-effect year or a ``share`` of the from group's demand; ``conversion`` årsverk are needed
-    in ``to`` per årsverk moved."""
-
-    from_group: str = field(metadata=_key("from"))
-    to: str
-    arsverk: float | None = None
-    share: float | None = None
-    service: str | None = None
-    conversion: float = 1.0
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        if self.to == OUTSIDE_TARGET:
-            del out["conversion"]  # not a key of a shift out of the modelled personnel
-        return out
-
-
-@dataclass(frozen=True, kw_only=True)
-class TimeThieves(_GroupHook):
-    """``[tidstyver]``: working time freed in specialist health services (``services``), at
-    ``level`` of Oslo Economics' table, of which ``realised_share`` is realised."""
-
-    level: str
-    realised_share: float = 1.0
-    services: tuple[str, ...] | None = SPECIALIST_SERVICES
-
-    @property
-    def is_neutral(self) -> bool:
-        return self.realised_share == 0.0
-
-    def share(self, group: str) -> float:
-        """Full-effect share of the group's demand freed (0 for groups not in ``groups``)."""
-        if group not in self.groups:
-            return 0.0
-        return TIME_THIEVES_SHARE[TIME_THIEVES_COLUMN[group]][self.level] * self.realised_share
-
-
-def _plain(value: Any, *, groups: bool = False, services: bool = False) -> Any:
-    """A hook field value as JSON-serialisable config value."""
-    if groups and tuple(value) == dims.GROUPS:
-        return "all"
+def _config(value: Any) -> Any:
+    """A typed value as a config (TOML/JSON) value."""
+    if isinstance(value, YearPath):
+        return value.to_config()
     if isinstance(value, tuple):
         return list(value)
-    if isinstance(value, Mapping):
-        return {k: v.to_dict() for k, v in sorted(value.items())}
     return value
 
 
-HOOK_TABLES: Final = {
-    "stillingsprosent": "position_share",
-    "avgangsalder": "exit_age",
-    "sykefravaer": "sick_leave",
-    "seniordeltakelse": "senior_participation",
-    "utdanningskapasitet": "education_capacity",
-    "innvandring": "immigration",
-    "standardvekst": "standard_growth",
-    "produktivitet": "productivity",
-    "friskere_aldring": "healthy_ageing",
-    "befolkning": "population",
-    "oppgavedeling": "task_shifts",
-    "tidstyver": "time_thieves",
-}
-"""Config table name -> :class:`Scenario` attribute, in canonical order."""
+# --------------------------------------------------------------------------------------------
+# Rules and measures
+# --------------------------------------------------------------------------------------------
 
-HOOK_TYPES: Final[dict[str, type]] = {
-    "position_share": PositionShare,
-    "exit_age": ExitAge,
-    "sick_leave": SickLeave,
-    "senior_participation": SeniorParticipation,
-    "education_capacity": EducationCapacity,
-    "immigration": Immigration,
-    "standard_growth": StandardGrowth,
-    "productivity": Productivity,
-    "healthy_ageing": HealthyAgeing,
-    "population": PopulationAlternative,
-    "task_shifts": TaskShift,
-    "time_thieves": TimeThieves,
-}
-"""Scenario attribute -> the type of its hook object (a tuple of :class:`TaskShift` for
-``task_shifts``), in the order of :data:`HOOK_TABLES`."""
+Values = tuple[tuple[str, Any], ...]
+"""Key → typed value pairs, in declaration order (hashable)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a hook does for a set of groups: every key of the hook with its value (its default
+    where not set; None = not set) and the timing. Values read as attributes
+    (``rule.relative_change``)."""
+
+    table: str
+    values: Values
+    start_year: int = FIRST_YEAR
+    full_effect_year: int = FIRST_YEAR
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        for k, v in self.values:
+            if k == name:
+                return v
+        raise AttributeError(f"[{self.table}] has no key {name!r}")
+
+    def get(self, name: str) -> Any:
+        return dict(self.values).get(name)
+
+    @property
+    def hook(self) -> Hook:
+        return hook(self.table)
+
+    def has_path(self) -> bool:
+        return any(isinstance(v, YearPath) for _, v in self.values)
+
+    def phase(self, years: npt.ArrayLike) -> np.ndarray:
+        """Effect weight per year of the scalar values (see :func:`phase`)."""
+        if not self.hook.timing:
+            return np.ones(np.shape(years))
+        return phase(years, self.start_year, self.full_effect_year)
+
+    def effect(self, key: str, years: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """(value, weight) of ``key`` in every year: a year path's interpolated value and its
+        start; a number and the phase-in of ``start_year`` / ``full_effect_year``. An unset key
+        has value 0."""
+        v = self.get(key)
+        if isinstance(v, YearPath):
+            return v.at(years)
+        return np.full(np.shape(years), float(v or 0.0)), self.phase(years)
+
+    @property
+    def is_neutral(self) -> bool:
+        """True when the rule changes nothing (each key that decides neutrality is unset or at
+        its declared neutral value)."""
+        for key in self.hook.keys:
+            v = self.get(key.name)
+            if key.neutral is None or v is None:
+                continue
+            if key.neutral == ABSENT:
+                return False
+            seen = v.values() if isinstance(v, YearPath) else (v,)
+            if any(x != key.neutral for x in seen):
+                return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as config keys, defaults filled; timing unless a value is a year path."""
+        h = self.hook
+        given = dict(self.values)
+        out: dict[str, Any] = {}
+        for key in h.keys:
+            v = given.get(key.name)
+            if v is None:
+                if key.kind == "services" and key.name in given:
+                    out[key.name] = "all"
+                continue
+            if any(k == key.name and given.get(o) == val for k, o, val in h.not_with):
+                continue  # a key refused in this combination is not written
+            out[key.name] = _config(v)
+        if h.timing and not self.has_path():
+            out["start_year"], out["full_effect_year"] = self.start_year, self.full_effect_year
+        return out
+
+
+def filled(h: Hook, given: dict[str, Any]) -> Values:
+    """Every key of ``h`` with its given value, else its default (None where it has none)."""
+    out = []
+    for key in h.keys:
+        if key.name in given:
+            out.append((key.name, given[key.name]))
+        elif key.default not in (None, REQUIRED):
+            out.append((key.name, typed_default(key.kind, key.default)))
+        else:
+            out.append((key.name, None))
+    return tuple(out)
+
+
+def typed_default(kind: str, default: Any) -> Any:
+    if kind == "services":
+        return None if default == "all" else tuple(default)
+    return default
+
+
+def overlay(h: Hook, base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``own`` on top; a key of ``own`` drops the keys of its one-of group from
+    ``base`` (a group's ``fixed_graduates`` replaces the table's ``relative_change``)."""
+    out = dict(base)
+    for group in h.one_of:
+        if any(k in own for k in group):
+            for k in group:
+                out.pop(k, None)
+    out.update(own)
+    return out
+
+
+@dataclass(frozen=True)
+class GroupValues:
+    """One ``[<table>.grupper.<id>]`` table: the keys it sets, and its timing (the table's where
+    it sets none)."""
+
+    group: str
+    values: Values
+    start_year: int = FIRST_YEAR
+    full_effect_year: int = FIRST_YEAR
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One hook table as read: table-level values (the keys given there), the groups they apply
+    to and their timing, and the per-group tables. An array hook (``[[oppgavedeling]]``) has one
+    measure per entry."""
+
+    table: str
+    values: Values = ()
+    """Keys given at table level (typed), without ``groups``, timing and ``grupper``."""
+    groups: tuple[str, ...] = dims.GROUPS
+    """Groups the table-level rule applies to (canonical order); () when there is none."""
+    start_year: int = FIRST_YEAR
+    full_effect_year: int = FIRST_YEAR
+    per_group: tuple[GroupValues, ...] = ()
+
+    def __post_init__(self) -> None:
+        for start, full in [(self.start_year, self.full_effect_year)] + [
+            (g.start_year, g.full_effect_year) for g in self.per_group
+        ]:
+            if full < start:
+                raise ConfigError(
+                    f"[{self.table}]: full_effect_year ({full}) must be >= start_year ({start})"
+                )
+        if self.has_rule:  # one form for one meaning: defaults filled in
+            object.__setattr__(self, "values", filled(self.hook, dict(self.values)))
+
+    @property
+    def hook(self) -> Hook:
+        return hook(self.table)
+
+    @property
+    def has_rule(self) -> bool:
+        """True when the table-level values make a rule of their own."""
+        given = dict(self.values)
+        h = self.hook
+        if not h.groups:
+            return True
+        return any(given.get(k) not in (None, False) for k in h.rule_keys())
+
+    def table_rule(self) -> Rule:
+        return Rule(
+            self.table,
+            filled(self.hook, dict(self.values)),
+            self.start_year,
+            self.full_effect_year,
+        )
+
+    def group_rule(self, g: GroupValues) -> Rule:
+        h = self.hook
+        merged = overlay(h, dict(self.values), dict(g.values))
+        return Rule(self.table, filled(h, merged), g.start_year, g.full_effect_year)
+
+    def rules(self) -> list[tuple[Rule, tuple[str, ...], bool]]:
+        """(rule, groups, everyone) for every distinct rule in force: ``everyone`` is True for
+        the table-level rule when it was given for all groups (it then also applies to the
+        staff outside the 14 groups, on the demand side)."""
+        out: dict[Rule, tuple[list[str], bool]] = {}
+        own = {g.group for g in self.per_group}
+        if self.has_rule:
+            everyone = set(self.groups) >= set(dims.GROUPS) or not self.hook.groups
+            rest = [g for g in self.groups if g not in own]
+            out[self.table_rule()] = (rest, everyone)
+        for g in self.per_group:
+            rule = self.group_rule(g)
+            groups, everyone = out.get(rule, ([], False))
+            out[rule] = ([*groups, g.group], everyone)
+        order = {g: i for i, g in enumerate(dims.GROUPS)}
+        return [
+            (rule, tuple(sorted(groups, key=order.__getitem__)), everyone)
+            for rule, (groups, everyone) in out.items()
+            if groups or everyone
+        ]
+
+    def rule_for(self, group: str) -> Rule | None:
+        """The rule in force for one group, or None (the group is unchanged)."""
+        for g in self.per_group:
+            if g.group == group:
+                return self.group_rule(g)
+        return self.table_rule() if self.has_rule and group in self.groups else None
+
+    @property
+    def is_neutral(self) -> bool:
+        return all(rule.is_neutral for rule, _, _ in self.rules())
+
+    def phase(self, years: npt.ArrayLike) -> np.ndarray:
+        return self.table_rule().phase(years)
+
+    def value(self, name: str) -> Any:
+        """A table-level value (its default where not given; None = not set)."""
+        return self.table_rule().get(name)
+
+    def __getattr__(self, name: str) -> Any:
+        """A table-level value (with its default) as an attribute: ``measure.relative_change``."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.table_rule(), name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The measure as config keys (JSON-serialisable, fixed order): the table-level rule with
+        all defaults filled, ``groups``, then the ``grupper`` tables with their keys and timing.
+        Loads back to the same measure."""
+        h = self.hook
+        if self.has_rule:
+            out = self.table_rule().to_dict()
+        else:  # only the keys written at table level (defaults for the group tables)
+            out = {k: _config(v) for k, v in self.values if v is not None}
+            if h.timing:
+                out["start_year"], out["full_effect_year"] = self.start_year, self.full_effect_year
+        if h.groups and self.has_rule:
+            out["groups"] = "all" if self.groups == dims.GROUPS else list(self.groups)
+        if self.per_group:
+            out[GROUPS_KEY] = {g.group: _group_config(h, g) for g in self.per_group}
+        return out
+
+
+def _group_config(h: Hook, g: GroupValues) -> dict[str, Any]:
+    out = {k: _config(v) for k, v in g.values if v is not None}
+    if h.timing and not any(isinstance(v, YearPath) for _, v in g.values):
+        out["start_year"], out["full_effect_year"] = g.start_year, g.full_effect_year
+    return out
