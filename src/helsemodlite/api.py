@@ -240,7 +240,7 @@ def compare(
 
     With ``combined``, two more scenarios: all together in one projection (``kombinert``) and the
     plain sum of the single effects (``sum_enkelttiltak``) — their difference is the overlap.
-    ``attrs["notes"]`` lists what a user must know (tables a later scenario replaced in the
+    ``attrs["notes"]`` lists what a user must know (hooks merged per group in the
     combined run, capped task shifts).
     """
     inp = resolve_inputs(inputs)
@@ -259,9 +259,9 @@ def compare(
     batch = list(scs)
     notes: list[str] = []
     if combined:
-        together, replaced = combine_with_notes(scs, COMBINED)
+        together, merged = combine_with_notes(scs, COMBINED)
         batch.append(together)
-        notes += [f"combined run: {note}" for note in replaced]
+        notes += [f"combined run: {note}" for note in merged]
     ref = project(inputs=inp, detail=False).summary()
     proj = project_batch(batch, inputs=inp)
     notes += proj.notes

@@ -202,11 +202,16 @@ class ScenarioPath:
         assert self.exit_years is not None and self.exit_from is not None
         shift = np.ascontiguousarray(self.exit_years[:, i])
         key = shift.tobytes()
-        if key not in self._shifted:
+        if key not in self._shifted:  # computed once per distinct (shift, from_age) row
             ages = np.asarray(self.inputs.ages)
+            rows = np.concatenate([shift, self.exit_from], axis=1)
+            uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+            n_g = shift.shape[1]
+            u_shift, u_from = uniq[:, :n_g], uniq[:, n_g:]
+            inverse = np.asarray(inverse).ravel()
             self._shifted[key] = (
-                _age_shift(self.inputs.p_work, shift, self.exit_from, ages),
-                _age_shift(self.inputs.fte, shift, self.exit_from, ages),
+                _age_shift(self.inputs.p_work, u_shift, u_from, ages)[inverse],
+                _age_shift(self.inputs.fte, u_shift, u_from, ages)[inverse],
             )
         return self._shifted[key]
 

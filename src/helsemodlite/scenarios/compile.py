@@ -98,6 +98,8 @@ class _Batch:
     adjust: DemandAdjustments
     problems: list[str] = field(default_factory=list)
     _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _rules: dict[Measure, list[tuple[Rule, np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    _effects: dict[tuple[Rule, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         inp = self.inputs
@@ -119,17 +121,22 @@ class _Batch:
     def rules(self, m: Measure) -> list[tuple[Rule, np.ndarray, np.ndarray]]:
         """(rule, group mask (group,), category mask (category,)) of every rule of a measure:
         the outside categories follow a table-level rule given for all groups (a rule for some
-        groups leaves the outside staff alone)."""
-        outside = self.inputs.outside
-        out = []
-        for rule, groups, everyone in m.rules():
-            cats = np.array([c in groups or (everyone and c in outside) for c in self.categories])
-            out.append((rule, self.group_mask(groups), cats))
-        return out
+        groups leaves the outside staff alone). Memoised: a batch of variants shares few."""
+        if m not in self._rules:
+            outside, out = self.inputs.outside, []
+            for rule, groups, everyone in m.rules():
+                cats = [c in groups or (everyone and c in outside) for c in self.categories]
+                out.append((rule, self.group_mask(groups), np.array(cats)))
+            self._rules[m] = out
+        return self._rules[m]
 
     def effect(self, rule: Rule, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """(value, weight) per year of a rule's key (see :meth:`Rule.effect`)."""
-        return rule.effect(key, self.years)
+        """(value, weight) per year of a rule's key (see :meth:`Rule.effect`): fresh copies of
+        memoised arrays."""
+        if (rule, key) not in self._effects:
+            self._effects[rule, key] = rule.effect(key, self.years)
+        v, w = self._effects[rule, key]
+        return v.copy(), w.copy()
 
     def zeros(self, name: str, fill: Any = 0.0, shape: tuple[int, ...] | None = None) -> Any:
         """The path array ``name``, created (filled with ``fill``) on first use."""

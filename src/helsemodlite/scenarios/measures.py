@@ -340,7 +340,14 @@ class Measure:
     def rules(self) -> list[tuple[Rule, tuple[str, ...], bool]]:
         """(rule, groups, everyone) for every distinct rule in force: ``everyone`` is True for
         the table-level rule when it was given for all groups (it then also applies to the
-        staff outside the 14 groups, on the demand side)."""
+        staff outside the 14 groups, on the demand side). Computed once per measure."""
+        cached = self.__dict__.get("_rules")
+        if cached is None:
+            cached = self._rules_uncached()
+            object.__setattr__(self, "_rules", cached)
+        return list(cached)
+
+    def _rules_uncached(self) -> tuple[tuple[Rule, tuple[str, ...], bool], ...]:
         out: dict[Rule, tuple[list[str], bool]] = {}
         own = {g.group for g in self.per_group}
         if self.has_rule:
@@ -352,11 +359,11 @@ class Measure:
             groups, everyone = out.get(rule, ([], False))
             out[rule] = ([*groups, g.group], everyone)
         order = {g: i for i, g in enumerate(dims.GROUPS)}
-        return [
+        return tuple(
             (rule, tuple(sorted(groups, key=order.__getitem__)), everyone)
             for rule, (groups, everyone) in out.items()
             if groups or everyone
-        ]
+        )
 
     def rule_for(self, group: str) -> Rule | None:
         """The rule in force for one group, or None (the group is unchanged)."""
