@@ -103,13 +103,20 @@ def docs_tables() -> dict[str, str]:
     return out
 
 
-_MARKER = re.compile(r"(<!-- keys:(\w+) -->\n)(.*?)(\n<!-- /keys -->)", re.S)
+_MARKER = re.compile(r"(<!-- keys:(\w+) -->\n)(.*?)(<!-- /keys -->)", re.S)
 
 
 def render_docs(text: str) -> str:
-    """``text`` (docs/scenarios.md) with every ``<!-- keys:NAME -->`` block regenerated."""
+    """``text`` (docs/scenarios.md) with every ``<!-- keys:NAME -->`` block regenerated (an
+    empty block included); every block must be closed before the next one opens."""
     tables = docs_tables()
-    return _MARKER.sub(lambda m: m[1] + tables[m[2]] + m[4], text)
+
+    def block(m: re.Match[str]) -> str:
+        if "<!-- keys:" in m[3]:
+            raise ValueError(f"<!-- keys:{m[2]} --> is not closed before the next block")
+        return m[1] + tables[m[2]] + "\n" + m[4]
+
+    return _MARKER.sub(block, text)
 
 
 # -- JSON Schema --------------------------------------------------------------------------------
