@@ -135,3 +135,27 @@ def test_every_array_states_its_axes_in_the_declared_order() -> None:
         assert set(axes) <= set(dims.AXES), name
         assert list(axes) == sorted(axes, key=dims.AXES.index), name  # the order of dims.AXES
         assert getattr(inp, name).shape == inp.shapes()[name]
+
+
+def test_the_one_cohort_step_keeps_the_accounts() -> None:
+    """model.cohort.cohort_step is the year step of the personnel model, the stock roll-forward
+    and the population projection of the build: survivors age by one year, inflows are added,
+    the oldest survivors leave (personnel) or stay in the open age group (population)."""
+    from helsemodlite.data import population, supply_stock
+    from helsemodlite.model import cohort
+
+    rng = np.random.default_rng(7)
+    stock = rng.uniform(0, 100, (3, 2, 6))
+    q, x = rng.uniform(0, 0.2, (2, 6)), rng.uniform(0, 0.2, (3, 2, 6))
+    inflow = rng.uniform(0, 10, (3, 2, 6))
+    closed = cohort.cohort_step(stock, q, x, (inflow,))
+    assert closed.exits is not None
+    lost = closed.deaths.sum() + closed.exits.sum() + closed.aged_out.sum()
+    assert closed.stock.sum() == pytest.approx(stock.sum() - lost + inflow.sum())
+    np.testing.assert_allclose(closed.stock[..., 0], inflow[..., 0])
+    np.testing.assert_allclose(closed.aged_out, closed.survivors[..., -1])
+    opened = cohort.cohort_step(stock, q, None, (), open_top=True)
+    assert opened.stock.sum() == pytest.approx(stock.sum() - opened.deaths.sum())
+    assert not opened.aged_out.any()
+    for module in (engine, population, supply_stock):  # one kernel, three users
+        assert module.cohort_step is cohort.cohort_step

@@ -38,6 +38,7 @@ import pandas as pd
 
 from .. import dims
 from ..errors import InputError
+from ..model.cohort import cohort_step
 from .population_rates import (
     CALIBRATION_FILE,
     N_AGES,
@@ -135,13 +136,8 @@ def project_cohorts(
     pop[..., 0, :, :] = base
     for t in range(n_years):
         current = pop[..., t, :, :]
-        q_t = q[..., t, :, :]
-        dead = current * q_t
-        survivors = current - dead
-        nxt = np.zeros_like(current)
-        nxt[..., 1:] = survivors[..., :-1]
-        nxt[..., -1] += survivors[..., -1]
-        nxt += mig[..., t, :, :]
+        step = cohort_step(current, q[..., t, :, :], None, (mig[..., t, :, :],), open_top=True)
+        dead, nxt = step.deaths, step.stock
         women = current[..., female, :]
         if birth_exposure == "mean":
             women = 0.5 * (women + nxt[..., female, :])

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from ..model.cohort import cohort_step
 from .supply_sources import (
     AGES,
     EST_YEAR,
@@ -389,10 +390,7 @@ def step(stock: np.ndarray, q: np.ndarray, x: np.ndarray, flows: Flows) -> np.nd
 
     ``q`` has shape (sex, age); persons aged 79 leave the stock (aged out).
     """
-    surv = stock * (1.0 - q[None] - x)
-    new = np.zeros_like(stock)
-    new[:, :, 1:] = surv[:, :, :-1]
-    return new + flows.graduates + flows.immigrants
+    return cohort_step(stock, q[None], x, (flows.graduates, flows.immigrants)).stock
 
 
 def roll_forward(

@@ -27,6 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .cohort import cohort_step
 from .inputs import Inputs
 
 FLOWS = ("deaths", "exits", "aged_out", "graduates", "immigrants")
@@ -148,17 +149,12 @@ def run_supply(
             weight = drv.p_work * drv.fte * drv.absence_factor  # årsverk per person in stock
         assert drv is not None and weight is not None
         if i > 0:
-            deaths = stock * q_u[:, i, None]
-            exits = stock * x
-            survivors = stock - deaths
-            survivors -= exits
             grads = _take(drv.graduates, reps)
             imms = _take(drv.immigrants, reps)
-            stock = np.empty(u_shape)
-            stock[..., 1:] = survivors[..., :-1]
-            stock[..., 0] = 0.0
-            stock += grads
-            stock += imms
+            step = cohort_step(stock, q_u[:, i, None], x, (grads, imms))
+            stock, deaths, survivors = step.stock, step.deaths, step.survivors
+            exits = step.exits
+            assert exits is not None
             flows = {
                 "deaths": deaths.sum(axis=(-2, -1)),
                 "exits": exits.sum(axis=(-2, -1)),
