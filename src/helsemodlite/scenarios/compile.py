@@ -8,7 +8,7 @@ are documented in docs/scenarios.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,13 @@ from ..model.paths import (
     _years,
     reference_demand_plan,
 )
+from .check import MAX_NAME_BYTES
 from .declarations import tables
+from .files import Scenario, load_scenario
 from .measures import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE, Measure, Rule, YearPath
 
 
-def as_scenario(obj: Any) -> Any:
-    from .files import Scenario, load_scenario
-
+def as_scenario(obj: object) -> Scenario:
     if isinstance(obj, Scenario):
         return obj.validated()
     if isinstance(obj, str | Path):
@@ -48,8 +48,6 @@ def as_scenario(obj: Any) -> Any:
 def scenario_list(scenarios: object, what: str) -> list[Any]:
     """A non-empty list of scenarios from an iterable; a single scenario (a path, a dict or a
     :class:`~helsemodlite.Scenario`) given where a list belongs is an error, not iterated."""
-    from .files import Scenario
-
     if isinstance(scenarios, str | bytes | Path | Mapping | Scenario):
         raise ConfigError(
             f"{what}() takes a list of scenarios, got a single {type(scenarios).__name__}; "
@@ -67,8 +65,6 @@ def distinct_names(names: Sequence[str]) -> tuple[str, ...]:
     """Names made distinct within a batch: the first of a repeated name keeps it, later ones get
     the first free ``_2``, ``_3``, … that no scenario of the batch is called (so a label never
     moves to another scenario), shortened to stay a valid name."""
-    from .check import MAX_NAME_BYTES
-
     taken = set(names)
     seen: set[str] = set()
     out: list[str] = []
@@ -153,7 +149,7 @@ class _Batch:
         return self.adjust.factor
 
     def service_index(
-        self, sc: Any, table: str, ids: Sequence[str] | None, key: str = "services"
+        self, sc: Scenario, table: str, ids: Sequence[str] | None, key: str = "services"
     ) -> np.ndarray:
         services = self.inputs.services
         if ids is None:
@@ -165,14 +161,14 @@ class _Batch:
         return np.array([services.index(s) for s in ids if s in services], dtype=np.int64)
 
 
-def _label(sc: Any) -> str:
+def _label(sc: Scenario) -> str:
     return str(sc.source) if sc.source is not None else sc.name
 
 
 # -- one compile function per hook: (batch, draw, measure, scenario) -----------------------------
 
 
-def _population(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _population(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     if m.alternative in b.inputs.alternatives:
         b.plan.alternative[d] = b.inputs.alternatives.index(m.alternative)
     else:
@@ -181,7 +177,7 @@ def _population(b: _Batch, d: int, m: Measure, sc: Any) -> None:
         )
 
 
-def _healthy_ageing(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _healthy_ageing(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     rule = m.table_rule()
     if not rule.enabled:
         b.plan.healthy_ageing[d] = 0.0
@@ -190,7 +186,7 @@ def _healthy_ageing(b: _Batch, d: int, m: Measure, sc: Any) -> None:
     b.plan.healthy_ageing[d] = 1.0 + w * (v - 1.0) if isinstance(rule.strength, YearPath) else v
 
 
-def _standard_growth(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _standard_growth(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     r_ref = b.inputs.parameters["standard_growth"]
     for rule, _, cats in b.rules(m):
         v, w = b.effect(rule, "annual_rate")
@@ -204,7 +200,7 @@ def _standard_growth(b: _Batch, d: int, m: Measure, sc: Any) -> None:
             b.demand_factor()[d][:, :, np.flatnonzero(cats)] *= ratio[:, None, None]
 
 
-def _exit_age(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _exit_age(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     path = b.path
     w_exit = b.zeros("w_exit")
     shift = b.zeros("exit_years")
@@ -217,7 +213,7 @@ def _exit_age(b: _Batch, d: int, m: Measure, sc: Any) -> None:
     path.exit_years, path.exit_from = shift, from_age
 
 
-def _position_share(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _position_share(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     ages = b.ages
     w_pos, rel, ab = b.zeros("w_pos"), b.zeros("pos_rel"), b.zeros("pos_abs")
     cap = b.zeros("pos_cap", 1.0, b.shape[::2])
@@ -232,7 +228,7 @@ def _position_share(b: _Batch, d: int, m: Measure, sc: Any) -> None:
         mask[d, gm] = ((ages >= lo) & (ages <= hi))[None, :]
 
 
-def _senior_participation(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _senior_participation(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     ages = b.ages
     w_sen, rel, ab = b.zeros("w_sen"), b.zeros("sen_rel"), b.zeros("sen_abs")
     mask = b.zeros("sen_mask", False, (b.n_draws, b.shape[2], 1, len(ages)))
@@ -244,14 +240,14 @@ def _senior_participation(b: _Batch, d: int, m: Measure, sc: Any) -> None:
         mask[d, gm] = (ages >= rule.min_age)[None, :]
 
 
-def _sick_leave(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _sick_leave(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     sick = b.zeros("sick_rel")
     for rule, gm, _ in b.rules(m):
         v, w = b.effect(rule, "relative_change")
         sick[d][:, gm] = (v * w)[:, None]
 
 
-def _education_capacity(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _education_capacity(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     inp = b.inputs
     factor = b.zeros("grad_factor", 1.0)
     grads = inp.graduates.sum(axis=(1, 2)) * inp.calibration.inflow_factor
@@ -284,14 +280,14 @@ MIN_GRADUATES = 1e-6
 """Reference graduates a year below which a group has no profile to scale (persons)."""
 
 
-def _immigration(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _immigration(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     factor = b.zeros("imm_factor", 1.0)
     for rule, gm, _ in b.rules(m):
         v, w = b.effect(rule, "relative_change")
         factor[d][:, gm] = (1.0 + v * w)[:, None]
 
 
-def _productivity(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _productivity(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     for rule, _, cats in b.rules(m):
         k = b.service_index(sc, "[produktivitet]", rule.services)
         v, w = b.effect(rule, "annual_rate")
@@ -309,7 +305,7 @@ def _time_thieves_share(c: str, level: str) -> float:
     return 0.0
 
 
-def _time_thieves(b: _Batch, d: int, m: Measure, sc: Any) -> None:
+def _time_thieves(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     for rule, _, cats in b.rules(m):
         k = b.service_index(sc, "[tidstyver]", rule.services)
         v, w = b.effect(rule, "realised_share")
@@ -318,7 +314,7 @@ def _time_thieves(b: _Batch, d: int, m: Measure, sc: Any) -> None:
         b.demand_factor()[d][:, k, :] *= red[:, None, :]
 
 
-def _task_shifts(b: _Batch, d: int, shifts: Any, sc: Any) -> None:
+def _task_shifts(b: _Batch, d: int, shifts: tuple[Measure, ...], sc: Scenario) -> None:
     inp, cats = b.inputs, b.categories
     for m in shifts:
         ts = m.table_rule()
@@ -360,7 +356,10 @@ def _task_shifts(b: _Batch, d: int, shifts: Any, sc: Any) -> None:
         )
 
 
-COMPILERS: dict[str, Any] = {
+Compiler = Callable[[_Batch, int, Any, Scenario], None]
+"""(batch, draw, measure — a tuple of measures for an array hook —, scenario) → None."""
+
+COMPILERS: dict[str, Compiler] = {
     # Table → compile function, in the order they are applied (befolkning first: utdanning
     # følger befolkningen reads the chosen alternative).
     "befolkning": _population,
