@@ -24,7 +24,7 @@ from hypothesis.extra.numpy import arrays
 
 from helsemodlite import Inputs, dims
 from helsemodlite.model.inputs import Calibration
-from helsemodlite.scenarios.declarations import FIRST_YEAR, GROUPS_KEY, Hook, Key, hook, hooks
+from helsemodlite.scenarios.declarations import GROUPS_KEY, Hook, Key, hook, hooks
 from helsemodlite.testing import TOY_GROUPS, TOY_POP_AGES, TOY_YEARS, toy_inputs
 
 CELL = (len(TOY_GROUPS), 2, 5)
@@ -155,13 +155,17 @@ def declining_profiles(draw: st.DrawFn, n_ages: int = len(SENIOR_AGES)) -> np.nd
 # Scenario dicts for the toy, derived from the hook declarations
 
 
+TOY_LAST = TOY_YEARS[-1]
+"""Scenario years must be projection years of the inputs: the toy's run to TOY_LAST."""
+
+
 @st.composite
-def timing(draw: st.DrawFn, last_start: int = 2028) -> dict[str, int]:
+def timing(draw: st.DrawFn, last: int = TOY_LAST) -> dict[str, int]:
     out: dict[str, int] = {}
     if draw(st.booleans()):
-        out["start_year"] = draw(st.integers(2025, last_start))
+        out["start_year"] = draw(st.integers(TOY_YEARS[1], last))
         if draw(st.booleans()):
-            out["full_effect_year"] = draw(st.integers(out["start_year"], out["start_year"] + 4))
+            out["full_effect_year"] = draw(st.integers(out["start_year"], last))
     return out
 
 
@@ -191,14 +195,14 @@ def value_of(k: Key, *, flag: bool = False) -> st.SearchStrategy[Any]:
         if not k.path:
             return plain
         path = st.dictionaries(
-            st.integers(FIRST_YEAR, FIRST_YEAR + 5).map(str), plain, min_size=1, max_size=3
+            st.integers(TOY_YEARS[1], TOY_LAST).map(str), plain, min_size=1, max_size=3
         )
         return st.one_of(plain, path)
     if k.kind == "boolean":
         return st.just(True) if flag else st.booleans()
+    if k.kind == "alternative":  # the toy has the reference alternative
+        return st.just(dims.REFERENCE_POPULATION)
     if k.kind == "choice":
-        if k.choices == dims.POPULATION_ALTERNATIVES:  # the toy has the reference alternative
-            return st.just(dims.REFERENCE_POPULATION)
         return st.sampled_from([*k.choices, *(a for a, _ in k.aliases)])
     if k.kind == "group":
         return st.sampled_from(TOY_GROUPS)
@@ -239,8 +243,12 @@ def rule_values(draw: st.DrawFn, h: Hook, level: str = "table") -> dict[str, Any
     return out
 
 
-def _with_timing(draw: st.DrawFn, h: Hook, body: dict[str, Any]) -> dict[str, Any]:
-    if h.timing and not any(isinstance(v, dict) for v in body.values()):
+def _with_timing(
+    draw: st.DrawFn, h: Hook, body: dict[str, Any], inherited: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``body`` with random timing, unless it has (or inherits) a year path."""
+    merged = {**(inherited or {}), **body}
+    if h.timing and not any(isinstance(v, dict) for v in merged.values()):
         body.update(draw(timing()))
     return body
 
@@ -256,9 +264,13 @@ def hook_table(draw: st.DrawFn, h: Hook) -> Any:
         out["groups"] = draw(group_lists())
     if h.groups and (not table_rule or draw(st.booleans())):
         chosen = draw(st.lists(st.sampled_from(TOY_GROUPS), min_size=1, unique=True))
+        inherited = {k: v for k, v in out.items() if k not in ("groups", "start_year")}
         out[GROUPS_KEY] = {
-            g: _with_timing(draw, h, draw(rule_values(h, level="group"))) for g in chosen
+            g: _with_timing(draw, h, draw(rule_values(h, level="group")), inherited) for g in chosen
         }
+        listed = out.get("groups")
+        if isinstance(listed, list) and set(listed) <= set(chosen):
+            del out["groups"]  # (table-level groups that all have their own tables: refused)
     return out
 
 

@@ -4,6 +4,7 @@ load back to the same projection."""
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
 import jsonschema
@@ -166,7 +167,7 @@ def test_a_year_path_is_interpolated_and_held() -> None:
     ("doc", "needle"),
     [
         ({"sykefravaer": {"relative_change": {}}}, "must not be an empty path"),
-        ({"sykefravaer": {"relative_change": {"2051": -0.1}}}, "keys must be years 2025"),
+        ({"sykefravaer": {"relative_change": {"20510": -0.1}}}, "keys must be years"),
         ({"sykefravaer": {"relative_change": {"neste": -0.1}}}, "keys must be years"),
         ({"sykefravaer": {"relative_change": {"2030": 10}}}, "did you mean 0.1 (10 %)?"),
         (
@@ -224,3 +225,82 @@ def test_a_merged_per_group_scenario_writes_a_file_that_loads_back(tmp_path: Any
     np.testing.assert_array_equal(
         hm.project(back, detail=False).gap, hm.project(merged, detail=False).gap
     )
+
+
+# -- found by a hostile review -----------------------------------------------------------------
+
+
+def test_a_zero_rate_is_a_value_not_an_absence() -> None:
+    """`[standardvekst] annual_rate = 0` means no standard growth (0.0 == False in Python made
+    the rule vanish, giving the reference numbers with exit code 0)."""
+    zero = hm.project({"standardvekst": {"annual_rate": 0.0}}, detail=False).gap_table()
+    ref = hm.project(detail=False).gap_table()
+    assert zero.loc["Sum", 2040] > ref.loc["Sum", 2040] + 10_000  # less demand growth
+    assert not hm.Scenario.from_dict({"standardvekst": {"annual_rate": 0.0}}).is_reference
+
+
+@pytest.mark.parametrize("table", ["tidstyver", "produktivitet"])
+def test_services_all_in_a_group_table_survives_a_round_trip(table: str) -> None:
+    body = {"level": "hoy"} if table == "tidstyver" else {"annual_rate": 0.01}
+    sc = hm.Scenario.from_dict({table: {**body, "grupper": {"lege": {"services": "all"}}}})
+    back = hm.Scenario.from_dict(tomllib.loads(sc.to_toml()))
+    assert back.hooks() == sc.hooks()
+    np.testing.assert_array_equal(
+        hm.project(back, detail=False).gap, hm.project(sc, detail=False).gap
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "needle"),
+    [
+        (
+            {"relative_change": {"2026": 0.1}, "grupper": {"lege": {"start_year": 2030}}},
+            "[stillingsprosent.grupper.lege] start_year: not allowed with the year path",
+        ),
+        (
+            {"start_year": 2040, "grupper": {"lege": {"relative_change": {"2030": 0.1}}}},
+            "[stillingsprosent] start_year: has no effect",
+        ),
+        (
+            {
+                "relative_change": 0.5,
+                "groups": ["lege"],
+                "grupper": {"lege": {"relative_change": 0.1}},
+            },
+            "[stillingsprosent] groups: has no effect",
+        ),
+        ({"relative_change": [0.1]}, "must be a number or a year path"),
+    ],
+)
+def test_keys_without_effect_are_refused(doc: dict[str, Any], needle: str) -> None:
+    with pytest.raises(hm.ConfigError) as err:
+        hm.Scenario.from_dict({"stillingsprosent": doc})
+    assert needle in str(err.value)
+
+
+def test_a_child_path_replaces_a_timed_number(tmp_path: Any) -> None:
+    (tmp_path / "p.toml").write_text(
+        "[stillingsprosent]\nrelative_change = 0.1\nstart_year = 2030\n", encoding="utf-8"
+    )
+    (tmp_path / "c.toml").write_text(
+        'baseline = "p.toml"\n[stillingsprosent]\nrelative_change = {2026 = 0.05}\n',
+        encoding="utf-8",
+    )
+    rule = hm.load_scenario(tmp_path / "c.toml").position_share.table_rule()
+    assert rule.relative_change.points == ((2026, 0.05),) and rule.start_year is None
+
+
+def test_a_share_or_arsverk_path_may_start_from_zero() -> None:
+    sc = hm.Scenario.from_dict(
+        {"oppgavedeling": [{"from": A, "to": "utenfor", "arsverk": {"2025": 0, "2030": 1000}}]}
+    )
+    services = hm.project(sc).services()
+    assert not services.empty
+
+
+def test_a_task_shift_two_scenarios_share_is_counted_once() -> None:
+    df = hm.compare(["plan_samlet", "oppgavedeling_helse_vest"], combined=True)
+    assert any("taken once" in n for n in df.attrs["notes"])
+    together = df[df.scenario == "kombinert"].set_index(["group", "year"]).gap
+    plan = df[df.scenario == "plan_samlet"].set_index(["group", "year"]).gap
+    np.testing.assert_allclose(together, plan, atol=1e-6)  # Helse Vest is in the plan already

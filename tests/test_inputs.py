@@ -77,7 +77,7 @@ CORRUPTIONS: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "year missing": (
         "population.csv",
         lambda p: _edit(p, lambda d: d[d.year != "2031"]),
-        "does not cover 2031",
+        "must be a run of consecutive years",
     ),
     "sex coded differently": (
         "personnel.csv",

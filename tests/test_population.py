@@ -47,7 +47,11 @@ def test_frames_conform_to_schema(frames: dict[str, pd.DataFrame], name: str) ->
     schema = SCHEMA_BY_NAME[name]
     df = frames[name]
     assert list(df.columns) == list(schema.keys) + list(schema.values)
-    coords: list[list[object]] = [list(c or ()) for c in schema.keys.values()]
+    embedded = {"year": list(dims.YEARS), "alternative": list(dims.POPULATION_ALTERNATIVES)}
+    coords: list[list[object]] = [
+        embedded[k] if k in embedded else list(c) if isinstance(c, tuple) else []
+        for k, c in schema.keys.items()
+    ]
     expected: pd.MultiIndex = pd.MultiIndex.from_product(coords, names=list(schema.keys))
     assert pd.MultiIndex.from_frame(df[list(schema.keys)]).equals(expected)  # complete, sorted
     for column, kind in schema.values.items():

@@ -179,7 +179,7 @@ def test_docs_cover_hooks_and_shipped_scenarios() -> None:
 
 def test_direct_construction_checks_timing() -> None:
     with pytest.raises(ConfigError, match="full_effect_year"):
-        PositionShare(relative_change=0.1, start_year=2030)
+        PositionShare(relative_change=0.1, start_year=2030, full_effect_year=2029)
     h = PositionShare(relative_change=0.1, start_year=2030, full_effect_year=2030)
     assert h.phase(np.array([2029, 2030])).tolist() == [0.0, 1.0]
 
@@ -203,15 +203,11 @@ def test_defaults_filled(tmp_path: Path) -> None:
     s = load_scenario(write(tmp_path, "[stillingsprosent]\nrelative_change = 0.1\n"))
     h = s.position_share
     assert h == PositionShare(relative_change=0.1)
-    assert (h.start_year, h.full_effect_year, h.cap) == (FIRST_YEAR, FIRST_YEAR, 1.0)
+    # No start year given: the first projection year of the inputs (2025 for the default set).
+    assert (h.start_year, h.full_effect_year, h.cap) == (None, None, 1.0)
+    assert h.table_rule().timing(np.arange(2024, 2051)) == (FIRST_YEAR, FIRST_YEAR)
     d = s.to_dict()["stillingsprosent"]
-    assert d == {
-        "relative_change": 0.1,
-        "cap": 1.0,
-        "start_year": 2025,
-        "full_effect_year": 2025,
-        "groups": "all",
-    }
+    assert d == {"relative_change": 0.1, "cap": 1.0, "groups": "all"}
 
 
 def test_int_accepted_where_float_expected() -> None:
@@ -323,14 +319,14 @@ cap = 0
 [avgangsalder]
 years = 11
 [befolkning]
-alternative = "XXXX"
+alternative = 4
 """
     probs = problems_of(text, tmp_path)
     assert len(probs) == 4
     one(probs, "title", "must be a string")
     one(probs, "[stillingsprosent] cap", "must be > 0")
     one(probs, "[avgangsalder] years", "≤ 10")
-    one(probs, "[befolkning] alternative")
+    one(probs, "[befolkning] alternative", "must be a string")
 
 
 def test_unknown_table_suggests(tmp_path: Path) -> None:
@@ -354,7 +350,7 @@ def test_unknown_key_suggests() -> None:
 
 def test_bool_is_not_a_number() -> None:
     msg = one(dict_problems({"avgangsalder": {"years": True}}), "[avgangsalder] years")
-    assert "must be a number, got boolean true" in msg
+    assert "must be a number or a year path {2030 = …}, got boolean true" in msg
     msg = one(dict_problems({"avgangsalder": {"years": 1, "from_age": False}}), "from_age")
     assert "must be an integer" in msg
 
@@ -408,16 +404,40 @@ def test_huge_numbers_are_out_of_range_not_a_crash(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("timing", "needle"),
     [
-        ({"start_year": 2024}, "start_year: must be ≥ 2025, got 2024"),
-        ({"start_year": 2051}, "start_year: must be ≤ 2050, got 2051"),
         ({"start_year": 2030, "full_effect_year": 2029}, "must be ≥ start_year (2030), got 2029"),
-        ({"full_effect_year": 2051}, "full_effect_year: must be ≤ 2050"),
         ({"start_year": 2030.0}, "start_year: must be an integer, got float 2030.0"),
+        ({"start_year": 99999}, "start_year: must be ≤ 2200, got 99999"),
     ],
 )
 def test_timing_rules(timing: dict[str, Any], needle: str) -> None:
     probs = dict_problems({"sykefravaer": {"relative_change": -0.1, **timing}})
     one(probs, needle)
+
+
+@pytest.mark.parametrize(
+    ("timing", "needle"),
+    [
+        (
+            {"start_year": 2024},
+            "start_year: 2024 is not a projection year of the inputs (2025–2050",
+        ),
+        (
+            {"start_year": 2051},
+            "start_year: 2051 is not a projection year of the inputs (2025–2050",
+        ),
+        ({"full_effect_year": 2051}, "full_effect_year: 2051 is not a projection year"),
+        ({"relative_change": {"2051": -0.1}}, "relative_change (path): 2051 is not a projection"),
+    ],
+)
+def test_years_are_checked_against_the_horizon_of_the_inputs(
+    timing: dict[str, Any], needle: str
+) -> None:
+    import helsemodlite as hm
+
+    sc = Scenario.from_dict({"sykefravaer": {"relative_change": -0.1, **timing}})
+    with pytest.raises(ConfigError) as err:
+        hm.project(sc)
+    one(err.value.problems, needle)
 
 
 def test_full_effect_year_default_is_start_year() -> None:
@@ -558,8 +578,11 @@ def test_task_shift_rules() -> None:
 
 
 def test_population_and_time_thieves_choices() -> None:
-    probs = dict_problems({"befolkning": {"alternative": "hhmh"}})
-    assert 'did you mean "HHMH"?' in one(probs, "[befolkning] alternative")
+    import helsemodlite as hm
+
+    with pytest.raises(ConfigError) as err:  # alternatives are those of the inputs
+        hm.project({"befolkning": {"alternative": "hhmh"}})
+    assert 'did you mean "HHMH"?' in one(err.value.problems, "[befolkning] alternative")
     probs = dict_problems({"befolkning": {"alternative": "HHMH", "start_year": 2030}})
     one(probs, "[befolkning] start_year: not allowed here")
     for level in ("høy", "hoy"):

@@ -12,13 +12,21 @@ from __future__ import annotations
 from typing import Final
 
 BASE_YEAR: Final = 2024
-"""Base year: personnel stocks, service use and staffing composition are observed for 2024."""
+"""Base year of the embedded data set and of its build (personnel stocks, service use and
+staffing observed for 2024). The runtime takes the base year and the horizon from the inputs
+(``Inputs.years``: the years of the population files, base year first)."""
 
 HORIZON: Final = 2050
-"""Last projection year (the published gap table stops at 2040; the population runs to 2050)."""
+"""Last year of the embedded data set (the published gap table stops at 2040)."""
 
 YEARS: Final = tuple(range(BASE_YEAR, HORIZON + 1))
-"""Projection years; values refer to the 4th quarter (stocks) or the whole year (årsverk)."""
+"""Years of the embedded data set; values refer to the 4th quarter (stocks) or the whole year
+(årsverk)."""
+
+YEAR_MIN: Final = 1900
+YEAR_MAX: Final = 2200
+"""Years any input file or scenario may name (a wider value is a typing error); whether a year
+is in the projection is checked against the inputs."""
 
 GAP_TABLE_YEARS: Final = (2025, 2030, 2035, 2040)
 

@@ -180,37 +180,51 @@ def _cube(
 def load_inputs(
     inputs: str | Path | None = None,
     *,
-    population: str = dims.REFERENCE_POPULATION,
+    population: str | None = None,
     calibrated: bool = True,
 ) -> Inputs:
     """Read and validate an inputs directory (default: the embedded data set).
 
-    ``population`` picks the default population alternative (``MMMM``, ``HHMH`` or ``LLML``).
-    ``calibrated=False`` skips ``calibration/calibration.csv`` and uses neutral values (this is
-    what the calibration step itself reads). Raises :class:`InputError` listing every problem.
+    The years (base year first) and the population alternatives are those of the population
+    files. ``population`` picks the default alternative (default: the reference,
+    :func:`reference_alternative`). ``calibrated=False`` skips ``calibration/calibration.csv``
+    and uses neutral values (this is what the calibration step itself reads). Raises
+    :class:`InputError` listing every problem.
     """
     directory = as_path(inputs, "inputs") if inputs is not None else default_inputs_dir()
-    if population not in dims.POPULATION_ALTERNATIVES:
-        raise InputError(
-            f"population alternative '{population}' is unknown; expected one of "
-            f"{', '.join(dims.POPULATION_ALTERNATIVES)}"
-        )
     tables, problems, hashes = _read_all(directory, calibrated=calibrated)
     if problems:
         raise InputError(problems, title=f"invalid inputs directory {directory}")
     return inputs_from_tables(tables, directory=directory, population=population, hashes=hashes)
 
 
+def reference_alternative(alternatives: Sequence[str]) -> str:
+    """SSB's main alternative ``MMMM`` when the inputs have it, else the first of the file."""
+    return (
+        dims.REFERENCE_POPULATION if dims.REFERENCE_POPULATION in alternatives else alternatives[0]
+    )
+
+
 def inputs_from_tables(
     tables: dict[str, pd.DataFrame],
     *,
     directory: Path | None = None,
-    population: str = dims.REFERENCE_POPULATION,
+    population: str | None = None,
     hashes: dict[str, str] | None = None,
 ) -> Inputs:
-    """Build :class:`Inputs` from validated long tables (keys as in :mod:`schema`)."""
-    alts = list(dims.POPULATION_ALTERNATIVES)
-    years, sexes = list(dims.YEARS), list(dims.SEXES)
+    """Build :class:`Inputs` from validated long tables (keys as in :mod:`schema`); the years
+    and alternatives are those of ``population.csv`` (alternatives in file order)."""
+    pop_df = tables["population.csv"]
+    alts = list(dict.fromkeys(pop_df["alternative"]))
+    if population is None:
+        population = reference_alternative(alts)
+    elif population not in alts:
+        raise InputError(
+            f"population alternative '{population}' is not in the inputs; they have "
+            f"{', '.join(alts)}"
+        )
+    years = sorted(int(y) for y in set(pop_df["year"]))
+    sexes = list(dims.SEXES)
     pop_ages, ages, groups = list(dims.POP_AGES), list(dims.AGES), list(dims.GROUPS)
     pop_keys = ["alternative", "year", "sex", "age"]
     pop_coords: list[Sequence[Any]] = [alts, years, sexes, pop_ages]

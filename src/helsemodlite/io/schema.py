@@ -25,13 +25,31 @@ from ..model.inputs import WHOLE_PARAMETERS as MODEL_WHOLE_PARAMETERS
 
 
 @dataclass(frozen=True)
+class Discovered:
+    """Coordinates a key column takes from the data rather than from the code: the years of the
+    population files (any contiguous run of whole years, checked across files) and the
+    population alternatives (SSB's codes, e.g. MMMM, HHMH, LLML, MMML)."""
+
+    kind: str
+    """``year`` (whole numbers in [MIN_YEAR, MAX_YEAR]) or ``code`` (a non-empty text id)."""
+
+
+YEAR = Discovered("year")
+CODE = Discovered("code")
+MIN_YEAR, MAX_YEAR = dims.YEAR_MIN, dims.YEAR_MAX
+"""Years a file may hold (a wider range is a typing error)."""
+
+
+@dataclass(frozen=True)
 class FileSchema:
     """Declaration of one model-ready CSV file."""
 
     name: str
     """File name inside ``inputs/model/`` (or ``inputs/calibration/``)."""
-    keys: dict[str, tuple[object, ...] | None]
-    """Key columns and the coordinates each must cover; ``None`` = free text ids."""
+    keys: dict[str, tuple[object, ...] | Discovered | None]
+    """Key columns and the coordinates each must cover; ``None`` = free text ids; a
+    :class:`Discovered` key takes its coordinates from the data (covered as a full product
+    with the other keys)."""
     values: dict[str, str]
     """Value columns and their kind (see module docstring)."""
     text: tuple[str, ...] = ()
@@ -52,9 +70,9 @@ MAX_VALUE = 1e9
 """Bound on the magnitude of any other value (use indices, parameters)."""
 
 
-_POPULATION_KEYS: dict[str, tuple[object, ...] | None] = {
-    "alternative": dims.POPULATION_ALTERNATIVES,
-    "year": dims.YEARS,
+_POPULATION_KEYS: dict[str, tuple[object, ...] | Discovered | None] = {
+    "alternative": CODE,
+    "year": YEAR,
     "sex": dims.SEXES,
     "age": dims.POP_AGES,
 }
@@ -75,7 +93,7 @@ SCHEMAS: tuple[FileSchema, ...] = (
     ),
     FileSchema(
         name="births.csv",
-        keys={"alternative": dims.POPULATION_ALTERNATIVES, "year": dims.YEARS},
+        keys={"alternative": CODE, "year": YEAR},
         values={"births": "positive"},
         description="Live births during the year.",
     ),

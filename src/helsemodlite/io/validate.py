@@ -17,11 +17,15 @@ import pandas as pd
 from .. import dims
 from ..model.inputs import DRIVERS
 from .schema import (
+    CODE,
     MAX_COUNT,
     MAX_VALUE,
+    MAX_YEAR,
+    MIN_YEAR,
     REQUIRED_PARAMETERS,
     SCHEMAS,
     WHOLE_PARAMETERS,
+    Discovered,
     FileSchema,
 )
 
@@ -168,15 +172,17 @@ def _open_table(
 
 
 def _key_column(
-    where: str, cells: pd.Series, coords: tuple[object, ...] | None, offset: int
+    where: str, cells: pd.Series, coords: tuple[object, ...] | Discovered | None, offset: int
 ) -> tuple[pd.Series, list[str]]:
     """A key column checked against its coordinates: (values, problems)."""
     problems = []
     empty = (cells == "").to_numpy()
     if empty.any():
         problems.append(f"{where} is empty at {_lines('line', empty, offset)}")
-    if coords is None:
+    if coords is None or coords == CODE:
         return cells, problems
+    if isinstance(coords, Discovered):  # YEAR: whole years in a sane range
+        coords = tuple(range(MIN_YEAR, MAX_YEAR + 1))
     if not isinstance(coords[0], int):
         unknown = (~cells.isin(coords)).to_numpy() & ~empty
         if unknown.any():
@@ -296,12 +302,12 @@ def _read_table(
 
 def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: list[str]) -> None:
     keys = list(schema.keys)
-    free = [k for k in keys if schema.keys[k] is None]
-    fixed = [k for k in keys if schema.keys[k] is not None]
+    free = [k for k in keys if not isinstance(schema.keys[k], tuple)]
+    fixed = [k for k in keys if isinstance(schema.keys[k], tuple)]
     # For each declared coordinate, report a value that is missing entirely (clearest message).
     for k in fixed:
         coords = schema.keys[k]
-        assert coords is not None
+        assert isinstance(coords, tuple)
         present = set(df[k].tolist())
         absent = [c for c in coords if c not in present]
         if absent:
@@ -309,14 +315,11 @@ def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: li
             problems.append(f"{rel}: column '{k}' does not cover {shown} (no rows at all)")
     if any(p.startswith(rel) and "no rows at all" in p for p in problems):
         return
-    n_free = len(df[free].drop_duplicates()) if free else 1
-    expected = n_free * math.prod(len(schema.keys[k] or ()) for k in fixed)
+    n_free = math.prod(df[k].nunique() for k in free)  # every combination of the values found
+    expected = n_free * math.prod(len(_coords(schema, k)) for k in fixed)
     if len(df) != expected:
         full = pd.MultiIndex.from_product(
-            [
-                sorted(set(df[k])) if schema.keys[k] is None else list(schema.keys[k] or ())
-                for k in keys
-            ],
+            [sorted(set(df[k])) if k in free else list(_coords(schema, k)) for k in keys],
             names=keys,
         )
         have = pd.MultiIndex.from_frame(df[keys])
@@ -331,6 +334,47 @@ def _check_coverage(rel: str, df: pd.DataFrame, schema: FileSchema, problems: li
             else ""
         )
         problems.append(f"{rel}: incomplete coverage of {' x '.join(keys)}; missing {shown}{more}")
+
+
+def _coords(schema: FileSchema, key: str) -> tuple[object, ...]:
+    coords = schema.keys[key]
+    assert isinstance(coords, tuple)
+    return coords
+
+
+POPULATION_FILES = ("population.csv", "mortality.csv", "births.csv")
+
+
+def _check_population_coordinates(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """The population files take their years and alternatives from the data: the same in all
+    three, the years a contiguous run of at least two (the base year first)."""
+    found = {n: tables[n] for n in POPULATION_FILES if n in tables}
+    if not found:
+        return
+    first, df = next(iter(found.items()))
+    years = sorted(int(y) for y in set(df["year"]))
+    if len(years) < 2 or years != list(range(years[0], years[-1] + 1)):
+        shown = f"{years[0]}..{years[-1]}" if years else "none"
+        gaps = sorted(set(range(years[0], years[-1] + 1)) - set(years)) if years else []
+        why = f" (missing {', '.join(map(str, gaps[:5]))})" if gaps else ""
+        problems.append(
+            f"model/{first}: column 'year' must be a run of consecutive years, the base year "
+            f"first and at least one projection year; found {shown}{why}"
+        )
+    alts = set(df["alternative"])
+    for name, other in found.items():
+        if set(int(y) for y in set(other["year"])) != set(years):
+            theirs = sorted(int(y) for y in set(other["year"]))
+            problems.append(
+                f"model/{name}: years {theirs[0]}..{theirs[-1]} differ from those of "
+                f"model/{first} ({years[0]}..{years[-1]}); the population files must cover "
+                "the same years"
+            )
+        if set(other["alternative"]) != alts:
+            problems.append(
+                f"model/{name}: alternatives {', '.join(sorted(set(other['alternative'])))} "
+                f"differ from those of model/{first} ({', '.join(sorted(alts))})"
+            )
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
@@ -348,6 +392,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
             population = tables.get("population.csv")
             if population is not None and not (tot <= 0).any():
                 _check_base_drivers(services, use, population, problems)
+    _check_population_coordinates(tables, problems)
     population = tables.get("population.csv")
     if population is not None:
         totals = population.groupby(["alternative", "year"])["persons"].sum()

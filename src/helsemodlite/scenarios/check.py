@@ -18,10 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from .. import dims
-from .declarations import FIRST_YEAR
 
 _META_KEYS: Final = ("name", "title", "description", "baseline")
 """Top-level keys of a scenario document that are metadata, not hooks."""
+
+Timing = tuple[int | None, int | None]
+"""(start_year, full_effect_year) as given; None = the default."""
 
 _Path = tuple[str | int, ...]
 """Where a value sits in a document: table names and array indices (``("oppgavedeling", 0)``)."""
@@ -311,28 +313,31 @@ class _Checker:
         self,
         tp: _Path,
         tbl: Mapping[Any, Any],
-        default_start: int = FIRST_YEAR,
+        default_start: int | None = None,
         default_full: int | None = None,
-    ) -> tuple[int, int] | None:
-        start = self.integer(
-            tp, tbl, "start_year", lo=FIRST_YEAR, hi=dims.HORIZON, default=default_start
-        )
-        if "full_effect_year" not in tbl:
+    ) -> Timing | None:
+        """(start_year, full_effect_year) of a table, None where the default applies (the
+        inputs' first projection year; start_year); None when either has a problem. Whether a
+        year is in the projection is checked against the inputs when the scenario is compiled."""
+        if "start_year" in tbl:
+            start = self.integer(tp, tbl, "start_year", lo=dims.YEAR_MIN, hi=dims.YEAR_MAX)
             if start is None:
                 return None
-            if "start_year" not in tbl and default_full is not None:
+        else:
+            start = default_start
+        if "full_effect_year" not in tbl:
+            if "start_year" not in tbl:
                 return start, default_full
             return start, start
-        lo = start if start is not None else FIRST_YEAR
         full = self.integer(
             tp,
             tbl,
             "full_effect_year",
-            lo=lo,
-            hi=dims.HORIZON,
+            lo=start if start is not None else dims.YEAR_MIN,
+            hi=dims.YEAR_MAX,
             lo_name="start_year" if start is not None else "",
         )
-        if start is None or full is None:
+        if full is None:
             return None
         return start, full
 
@@ -357,8 +362,8 @@ class _Checker:
     def year_path(
         self, tp: _Path, tbl: Mapping[Any, Any], key: str, **number: Any
     ) -> tuple[tuple[int, float], ...] | None:
-        """A year-keyed path ``{2026 = 0.02, 2030 = 0.10}``: years FIRST_YEAR … HORIZON, each
-        value checked as the key's number."""
+        """A year-keyed path ``{2026 = 0.02, 2030 = 0.10}``: whole years (checked against the
+        inputs' projection years when compiled), each value checked as the key's number."""
         v = tbl[key]
         if not v:
             self.err(tp, key, "must not be an empty path (give at least one year = value)")
@@ -368,12 +373,11 @@ class _Checker:
         for raw_year, value in v.items():
             year = _as_year(raw_year)
             label = f"{key} {_truncate(str(raw_year), 20)}"
-            if year is None or not FIRST_YEAR <= year <= dims.HORIZON:
+            if year is None or not dims.YEAR_MIN <= year <= dims.YEAR_MAX:
                 self.err(
                     tp,
                     label,
-                    f"a path's keys must be years {FIRST_YEAR} … {dims.HORIZON}, got "
-                    f"{_show(raw_year)}",
+                    f"a path's keys must be years (e.g. 2030), got {_show(raw_year)}",
                 )
                 ok = False
                 continue

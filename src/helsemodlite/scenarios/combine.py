@@ -33,9 +33,12 @@ def _merge_groups(table: str, owned: list[tuple[str, Any]]) -> dict[str, Any]:
     for label, measure in owned:
         for rule, groups, for_all in measure.rules():
             cfg = rule.to_dict()
+            clash = [g for g in groups if g in rules and rules[g][0] != cfg]
+            if clash:
+                first = rules[clash[0]]
+                shown = "all groups" if len(clash) == len(dims.GROUPS) else ", ".join(clash)
+                raise _conflict(table, f" for {shown}", first[0], cfg, first[1], label)
             for g in groups:
-                if g in rules and rules[g][0] != cfg:
-                    raise _conflict(table, f" for {g}", rules[g][0], cfg, rules[g][1], label)
                 rules.setdefault(g, (cfg, label))
             if for_all:
                 if everyone is not None and everyone[0] != cfg:
@@ -54,8 +57,11 @@ def _merge_groups(table: str, owned: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _merge_table(table: str, owned: list[tuple[str, Any]]) -> Any:
     h = hook(table)
-    if h.array:
-        return [m.to_dict() for _, entries in owned for m in entries]
+    if h.array:  # entries concatenated; an entry two scenarios share is taken once
+        out: list[dict[str, Any]] = []
+        for _, entries in owned:
+            out.extend(e for e in (m.to_dict() for m in entries) if e not in out)
+        return out
     first = owned[0][1].to_dict()
     if all(m.to_dict() == first for _, m in owned):
         return first
@@ -63,6 +69,24 @@ def _merge_table(table: str, owned: list[tuple[str, Any]]) -> Any:
         label, other = next((lab, m) for lab, m in owned if m.to_dict() != first)
         raise _conflict(table, "", first, other.to_dict(), owned[0][0], label)
     return _merge_groups(table, owned)
+
+
+def _similar_entries(table: str, entries: list[dict[str, Any]]) -> list[str]:
+    """A note for entries that differ but move work between the same groups in the same
+    service (the same measure given twice, e.g. with other timing): both are counted."""
+    seen: dict[tuple[Any, ...], int] = {}
+    out = []
+    for e in entries:
+        key = (e.get("from"), e.get("to"), e.get("service"))
+        seen[key] = seen.get(key, 0) + 1
+    for (src, dst, service), n in seen.items():
+        if n > 1:
+            where = f" in {service}" if service else ""
+            out.append(
+                f"[[{table}]]: {n} different entries move work from {src} to {dst}{where}; all "
+                "are counted (give the measure once if they are the same)"
+            )
+    return out
 
 
 def combine_with_notes(scenarios: Sequence[Any], name: str) -> tuple[Any, list[str]]:
@@ -84,8 +108,16 @@ def combine_with_notes(scenarios: Sequence[Any], name: str) -> tuple[Any, list[s
     notes: list[str] = []
     for table, owned in owners.items():
         merged[table] = _merge_table(table, owned)
-        if len(owned) > 1 and not hook(table).array and merged[table] != owned[0][1].to_dict():
-            notes.append(f"[{table}] of {' and '.join(lab for lab, _ in owned)} merged per group")
+        who = " and ".join(lab for lab, _ in owned)
+        if hook(table).array:
+            n = sum(len(entries) for _, entries in owned)
+            if len(merged[table]) < n:
+                notes.append(
+                    f"[[{table}]]: {n - len(merged[table])} entr(ies) set alike by {who} taken once"
+                )
+            notes.extend(_similar_entries(table, merged[table]))
+        elif len(owned) > 1 and merged[table] != owned[0][1].to_dict():
+            notes.append(f"[{table}] of {who} merged per group")
     merged["title"] = "Kombinert: " + ", ".join(sc.name for sc in scs)
     merged["description"] = ("All scenarios in one projection. " + "; ".join(notes)).strip()
     return Scenario.from_dict(merged, name=name), notes

@@ -27,13 +27,22 @@ from ..model.paths import (
     _years,
     reference_demand_plan,
 )
-from .check import MAX_NAME_BYTES
+from .check import MAX_NAME_BYTES, _suggest
 from .declarations import tables
 from .files import Scenario, load_scenario
-from .measures import TIME_THIEVES_COLUMN, TIME_THIEVES_SHARE, Measure, Rule, YearPath
+from .measures import (
+    REFERENCE_NAME,
+    TIME_THIEVES_COLUMN,
+    TIME_THIEVES_SHARE,
+    Measure,
+    Rule,
+    YearPath,
+)
 
 
 def as_scenario(obj: object) -> Scenario:
+    if isinstance(obj, str) and obj == REFERENCE_NAME and not Path(obj).exists():
+        return Scenario.reference()
     if isinstance(obj, Scenario):
         return obj.validated()
     if isinstance(obj, str | Path):
@@ -169,11 +178,14 @@ def _label(sc: Scenario) -> str:
 
 
 def _population(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
-    if m.alternative in b.inputs.alternatives:
-        b.plan.alternative[d] = b.inputs.alternatives.index(m.alternative)
+    alts = b.inputs.alternatives
+    if m.alternative in alts:
+        b.plan.alternative[d] = alts.index(m.alternative)
     else:
+        hint = _suggest(str(m.alternative), alts, quote='"')
         b.problems.append(
-            f"{_label(sc)}: [befolkning] alternative: '{m.alternative}' not in the inputs"
+            f"{_label(sc)}: [befolkning] alternative: '{m.alternative}' is not an alternative of "
+            f"the inputs ({', '.join(alts)}){hint}"
         )
 
 
@@ -261,7 +273,8 @@ def _education_capacity(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
                     continue
                 factor[d, :, gi] = 1.0 + w * (v / grads[gi] - 1.0)
         elif rule.follow_population:
-            first = inp.years.index(min(max(rule.start_year, inp.years[1]), inp.years[-1]))
+            start = rule.timing(b.years)[0]
+            first = inp.years.index(min(max(start, inp.years[1]), inp.years[-1]))
             ratio = pop / pop[first - 1]
             factor[d][:, gm] = (1.0 + rule.phase(b.years) * (ratio - 1.0))[:, None]
         else:
@@ -332,7 +345,7 @@ def _task_shifts(b: _Batch, d: int, shifts: tuple[Measure, ...], sc: Scenario) -
             continue
         key = "share" if ts.share is not None else "arsverk"
         value = ts.get(key)
-        last = value.last_year if isinstance(value, YearPath) else ts.full_effect_year
+        last = value.last_year if isinstance(value, YearPath) else ts.timing(b.years)[1]
         full_year = min(last, inp.years[-1])
         v, w = b.effect(ts, key)
         b.adjust.shifts[d].append(
@@ -379,6 +392,44 @@ _ALWAYS = frozenset({"befolkning", "friskere_aldring", "standardvekst", "oppgave
 """Hooks compiled even when neutral (their neutral form still sets the plan's value)."""
 
 
+def _years_outside(inputs: Inputs, sc: Scenario) -> list[str]:
+    """Every year a scenario names (timing, year paths) that is not a projection year of the
+    inputs, one message each, naming the horizon."""
+    first, last = inputs.years[1], inputs.years[-1]
+    out = []
+    for table, value in sc.hooks().items():
+        entries = value if isinstance(value, tuple) else (value,)
+        for i, m in enumerate(entries):
+            where = f"[[{table}]] #{i + 1}" if isinstance(value, tuple) else f"[{table}]"
+            for label, year in _named_years(m):
+                if not first <= year <= last:
+                    out.append(
+                        f"{_label(sc)}: {where} {label}: {year} is not a projection year of the "
+                        f"inputs ({first}–{last}; base year {inputs.years[0]})"
+                    )
+    return out
+
+
+def _named_years(m: Measure) -> list[tuple[str, int]]:
+    """(where, year) of every year a measure names: its timing, its groups' timing, the years
+    of its year paths."""
+    out: list[tuple[str, int]] = []
+
+    def add(prefix: str, values: Any, start: int | None, full: int | None) -> None:
+        for key, year in (("start_year", start), ("full_effect_year", full)):
+            if year is not None and not (key == "full_effect_year" and year == start):
+                out.append((prefix + key, year))
+        for key, v in values:
+            if isinstance(v, YearPath):
+                ends = sorted({v.first_year, v.last_year})
+                out.extend((f"{prefix}{key} (path)", y) for y in ends)
+
+    add("", m.values, m.start_year, m.full_effect_year)
+    for g in m.per_group:
+        add(f"grupper.{g.group}.", g.values, g.start_year, g.full_effect_year)
+    return out
+
+
 def scenario_paths(
     inputs: Inputs, scenarios: Sequence[Any]
 ) -> tuple[ScenarioPath, DemandPlan, tuple[str, ...], DemandAdjustments]:
@@ -395,6 +446,10 @@ def scenario_paths(
     missing = [t for t in tables() if t not in COMPILERS]
     if missing:
         raise NotImplementedError(f"declared hooks without a compile function: {missing}")
+    for sc in scs:
+        b.problems.extend(_years_outside(inputs, sc))
+    if b.problems:
+        raise ConfigError(b.problems)
     for d, sc in enumerate(scs):
         for table, compile_hook in COMPILERS.items():
             measure = sc.hooks().get(table)

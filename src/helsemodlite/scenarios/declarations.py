@@ -41,6 +41,7 @@ POSITION_SHARE_MAX: Final = 1.5
 """Upper bound on the ``cap`` of expected årsverk per employed person (as ``FTE_MAX``)."""
 
 FIRST_YEAR: Final = dims.BASE_YEAR + 1
+"""First projection year of the embedded data set (the runtime uses the inputs' own)."""
 
 GROUPS_KEY: Final = "grupper"
 """Sub-table of per-group values: ``[stillingsprosent.grupper.sykepleier]``."""
@@ -54,7 +55,8 @@ class Key:
     kind: str
     """``number``, ``integer``, ``boolean``, ``choice``, ``string``, ``services``, ``ages``,
     ``groups`` (``"all"`` or a list of group ids), ``group`` (one group id), ``target`` (a group,
-    an outside category or ``"utenfor"``)."""
+    an outside category or ``"utenfor"``), ``alternative`` (a population alternative of the
+    inputs, checked against them when compiled)."""
     default: Any = None
     """The default (``REQUIRED`` when the key must be given; None when absent means "not set")."""
     lo: float | None = None
@@ -150,26 +152,30 @@ class Hook:
 
 
 _REL = "Relative change (0.10 = +10 %)."
+_IN_PROJECTION = (
+    f"a projection year of the inputs ({FIRST_YEAR} … {dims.HORIZON} for the default data set)"
+)
 START_YEAR = Key(
     "start_year",
     "integer",
-    FIRST_YEAR,
-    FIRST_YEAR,
-    dims.HORIZON,
+    None,
+    dims.YEAR_MIN,
+    dims.YEAR_MAX,
     unit="year",
     doc="First year with an effect.",
-    shown_default=f"{FIRST_YEAR} (`BASE_YEAR + 1`)",
+    shown_default=f"the first projection year (base year + 1: {FIRST_YEAR})",
+    shown_allowed=_IN_PROJECTION,
 )
 FULL_EFFECT_YEAR = Key(
     "full_effect_year",
     "integer",
     None,
-    FIRST_YEAR,
-    dims.HORIZON,
+    dims.YEAR_MIN,
+    dims.YEAR_MAX,
     unit="year",
     doc="First year with the full effect.",
     shown_default="`start_year`",
-    shown_allowed=f"`start_year` … {dims.HORIZON}",
+    shown_allowed="≥ `start_year`, " + _IN_PROJECTION,
 )
 TIMING: Final = (START_YEAR, FULL_EFFECT_YEAR)
 TIMING_NAMES: Final = ("start_year", "full_effect_year")
@@ -427,12 +433,14 @@ _HOOKS: list[Hook] = [
         (
             Key(
                 "alternative",
-                "choice",
+                "alternative",
                 REQUIRED,
-                choices=dims.POPULATION_ALTERNATIVES,
                 neutral=dims.REFERENCE_POPULATION,
-                doc="SSB 2024 national alternative (fertility, life expectancy, internal "
-                "migration, immigration).",
+                doc="SSB national alternative (fertility, life expectancy, internal migration, "
+                "immigration) of the inputs' population files.",
+                shown_allowed="an alternative of the inputs (default set: "
+                + ", ".join(f"`{a}`" for a in dims.POPULATION_ALTERNATIVES)
+                + "; checked against the inputs)",
             ),
         ),
         timing=False,
@@ -475,7 +483,9 @@ _HOOKS: list[Hook] = [
                 lo_open=True,
                 path=True,
                 unit="årsverk",
-                doc="Årsverk moved **in the full-effect year** (of a path: in its last year).",
+                doc="Årsverk moved **in the full-effect year** (of a path: in its last year; "
+                "earlier years move the path's value scaled by the group's demand then / in "
+                "the last year).",
             ),
             Key(
                 "share",

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from .. import dims
-from .declarations import FIRST_YEAR, GROUPS, GROUPS_KEY, REQUIRED, TIMING, Hook, Key, hooks
+from .declarations import GROUPS, GROUPS_KEY, REQUIRED, TIMING, Hook, Key, hooks
 
 # -- docs ---------------------------------------------------------------------------------------
 
@@ -31,6 +31,7 @@ _TYPES = {
     "boolean": "bool",
     "choice": "string",
     "string": "string",
+    "alternative": "string",
     "group": "string",
     "target": "string",
     "services": '`"all"` or list of service ids',
@@ -121,8 +122,6 @@ def render_docs(text: str) -> str:
 
 # -- JSON Schema --------------------------------------------------------------------------------
 
-_YEARS = [str(y) for y in range(FIRST_YEAR, dims.HORIZON + 1)]
-
 
 def _value_schema(k: Key) -> dict[str, Any]:
     if k.kind in ("number", "integer"):
@@ -138,6 +137,8 @@ def _value_schema(k: Key) -> dict[str, Any]:
         return {"type": "string", "enum": [*k.choices, *(a for a, _ in k.aliases)]}
     if k.kind == "string":
         return {"type": "string", "minLength": 1}
+    if k.kind == "alternative":  # SSB's codes: MMMM, HHMH, LLML, MMML, …
+        return {"type": "string", "pattern": "^[A-Z0-9]{4}$"}
     if k.kind in ("groups", "services"):
         item: dict[str, Any] = {"type": "string", "minLength": 1}
         if k.kind == "groups":
@@ -162,7 +163,7 @@ def _key_schema(k: Key) -> dict[str, Any]:
     path = {
         "type": "object",
         "description": "year-keyed path: {2026 = …, 2030 = …}, interpolated",
-        "propertyNames": {"enum": _YEARS},
+        "propertyNames": {"pattern": "^[0-9]{4}$"},
         "additionalProperties": value,
         "minProperties": 1,
     }

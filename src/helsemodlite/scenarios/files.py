@@ -430,6 +430,11 @@ def _merge(
         if isinstance(v, dict) and isinstance(old, dict) and _is_table(depth, k):
             out[k] = _merge(old, v, p, origins, label, depth + 1)
             continue
+        if depth >= 1 and isinstance(v, dict):  # a year path: the years come with it
+            for other in ("start_year", "full_effect_year"):
+                if other in out and other not in child:
+                    del out[other]
+                    _drop_origins(origins, (*path, other))
         if depth >= 1:
             for group in exclusive_groups():
                 if k in group:

@@ -24,10 +24,12 @@ import numpy.typing as npt
 
 from .. import dims
 from ..errors import ConfigError
-from .declarations import ABSENT, FIRST_YEAR, GROUPS_KEY, REQUIRED, Hook, hook
+from .declarations import ABSENT, GROUPS_KEY, REQUIRED, Hook, hook
+
+Year = int | None
+"""A year as given; None = the default (the inputs' first projection year; ``start_year``)."""
 
 __all__ = [
-    "FIRST_YEAR",
     "OUTSIDE_TARGET",
     "REFERENCE_NAME",
     "SPECIALIST_SERVICES",
@@ -173,8 +175,8 @@ class Rule:
 
     table: str
     values: Values
-    start_year: int = FIRST_YEAR
-    full_effect_year: int = FIRST_YEAR
+    start_year: Year = None
+    full_effect_year: Year = None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -194,11 +196,17 @@ class Rule:
     def has_path(self) -> bool:
         return any(isinstance(v, YearPath) for _, v in self.values)
 
+    def timing(self, years: npt.ArrayLike) -> tuple[int, int]:
+        """(start_year, full_effect_year) with the defaults resolved for projection ``years``
+        (base year first): the first projection year, and ``start_year``."""
+        start = self.start_year if self.start_year is not None else int(np.min(years)) + 1
+        return start, self.full_effect_year if self.full_effect_year is not None else start
+
     def phase(self, years: npt.ArrayLike) -> np.ndarray:
         """Effect weight per year of the scalar values (see :func:`phase`)."""
         if not self.hook.timing:
             return np.ones(np.shape(years))
-        return phase(years, self.start_year, self.full_effect_year)
+        return phase(years, *self.timing(years))
 
     def effect(self, key: str, years: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """(value, weight) of ``key`` in every year: a year path's interpolated value and its
@@ -239,7 +247,7 @@ class Rule:
                 continue  # a key refused in this combination is not written
             out[key.name] = _config(v)
         if h.timing and not self.has_path():
-            out["start_year"], out["full_effect_year"] = self.start_year, self.full_effect_year
+            _write_timing(out, self.start_year, self.full_effect_year)
         return out
 
 
@@ -281,8 +289,8 @@ class GroupValues:
 
     group: str
     values: Values
-    start_year: int = FIRST_YEAR
-    full_effect_year: int = FIRST_YEAR
+    start_year: Year = None
+    full_effect_year: Year = None
 
 
 @dataclass(frozen=True)
@@ -296,15 +304,15 @@ class Measure:
     """Keys given at table level (typed), without ``groups``, timing and ``grupper``."""
     groups: tuple[str, ...] = dims.GROUPS
     """Groups the table-level rule applies to (canonical order); () when there is none."""
-    start_year: int = FIRST_YEAR
-    full_effect_year: int = FIRST_YEAR
+    start_year: Year = None
+    full_effect_year: Year = None
     per_group: tuple[GroupValues, ...] = ()
 
     def __post_init__(self) -> None:
         for start, full in [(self.start_year, self.full_effect_year)] + [
             (g.start_year, g.full_effect_year) for g in self.per_group
         ]:
-            if full < start:
+            if start is not None and full is not None and full < start:
                 raise ConfigError(
                     f"[{self.table}]: full_effect_year ({full}) must be >= start_year ({start})"
                 )
@@ -322,7 +330,7 @@ class Measure:
         h = self.hook
         if not h.groups:
             return True
-        return any(given.get(k) not in (None, False) for k in h.rule_keys())
+        return any(given.get(k) is not None and given.get(k) is not False for k in h.rule_keys())
 
     def table_rule(self) -> Rule:
         return Rule(
@@ -397,9 +405,14 @@ class Measure:
         if self.has_rule:
             out = self.table_rule().to_dict()
         else:  # only the keys written at table level (defaults for the group tables)
-            out = {k: _config(v) for k, v in self.values if v is not None}
+            services = {k.name for k in h.keys if k.kind == "services"}
+            out = {
+                k: "all" if v is None else _config(v)
+                for k, v in self.values
+                if v is not None or k in services
+            }
             if h.timing:
-                out["start_year"], out["full_effect_year"] = self.start_year, self.full_effect_year
+                _write_timing(out, self.start_year, self.full_effect_year)
         if h.groups and self.has_rule:
             out["groups"] = "all" if self.groups == dims.GROUPS else list(self.groups)
         if self.per_group:
@@ -408,7 +421,20 @@ class Measure:
 
 
 def _group_config(h: Hook, g: GroupValues) -> dict[str, Any]:
-    out = {k: _config(v) for k, v in g.values if v is not None}
+    services = {k.name for k in h.keys if k.kind == "services"}
+    out = {
+        k: "all" if v is None else _config(v) for k, v in g.values if v is not None or k in services
+    }
     if h.timing and not any(isinstance(v, YearPath) for _, v in g.values):
-        out["start_year"], out["full_effect_year"] = g.start_year, g.full_effect_year
+        _write_timing(out, g.start_year, g.full_effect_year)
     return out
+
+
+def _write_timing(out: dict[str, Any], start: Year, full: Year) -> None:
+    """The timing keys that are set (a default start year stays the inputs' default)."""
+    if start is not None:
+        out["start_year"] = start
+    if full is not None:
+        out["full_effect_year"] = full
+    elif start is not None:
+        out["full_effect_year"] = start

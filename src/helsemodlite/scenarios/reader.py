@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import dims
-from .check import _META_KEYS, NAME_RULE, _Checker, _closest, _Path, _show, is_valid_name
+from .check import _META_KEYS, NAME_RULE, Timing, _Checker, _closest, _Path, _show, is_valid_name
 from .declarations import (
-    FIRST_YEAR,
     GROUPS_KEY,
     TIMING_NAMES,
     Hook,
@@ -36,9 +35,12 @@ _MISSING: Final = object()
 def _value(c: _Checker, h: Hook, tp: _Path, t: Mapping[Any, Any], k: Key) -> Any:
     """One declared key's value, typed; _MISSING when it has a problem."""
     v = t[k.name]
-    if k.path and isinstance(v, dict):
-        points = c.year_path(tp, t, k.name, **spec(h.table, k.name))
+    if k.path and isinstance(v, dict):  # a path may start from zero: its points are closed
+        points = c.year_path(tp, t, k.name, **{**spec(h.table, k.name), "lo_open": False})
         return _MISSING if points is None else YearPath(points)
+    if k.path and (isinstance(v, bool) or not isinstance(v, int | float)):
+        c.err(tp, k.name, f"must be a number or a year path {{2030 = …}}, got {_show(v)}")
+        return _MISSING
     kind = k.kind
     out: Any
     if kind == "number":
@@ -52,7 +54,7 @@ def _value(c: _Checker, h: Hook, tp: _Path, t: Mapping[Any, Any], k: Key) -> Any
         out = c.choice(
             tp, {k.name: alias.get(v, v)} if isinstance(v, str) else t, k.name, k.choices
         )
-    elif kind == "string":
+    elif kind in ("string", "alternative"):
         out = c.string(tp, t, k.name)
     elif kind in ("group", "target"):
         out = c.group_id(tp, k.name, v, k.choices, what="group id" if kind == "group" else "target")
@@ -125,6 +127,7 @@ def _check_rule(
 
 
 def _path_and_timing(c: _Checker, tp: _Path, t: Mapping[Any, Any], values: Mapping) -> None:
+    """Timing keys beside a year path (the table's own or one it inherits) have no effect."""
     paths = [k for k, v in values.items() if isinstance(v, YearPath)]
     if not paths:
         return
@@ -133,6 +136,31 @@ def _path_and_timing(c: _Checker, tp: _Path, t: Mapping[Any, Any], values: Mappi
             c.err(
                 tp, key, f"not allowed with the year path of {paths[0]} (the path gives the years)"
             )
+
+
+def _unused_table_keys(
+    c: _Checker, h: Hook, tp: _Path, t: Mapping[Any, Any], values: Mapping, has_rule: bool
+) -> None:
+    """Table-level timing or groups that reach no group (every key has an effect or is
+    refused)."""
+    subs = t.get(GROUPS_KEY)
+    if not isinstance(subs, dict) or not subs:
+        return
+    own = {str(g) for g in subs}
+    if has_rule and isinstance(t.get("groups"), list) and set(map(str, t["groups"])) <= own:
+        c.err(tp, "groups", "has no effect: every group listed has its own grupper table")
+    if has_rule or not any(k in t for k in TIMING_NAMES):
+        return
+
+    def uses_table_timing(sub: object) -> bool:
+        if not isinstance(sub, dict) or any(k in sub for k in TIMING_NAMES):
+            return False
+        merged = {**values, **sub}
+        return not any(isinstance(v, dict | YearPath) for v in merged.values())
+
+    if not any(uses_table_timing(sub) for sub in subs.values()):
+        key = next(k for k in TIMING_NAMES if k in t)
+        c.err(tp, key, "has no effect: every grupper table has its own timing or a year path")
 
 
 def _not_here(h: Hook, group_table: bool) -> dict[str, str]:
@@ -157,10 +185,12 @@ def read_measure(c: _Checker, h: Hook, tp: _Path, t: Mapping[Any, Any]) -> Measu
     c.keys(tp, t, h.names(), _not_here(h, group_table=False))
     values = _values(c, h, tp, t, h.names())
     _path_and_timing(c, tp, t, values)
-    timing = c.timing(tp, t) if h.timing else (FIRST_YEAR, FIRST_YEAR)
+    timing = c.timing(tp, t) if h.timing else (None, None)
     groups = c.groups(tp, t) if h.groups else ()
     per_group = _read_groups(c, h, tp, t, values, timing) if h.groups else ()
     has_rule = not h.groups or any(_given(values.get(k)) or k in t for k in h.rule_keys())
+    if h.groups:
+        _unused_table_keys(c, h, tp, t, values, has_rule)
     if has_rule:
         _check_rule(c, h, tp, values, t)
     elif not per_group and GROUPS_KEY not in t:
@@ -191,7 +221,7 @@ def _read_groups(
     tp: _Path,
     t: Mapping[Any, Any],
     table_values: Mapping[str, Any],
-    timing: tuple[int, int] | None,
+    timing: Timing | None,
 ) -> tuple[GroupValues, ...] | None:
     """The ``grupper.<id>`` tables of a hook table, in canonical group order."""
     if GROUPS_KEY not in t:
@@ -214,9 +244,9 @@ def _read_groups(
         mark = len(c.problems)
         c.keys(gp, sub, h.group_names(), _not_here(h, group_table=True))
         own = _values(c, h, gp, sub, h.group_names())
-        _path_and_timing(c, gp, sub, own)
+        _path_and_timing(c, gp, sub, overlay(h, dict(table_values), own))
         if timing is None or not h.timing:
-            g_timing = c.timing(gp, sub) if h.timing else (FIRST_YEAR, FIRST_YEAR)
+            g_timing = c.timing(gp, sub) if h.timing else (None, None)
         else:
             g_timing = c.timing(gp, sub, default_start=timing[0], default_full=timing[1])
         _check_rule(c, h, gp, overlay(h, dict(table_values), own), {**t, **sub})
