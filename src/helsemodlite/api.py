@@ -19,7 +19,7 @@ from .errors import ConfigError, InputError
 from .io.outputs import check_target, output_files, write_many, write_outputs
 from .io.read import as_path, default_inputs_dir, load_inputs
 from .io.schema import SCHEMAS
-from .io.tables import Projection, check_years
+from .io.tables import Projection, check_years, default_years
 from .model.inputs import Inputs
 from .model.paths import ReferencePath, reference_demand_plan
 from .model.run import run as run_kernels
@@ -233,7 +233,7 @@ def compare(
     *,
     combined: bool = False,
     inputs: InputsLike = None,
-    years: Sequence[int] = dims.GAP_TABLE_YEARS,
+    years: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Effects against the reference: ``scenario, year, group, supply, demand, gap`` as changes
     (scenario − reference, årsverk), per group and Sum, for ``years``.
@@ -244,7 +244,7 @@ def compare(
     combined run, capped task shifts).
     """
     inp = resolve_inputs(inputs)
-    years = check_years(years, inp.years)
+    years = check_years(default_years(inp.years)[0] if years is None else years, inp.years)
     scs = [as_scenario(s) for s in scenario_list(scenarios, "compare")]
     names = [s.name for s in scs]
     if len(set(names)) != len(names):

@@ -53,22 +53,25 @@ def render_gap_table(table, title: str) -> str:  # type: ignore[no-untyped-def]
 
 def _cmd_gap_table(args: argparse.Namespace) -> int:
     from .api import project
+    from .io.read import calibration_note
 
-    years = tuple(args.years) if args.years else (2025, 2030, 2035, 2040)
+    years = tuple(args.years) if args.years else None
     proj = project(args.scenario, inputs=args.inputs, detail=False)
-    for note in proj.notes:
+    table = proj.gap_table(years=years)
+    extra = [table.attrs.get("note"), calibration_note(proj.inputs)]
+    for note in [*proj.notes, *(n for n in extra if n)]:
         print(f"helsemodlite: note: {note}", file=sys.stderr)
     if args.csv:
         from .io.outputs import gap_table_csv
 
-        sys.stdout.write(gap_table_csv(proj, years=years))
+        sys.stdout.write(gap_table_csv(proj, years=tuple(table.columns)))
     else:
         name = proj.scenarios[0]
         title = (
             "Differanse mellom tilbud og etterspørsel, årsverk (negativt tall = underskudd). "
             f"Scenario: {name}. 14 utdanningsgrupper, avrundet til nærmeste 100."
         )
-        print(render_gap_table(proj.gap_table(years=years), title))
+        print(render_gap_table(table, title))
     return 0
 
 
@@ -151,7 +154,12 @@ def _cmd_inputs_build(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate
 
-    table, report = calibrate(args.inputs, write=not args.dry_run)
+    table, report = calibrate(
+        args.inputs,
+        write=not args.dry_run,
+        targets=args.targets,
+        refit_published=args.refit_published,
+    )
     print(table.to_string(index=False))
     print()
     print(report.to_string(index=False, na_rep="mykt mål"))
@@ -290,9 +298,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(func=_cmd_scenarios_schema)
 
-    p = sub.add_parser("calibrate", help="refit the calibration to the published reference path")
+    p = sub.add_parser(
+        "calibrate",
+        help="refit the calibration (to the published reference path, or to --targets FILE)",
+        description="Refit the calibrated parameters. Without this command a changed inputs "
+        "directory keeps its calibration, so the numbers show what the new data change. After "
+        "the inputs changed, refitting to the published 2026 targets pins the published gap "
+        "again by construction, and needs --refit-published; --targets FILE fits to your own "
+        "targets (columns quantity, group, year, value, as "
+        "sources/helsepersonellplan_2040_reference_path.csv).",
+    )
     inputs_arg(p)
     p.add_argument("--dry-run", action="store_true", help="fit and print, do not write")
+    p.add_argument("--targets", type=Path, metavar="FILE", help="fit to these targets")
+    p.add_argument(
+        "--refit-published",
+        action="store_true",
+        help="refit to the published targets although the inputs changed since the last fit",
+    )
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("run", help="run scenario files and write their outputs")

@@ -23,9 +23,15 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..io.atomic import write_files_into
-from ..io.read import default_inputs_dir, load_inputs, writable_inputs_dir
+from ..io.read import (
+    default_inputs_dir,
+    fitted_inputs_changes,
+    load_inputs,
+    read_calibration_record,
+    writable_inputs_dir,
+)
 from ..io.tables import to_csv_text
 from ..model.inputs import Calibration, Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
@@ -350,38 +356,65 @@ def calibration_table(inputs: Inputs, cal: Calibration) -> pd.DataFrame:
 
 
 def calibrate(
-    inputs_dir: Path | None = None, *, write: bool = True
+    inputs_dir: Path | None = None,
+    *,
+    write: bool = True,
+    targets: Path | None = None,
+    refit_published: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit and (by default) store the calibration under ``DIR/calibration/``.
 
-    Writing needs an inputs directory of the user's (the embedded data set is read-only,
-    see :func:`helsemodlite.inputs.writable_inputs_dir`); a dry run may read the embedded one.
-    Returns the parameter table and the fit report.
+    ``targets``: a targets file of the user's (default: the published reference path). Refitting
+    to the published targets after the model files changed since the last fit (by their
+    sha256, recorded in ``calibration.toml``) pins the published gap again by construction, and
+    is refused unless ``refit_published``. Writing needs an inputs directory of the user's (the
+    embedded data set is read-only); a dry run may read the embedded one. Returns the parameter
+    table and the fit report.
     """
     if write:
         root = writable_inputs_dir(inputs_dir, "calibrate", writes=("calibration",))
     else:
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     inputs = load_inputs(root, calibrated=False)
-    cal, report = fit(inputs, read_targets(root, years=inputs.years))
+    if targets is None and not refit_published:
+        changed = fitted_inputs_changes(read_calibration_record(root), inputs.file_hashes)
+        if changed:
+            raise ConfigError(
+                f"calibrate: the inputs changed since the calibration was fitted "
+                f"({', '.join(changed)}). Refitting to the published 2026 targets would pin the "
+                "published gap again by construction and hide what the new data change. Keep "
+                "the calibration (do nothing: projections then show the change), fit to your "
+                "own targets with --targets FILE, or say --refit-published to refit anyway"
+            )
+    cal, report = fit(inputs, read_targets(root, targets, years=inputs.years))
     table = calibration_table(inputs, cal)
     if write:
         group_gaps = report[(report.quantity == "gap") & (report.group != dims.SUM_LABEL)]
-        worst = float(group_gaps["residual"].abs().max())
-        meta = (
-            "# Calibration of helsemodlite's reference run (docs/calibration.md).\n"
-            f'fitted_on = "{dt.date.today().isoformat()}"\n'
-            f'targets = "{TARGETS_FILE}"\n'
-            'method = "scipy.optimize.least_squares (trf), regularised; see '
-            'helsemodlite.data.calibrate"\n'
-            f"max_abs_gap_residual = {worst:.3f}\n"
-        )
+        worst = float(group_gaps["residual"].abs().max()) if not group_gaps.empty else 0.0
         write_files_into(
             root / "calibration",
             {
                 "calibration.csv": to_csv_text(table),
                 "fit.csv": to_csv_text(report),
-                "calibration.toml": meta,
+                "calibration.toml": calibration_record(inputs, targets, worst),
             },
         )
     return table, report
+
+
+def calibration_record(inputs: Inputs, targets: Path | None, worst: float) -> str:
+    """calibration.toml: targets, date, method and the sha256 of the model files fitted on."""
+    import tomli_w
+
+    record = {
+        "fitted_on": dt.date.today().isoformat(),
+        "targets": TARGETS_FILE if targets is None else Path(targets).as_posix(),
+        "method": "scipy.optimize.least_squares (trf), regularised; see "
+        "helsemodlite.data.calibrate",
+        "max_abs_gap_residual": round(worst, 3),
+        "fitted_inputs": {
+            k: v for k, v in sorted(inputs.file_hashes.items()) if not k.startswith("calibration/")
+        },
+    }
+    head = "# Calibration of helsemodlite's reference run (docs/calibration.md).\n"
+    return head + tomli_w.dumps(record)

@@ -23,6 +23,7 @@ from .._version import __version__
 from ..embedded import embedded_inputs_dir, inside_package
 from ..errors import ConfigError
 from .atomic import MARKER, recover, write_dirs
+from .read import calibration_status
 from .tables import Projection, to_csv_text
 
 
@@ -80,6 +81,7 @@ def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
         "input_files_sha256": inp.file_hashes,
         "population_alternative_default": inp.population_alternative,
         "years": [inp.years[0], inp.years[-1]],
+        "calibration": calibration_status(inp),
         "outputs": list(OUTPUT_FILES),
         "notes": proj.notes,
     }

@@ -198,6 +198,63 @@ def load_inputs(
     return inputs_from_tables(tables, directory=directory, population=population, hashes=hashes)
 
 
+CALIBRATION_RECORD = "calibration/calibration.toml"
+"""What a calibration was fitted to: targets, date, method and the sha256 of every model file
+the fit read (``[fitted_inputs]``)."""
+
+
+def read_calibration_record(directory: Path) -> dict[str, Any]:
+    """The calibration record of an inputs directory ({} when there is none or it cannot be
+    read: a record is documentation, never a reason to refuse a run)."""
+    import tomllib
+
+    path = directory / CALIBRATION_RECORD
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def fitted_inputs_changes(record: dict[str, Any], hashes: dict[str, str]) -> list[str] | None:
+    """Model files whose content differs from the ones the calibration was fitted on (None
+    when the record does not say what they were)."""
+    fitted = record.get("fitted_inputs")
+    if not isinstance(fitted, dict) or not fitted:
+        return None
+    current = {k: v for k, v in hashes.items() if not k.startswith("calibration/")}
+    return sorted(k for k in set(current) | set(fitted) if current.get(k) != fitted.get(k))
+
+
+def calibration_status(inputs: Inputs) -> dict[str, Any]:
+    """Which calibration a projection used and whether its inputs are the ones it was fitted
+    on (run.json records it; the CLI says so when they are not)."""
+    if "calibration/calibration.csv" not in inputs.file_hashes:
+        source = "none (neutral values)" if inputs.directory is not None else "given in Python"
+        return {"calibration": source, "fitted_inputs_match": None}
+    assert inputs.directory is not None
+    record = read_calibration_record(inputs.directory)
+    changed = fitted_inputs_changes(record, inputs.file_hashes)
+    return {
+        "calibration": "calibration/calibration.csv",
+        "targets": record.get("targets"),
+        "fitted_on": record.get("fitted_on"),
+        "fitted_inputs_match": None if changed is None else not changed,
+        "changed_since_fit": changed or [],
+    }
+
+
+def calibration_note(inputs: Inputs) -> str | None:
+    """A note when the calibration was fitted on other inputs (the default: kept as it is)."""
+    status = calibration_status(inputs)
+    if status["fitted_inputs_match"] is not False:
+        return None
+    return (
+        f"the calibration (fitted {status['fitted_on']} to {status['targets']}) was fitted on "
+        f"other inputs; changed since: {', '.join(status['changed_since_fit'])}. It is kept, so "
+        "the numbers show what the new data change; to refit see `helsemodlite calibrate --help`"
+    )
+
+
 def reference_alternative(alternatives: Sequence[str]) -> str:
     """SSB's main alternative ``MMMM`` when the inputs have it, else the first of the file."""
     return (

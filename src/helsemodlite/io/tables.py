@@ -5,7 +5,7 @@ Every table is a view of the projection's arrays (:mod:`helsemodlite.model.proje
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,23 @@ def check_years(years: object, available: tuple[int, ...]) -> tuple[int, ...]:
             f"{available[0]}–{available[-1]}"
         )
     return tuple(int(y) for y in wanted)  # type: ignore[call-overload]
+
+
+def default_years(available: tuple[int, ...]) -> tuple[tuple[int, ...], str | None]:
+    """The gap table's default columns: the publication's (2025, 2030, 2035, 2040) when the
+    inputs cover them; else those covered, or every fifth year from the first projection year,
+    with a note saying what is shown instead."""
+    wanted = dims.GAP_TABLE_YEARS
+    covered = tuple(y for y in wanted if y in available[1:])
+    if covered == wanted:
+        return wanted, None
+    if not covered:
+        covered = available[1::5] + (() if (len(available) - 2) % 5 == 0 else available[-1:])
+    shown = ", ".join(map(str, covered))
+    return covered, (
+        f"the inputs cover {available[0]}–{available[-1]}, not all of the publication's years "
+        f"({', '.join(map(str, wanted))}); showing {shown}"
+    )
 
 
 class Projection(ProjectionData):
@@ -142,10 +159,15 @@ class Projection(ProjectionData):
         )
 
     def gap_table(
-        self, years: tuple[int, ...] = dims.GAP_TABLE_YEARS, *, draw: int = 0, labels: bool = True
+        self, years: Sequence[int] | None = None, *, draw: int = 0, labels: bool = True
     ) -> pd.DataFrame:
         """Groups × years in the publication's layout: its row order, a ``Sum`` row, negative =
-        shortage. Index = display labels (or group ids with ``labels=False``). Unrounded."""
+        shortage. Index = display labels (or group ids with ``labels=False``). Unrounded.
+        ``years`` default: :func:`default_years` (a note in ``attrs["note"]`` when they are not
+        the publication's)."""
+        note = None
+        if years is None:
+            years, note = default_years(self.years)
         years = check_years(years, self.years)
         self._check_draw(draw)
         cols = [self.years.index(y) for y in years]
@@ -158,6 +180,8 @@ class Projection(ProjectionData):
         table = pd.DataFrame(
             np.array(rows), index=pd.Index(names, name="group"), columns=list(years)
         )
+        if note:
+            table.attrs["note"] = note
         return table
 
     def detail(self, *, draw: int = 0) -> pd.DataFrame:
