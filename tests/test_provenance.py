@@ -26,3 +26,27 @@ def test_every_source_file_names_its_source_in_a_header() -> None:
     for path in sorted((ROOT / "sources").glob("*.csv")):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("#"), f"{path.name}: first line should name the source"
+
+
+def test_the_build_finds_its_sources_by_role(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Replacing a source with a newer vintage is a catalogue edit: a renamed file, named in
+    sources.toml, is found by its role with no code change; a missing role is a clear error."""
+    import pytest
+
+    from helsemodlite.data.catalogue import roles, source_file
+    from helsemodlite.data.population_rates import read_registered_population
+
+    found = roles(ROOT)
+    assert len(found) == len(set(found.values())) >= 20
+    copy = tmp_path / "inputs"
+    hm.export_inputs(copy)
+    old = source_file(copy / "sources", "population_base")
+    new = old.with_name("population_norway_1jan_2025_2027_single_age_sex.csv")
+    old.rename(new)
+    cat = copy / "sources.toml"
+    cat.write_text(cat.read_text(encoding="utf-8").replace(old.name, new.name), encoding="utf-8")
+    assert source_file(copy / "sources", "population_base") == new
+    assert read_registered_population(copy / "sources")[2024].sum() > 5e6
+    cat.write_text(cat.read_text(encoding="utf-8").replace('role = "population_base"\n', ""))
+    with pytest.raises(hm.InputError, match='role = "population_base"'):
+        source_file(copy / "sources", "population_base")

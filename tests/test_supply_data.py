@@ -10,7 +10,7 @@ import pytest
 
 from helsemodlite import dims
 from helsemodlite.data.supply import (
-    INFLOW_SOURCES,
+    INFLOW_ROLES,
     build_personnel,
     build_supply,
     check_against_aggregates,
@@ -136,14 +136,16 @@ def test_observed_inflows_come_from_the_sources(build, personnel: pd.DataFrame) 
 
 
 def test_inflow_sources_catalogued_and_consistent() -> None:
+    from helsemodlite.data.catalogue import roles, source_file
+
     with (EMBEDDED / "sources.toml").open("rb") as fh:
         catalogued = {s["file"] for s in tomllib.load(fh)["source"]}
-    assert set(INFLOW_SOURCES.values()) <= catalogued
+    assert set(INFLOW_ROLES.values()) <= set(roles(EMBEDDED))
     for name in catalogued:
         assert (SOURCES / name).is_file(), name
     series = observed_inflow_series(SOURCES).set_index(["group", "flow", "year"])["value"]
     # jordmor: count x rounded share (Tabell 6) against the exact counts of Tabell 27
-    auth = pd.read_csv(SOURCES / INFLOW_SOURCES["authorisations"], comment="#")
+    auth = pd.read_csv(source_file(SOURCES, INFLOW_ROLES["authorisations"]), comment="#")
     jm = auth[auth["profession"] == "jordmor"].set_index("year")
     for year in (2019, 2020):
         assert abs(series[("jordmor", "graduates", year)] - jm.loc[year, "norge"]) <= 2

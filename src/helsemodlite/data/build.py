@@ -26,6 +26,7 @@ from ..io.read import (
 from ..io.schema import SCHEMA_BY_NAME, SCHEMAS
 from ..io.tables import to_csv_text
 from ..io.validate import describe_non_file
+from .catalogue import CATALOGUE
 
 
 def build_parameters(assumptions_dir: Path) -> pd.DataFrame:
@@ -64,9 +65,6 @@ def supply_by_group(personnel: pd.DataFrame) -> pd.Series:
     """Base-year supply Σ stock·P·E by group (årsverk), in dims.GROUPS order."""
     arsverk = personnel["stock"] * personnel["p_work"] * personnel["fte"]
     return arsverk.groupby(personnel["group"]).sum().reindex(list(dims.GROUPS))
-
-
-CATALOGUE = "sources.toml"
 
 
 def _csv_problems(path: Path, rel: str) -> list[str]:

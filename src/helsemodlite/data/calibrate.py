@@ -36,8 +36,10 @@ from ..io.tables import to_csv_text
 from ..model.inputs import Calibration, Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
 from ..model.run import run
+from .catalogue import source_file
 
-TARGETS_FILE = "sources/helsepersonellplan_2040_reference_path.csv"
+TARGETS_ROLE = "calibration_targets"
+"""Catalogue role of the published reference path the calibration is fitted to."""
 
 # Scale of each kind of residual: the fit minimises Σ (residual / scale)^2. The scales are the
 # halves of the acceptance tolerances of the published-table test, so a fit whose scaled
@@ -93,7 +95,9 @@ def read_targets(
 
     Raises :class:`InputError` naming the file and what is wrong with it.
     """
-    path = Path(path) if path is not None else Path(inputs_dir) / TARGETS_FILE
+    path = (
+        Path(path) if path is not None else source_file(Path(inputs_dir) / "sources", TARGETS_ROLE)
+    )
     label = f"calibration targets {path}"
     if not path.is_file():
         what = "is not a file" if path.exists() else "missing file"
@@ -403,12 +407,17 @@ def calibrate(
 
 
 def calibration_record(inputs: Inputs, targets: Path | None, worst: float) -> str:
+    assert inputs.directory is not None
     """calibration.toml: targets, date, method and the sha256 of the model files fitted on."""
     import tomli_w
 
     record = {
         "fitted_on": dt.date.today().isoformat(),
-        "targets": TARGETS_FILE if targets is None else Path(targets).as_posix(),
+        "targets": (
+            "sources/" + source_file(inputs.directory / "sources", TARGETS_ROLE).name
+            if targets is None
+            else Path(targets).as_posix()
+        ),
         "method": "scipy.optimize.least_squares (trf), regularised; see "
         "helsemodlite.data.calibrate",
         "max_abs_gap_residual": round(worst, 3),

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from .catalogue import source_file
 
 PRIOR_FILE = "demand_staffing_prior.csv"
 BANDS_FILE = "demand_use_bands.csv"
 TOML_FILE = "demand.toml"
-POPULATION_FILE = "population_norway_1jan_2024_2026_single_age_sex.csv"
 
 NON_PUBLIC_SERVICE = "annen_helse"
 """The service area outside the publicly financed services (size = residual)."""
@@ -145,7 +145,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def load_population_2024(sources_dir: Path) -> pd.DataFrame:
     """Population 1.1.2024, dims (age 0..105) x (F, M), persons (SSB 07459)."""
-    df = _read_csv(Path(sources_dir) / POPULATION_FILE).set_index("age").sort_index()
+    df = _read_csv(source_file(Path(sources_dir), "population_base")).set_index("age").sort_index()
     pop = pd.DataFrame({"F": df["female_2024"], "M": df["male_2024"]}).astype(float)
     return pop.reindex(list(dims.POP_AGES)).fillna(0.0)
 
@@ -390,7 +390,7 @@ def _ratio_by_age(spec: dict[str, Any]) -> np.ndarray:
 
 
 def _profile_fastlege(sources_dir: Path, pop: pd.DataFrame, offset: float) -> dict[str, np.ndarray]:
-    gp = _read_csv(sources_dir / "ssb_allmennlege_consultations_by_age_2023.csv")
+    gp = _read_csv(source_file(sources_dir, "use_gp_by_age"))
     gp = gp[gp["group"].str.match(r"^\d")]
     bounds = [_band_bounds(g) for g in gp["group"]]
     both_pop = (pop["F"] + pop["M"]).to_numpy()
@@ -401,7 +401,7 @@ def _profile_fastlege(sources_dir: Path, pop: pd.DataFrame, offset: float) -> di
         both_pop,
         open_band_offset=offset,
     )
-    sx = _read_csv(sources_dir / "ssb_gp_consultations_by_sex_age_2005.csv")
+    sx = _read_csv(source_file(sources_dir, "use_gp_by_sex"))
     sx = sx[sx["age_band"] != "all"]
     sb = [_band_bounds(g) for g in sx["age_band"]]
     ratio = _step(
@@ -415,7 +415,7 @@ def _profile_fastlege(sources_dir: Path, pop: pd.DataFrame, offset: float) -> di
 def _profile_somatikk(
     sources_dir: Path, bands: pd.DataFrame, config: dict[str, Any], pop: pd.DataFrame, offset: float
 ) -> dict[str, np.ndarray]:
-    st = _read_csv(sources_dir / "ssb_somatic_inpatient_stays_per_1000_by_sex_age_2004.csv")
+    st = _read_csv(source_file(sources_dir, "use_somatic_stays"))
     st = st[st["age_band"] != "all"]
     adj = config["use"]["somatic_obstetric_adjustment"]
     a_lo, a_hi = adj["ages"]
@@ -435,7 +435,7 @@ def _profile_somatikk(
 def _profile_home(
     sources_dir: Path, config: dict[str, Any], pop: pd.DataFrame, offset: float
 ) -> dict[str, np.ndarray]:
-    hs = _read_csv(sources_dir / "ssb_home_services_by_age_2008_2009.csv")
+    hs = _read_csv(source_file(sources_dir, "use_home_services"))
     hs = hs[(hs["table"] == "b") & (hs["age_band"] != "all")]
     p09 = config["use"]["population_2009"]
     denom = {
@@ -464,7 +464,7 @@ def _profile_home(
 def _profile_institution(
     sources_dir: Path, config: dict[str, Any], pop: pd.DataFrame, offset: float
 ) -> dict[str, np.ndarray]:
-    ins = _read_csv(sources_dir / "ssb_institution_residents_by_age_2010.csv")
+    ins = _read_csv(source_file(sources_dir, "use_institutions"))
     ins = ins[ins["year"] == 2010]
     p10 = config["use"]["population_2010"]
     denom = {
@@ -488,7 +488,7 @@ def _profile_institution(
 def _profile_mental(
     sources_dir: Path, bands: pd.DataFrame, config: dict[str, Any], pop: pd.DataFrame, offset: float
 ) -> dict[str, np.ndarray]:
-    mh = _read_csv(sources_dir / "samdata_mental_health_care_2004_2008.csv")
+    mh = _read_csv(source_file(sources_dir, "use_mental_health"))
     share = mh[(mh["table"] == "a")].set_index("age_band")["value"]
     counts = mh[(mh["table"] == "b") & (mh["age_band"] != "18+")]
     rows = []

@@ -392,9 +392,9 @@ def build_population_detailed(sources_dir: Path, assumptions_dir: Path) -> Popul
         target = float(targets[alt].to_numpy()[0])
         if abs(target - base.sum()) > 0.5:
             problems.append(
-                f"{PROJECTION_SOURCE}: {alt} {dims.BASE_YEAR} total "
+                f"the source of role {PROJECTION_SOURCE}: {alt} {dims.BASE_YEAR} total "
                 f"{target:.0f} differs from the registered base "
-                f"population {base.sum():.0f} ({POPULATION_SOURCE})."
+                f"population {base.sum():.0f} (role {POPULATION_SOURCE})."
             )
     if problems:
         raise InputError(problems, title="Population sources")

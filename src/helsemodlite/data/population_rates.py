@@ -13,13 +13,15 @@ import pandas as pd
 
 from .. import dims
 from ..errors import InputError
+from .catalogue import source_file
 
-POPULATION_SOURCE = "population_norway_1jan_2024_2026_single_age_sex.csv"
-"""SSB 07459: population 1 January 2024-2026 by sex and single age (columns female_YYYY ...)."""
-PROJECTION_SOURCE = "population_projection_total_2024round.csv"
-"""SSB 14288: projected national totals 2024-2050, one column per alternative."""
-MORTALITY_SOURCE = "wpp2024_norway_mortality_mx_5yr.csv"
-"""UN WPP 2024: mx by sex and 5-year age group for the periods 2015-2020 ... 2040-2045."""
+POPULATION_SOURCE = "population_base"
+"""Catalogue role of SSB 07459: population 1 January by sex and single age (columns
+female_YYYY ...)."""
+PROJECTION_SOURCE = "population_projection_totals"
+"""Catalogue role of SSB 14288: projected national totals, one column per alternative."""
+MORTALITY_SOURCE = "mortality_rates"
+"""Catalogue role of UN WPP 2024: mx by sex and 5-year age group for 5-year periods."""
 ASSUMPTIONS_FILE = "population.toml"
 CALIBRATION_FILE = "population_calibration.csv"
 
@@ -41,7 +43,7 @@ def read_registered_population(sources_dir: Path) -> dict[int, np.ndarray]:
     Returns ``{year: array (sex, age)}`` in persons, for every year present in the file
     (2024, 2025, 2026), ages ``dims.POP_AGES`` (105 = 105+).
     """
-    path = Path(sources_dir) / POPULATION_SOURCE
+    path = source_file(Path(sources_dir), POPULATION_SOURCE)
     df = pd.read_csv(path, comment="#")
     problems = []
     if list(df["age"]) != list(dims.POP_AGES):
@@ -68,7 +70,7 @@ def read_registered_population(sources_dir: Path) -> dict[int, np.ndarray]:
 def read_projection_totals(sources_dir: Path) -> pd.DataFrame:
     """SSB 14288 national totals: DataFrame indexed by year (2024..2050), one column per
     alternative in ``dims.POPULATION_ALTERNATIVES``; persons on 1 January."""
-    path = Path(sources_dir) / PROJECTION_SOURCE
+    path = source_file(Path(sources_dir), PROJECTION_SOURCE)
     df = pd.read_csv(path, comment="#").set_index("year")
     problems = []
     missing = [a for a in dims.POPULATION_ALTERNATIVES if a not in df.columns]
@@ -89,7 +91,7 @@ def read_wpp_mx(sources_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     2015-2020), the first age of each group (0, 1, 5, 10, ..., 95, 100 where 100 = 100+), and
     ``mx`` of shape ``(period, sex, group)`` in deaths per person-year.
     """
-    path = Path(sources_dir) / MORTALITY_SOURCE
+    path = source_file(Path(sources_dir), MORTALITY_SOURCE)
     df = pd.read_csv(path, comment="#", dtype={"age": str})
     period_cols = [c for c in df.columns if c not in ("sex", "age")]
     period_mid = np.array([(int(c[:4]) + int(c[5:9])) / 2.0 for c in period_cols])

@@ -48,7 +48,7 @@ from .supply_sources import (
     read_sources,
 )
 from .supply_sources import (
-    INFLOW_SOURCES as INFLOW_SOURCES,
+    INFLOW_ROLES as INFLOW_ROLES,
 )
 from .supply_sources import (
     observed_inflow_series as observed_inflow_series,

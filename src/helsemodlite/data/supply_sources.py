@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from .catalogue import source_file
 
 FLOW_STATUS_COLUMNS = ("graduates_status", "immigrants_status")
 GROUPS = dims.GROUPS
@@ -54,26 +55,26 @@ def read_sources(sources_dir: Path) -> SupplySources:
     """Read the public tables of the supply build from ``sources_dir``."""
     d = Path(sources_dir)
     return SupplySources(
-        hesospers=_csv(d / "hesospers_2013_2015_by_education.csv"),
-        labour_status=_csv(d / "hesospers_2007_2011_persons_by_labour_status.csv"),
-        arsverk_hs=_csv(d / "hesospers_2007_2011_arsverk_in_hs.csv"),
-        share_hs_2011=_csv(d / "hesospers_2011_share_employed_in_hs.csv"),
-        hours_2011=_csv(d / "hesospers_2011_weekly_hours_in_hs.csv"),
-        hpr=_csv(d / "hpr_authorised_2013_2016.csv"),
-        aggregates=_csv(d / "hesospers_aggregates_2015_2023.csv"),
-        mx=_csv(d / "wpp2024_norway_mortality_mx_5yr.csv"),
-        persons_15_74=_csv(d / "hesospers_2010_2011_persons_15_74.csv"),
+        hesospers=_csv(source_file(d, "personnel_by_education")),
+        labour_status=_csv(source_file(d, "personnel_labour_status")),
+        arsverk_hs=_csv(source_file(d, "personnel_arsverk_hs")),
+        share_hs_2011=_csv(source_file(d, "personnel_share_hs")),
+        hours_2011=_csv(source_file(d, "personnel_weekly_hours")),
+        hpr=_csv(source_file(d, "authorised_personnel")),
+        aggregates=_csv(source_file(d, "personnel_aggregates")),
+        mx=_csv(source_file(d, "mortality_rates")),
+        persons_15_74=_csv(source_file(d, "personnel_15_74")),
         inflows=observed_inflow_series(d),
     )
 
 
-INFLOW_SOURCES = {
-    "authorisations": "hdir_authorisations_by_education_region_2019_2020.csv",
-    "jordmor_authorisations": "hdir_jordmor_new_authorisations_2012_2020.csv",
-    "completions": "dbh_completions_jordmor_helsesykepleie_2010_2020.csv",
-    "fagbrev": "hdir_fagbrev_helsearbeiderfaget_2019_2024.csv",
+INFLOW_ROLES = {
+    "authorisations": "inflow_authorisations",
+    "jordmor_authorisations": "inflow_jordmor_authorisations",
+    "completions": "inflow_completions",
+    "fagbrev": "inflow_fagbrev",
 }
-"""Source tables of the observed inflows (inputs/sources.toml)."""
+"""Catalogue roles of the source tables of the observed inflows (inputs/sources.toml)."""
 
 
 def observed_inflow_series(sources_dir: Path) -> pd.DataFrame:
@@ -91,6 +92,7 @@ def observed_inflow_series(sources_dir: Path) -> pd.DataFrame:
     - helsesykepleier graduates: completed videreutdanninger + mastergrader (DBH), single years.
     """
     d = Path(sources_dir)
+    files = {key: source_file(d, role) for key, role in INFLOW_ROLES.items()}
     rows: list[dict[str, Any]] = []
 
     def add(group: str, flow: str, year: Any, value: Any, key: str) -> None:
@@ -100,26 +102,26 @@ def observed_inflow_series(sources_dir: Path) -> pd.DataFrame:
                 "flow": flow,
                 "year": int(year),
                 "value": float(value),
-                "file": INFLOW_SOURCES[key],
+                "file": files[key].name,
             }
         )
 
-    fag = _csv(d / INFLOW_SOURCES["fagbrev"])
+    fag = _csv(files["fagbrev"])
     for r in fag.itertuples(index=False):
         add("helsefagarbeider", "graduates", r.year, r.helsearbeiderfaget, "fagbrev")
-    auth = _csv(d / INFLOW_SOURCES["authorisations"])
+    auth = _csv(files["authorisations"])
     for r in auth.itertuples(index=False):
         if r.profession == "fysioterapeut":
             add("fysioterapeut", "graduates", r.year, r.norge, "authorisations")
         if r.profession in ("fysioterapeut", "helsefagarbeider"):
             add(str(r.profession), "immigrants", r.year, r.utland_total, "authorisations")
-    jm = _csv(d / INFLOW_SOURCES["jordmor_authorisations"])
+    jm = _csv(files["jordmor_authorisations"])
     for r in jm.itertuples(index=False):
         share = float(r.share_norwegian_educated_pct) / 100.0
         n = float(r.new_authorisations)
         add("jordmor", "graduates", r.year, n * share, "jordmor_authorisations")
         add("jordmor", "immigrants", r.year, n * (1.0 - share), "jordmor_authorisations")
-    comp = _csv(d / INFLOW_SOURCES["completions"])
+    comp = _csv(files["completions"])
     one_year = comp[
         (comp["first_year"] == comp["last_year"]) & (comp["education"] == "helsesykepleie")
     ]
