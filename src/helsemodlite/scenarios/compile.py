@@ -225,16 +225,22 @@ def _exit_age(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     path.exit_years, path.exit_from = shift, from_age
 
 
+def _relative_or_absolute(b: _Batch, d: int, rule: Rule, gm: np.ndarray, name: str) -> None:
+    """The value in force and weight of a hook with ``relative_change`` or ``absolute_change``
+    into the path arrays ``w_<name>``, ``<name>_rel`` and ``<name>_abs`` for the rule's groups."""
+    key = "relative_change" if rule.relative_change is not None else "absolute_change"
+    v, w = b.effect(rule, key)
+    b.zeros(f"w_{name}")[d][:, gm] = w[:, None]
+    b.zeros(f"{name}_rel" if key == "relative_change" else f"{name}_abs")[d][:, gm] = v[:, None]
+    b.zeros(f"{name}_abs" if key == "relative_change" else f"{name}_rel")  # both exist
+
+
 def _position_share(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     ages = b.ages
-    w_pos, rel, ab = b.zeros("w_pos"), b.zeros("pos_rel"), b.zeros("pos_abs")
     cap = b.zeros("pos_cap", 1.0, b.shape[::2])
     mask = b.zeros("pos_mask", False, (b.n_draws, b.shape[2], 1, len(ages)))
     for rule, gm, _ in b.rules(m):
-        key = "relative_change" if rule.relative_change is not None else "absolute_change"
-        v, w = b.effect(rule, key)
-        w_pos[d][:, gm] = w[:, None]
-        (rel if key == "relative_change" else ab)[d][:, gm] = v[:, None]
+        _relative_or_absolute(b, d, rule, gm, "pos")
         cap[d, gm] = rule.cap
         lo, hi = rule.ages if rule.ages is not None else (ages[0], ages[-1])
         mask[d, gm] = ((ages >= lo) & (ages <= hi))[None, :]
@@ -242,13 +248,9 @@ def _position_share(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
 
 def _senior_participation(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     ages = b.ages
-    w_sen, rel, ab = b.zeros("w_sen"), b.zeros("sen_rel"), b.zeros("sen_abs")
     mask = b.zeros("sen_mask", False, (b.n_draws, b.shape[2], 1, len(ages)))
     for rule, gm, _ in b.rules(m):
-        key = "relative_change" if rule.relative_change is not None else "absolute_change"
-        v, w = b.effect(rule, key)
-        w_sen[d][:, gm] = w[:, None]
-        (rel if key == "relative_change" else ab)[d][:, gm] = v[:, None]
+        _relative_or_absolute(b, d, rule, gm, "sen")
         mask[d, gm] = (ages >= rule.min_age)[None, :]
 
 
