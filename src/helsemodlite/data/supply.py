@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from ..errors import InputError
 from .estimation import EModel, PModel, fit_e_wls, fit_p_glm
 from .supply_sources import (
     AGES,
@@ -257,7 +258,18 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
     factor = 1.0
     if bool(cal["enabled"]["value"]):
         factor = float(cal["target_total_2024"]["value"]) / raw_total
-    e_levels = e_raw * factor
+    # Where the level reconciliation sits (issue "Explained, not fitted", hypothesis 1): on P
+    # (the share of the educated in the model's scope of health and care) by default, so that E
+    # stays the contracted working time per employed the published evidence describes; on E as
+    # before with applies_to = "E". The reference path is the same either way (P·E is).
+    on = str(cal.get("applies_to", {"value": "E"})["value"])
+    if on not in ("P", "E"):
+        raise InputError(
+            f'assumptions/supply.toml: [e_level_calibration] applies_to must be "P" or "E", '
+            f"got {on!r}"
+        )
+    p_out = p_base * factor if on == "P" else p_base
+    e_levels = e_raw if on == "P" else e_raw * factor
     fte = e_levels.to_numpy()[:, None] * profile[None, :] / norm[:, None]
     fte = np.clip(fte, 0.0, 1.5)
 
@@ -271,7 +283,7 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
             "sex": np.tile(np.repeat(np.array(SEXES), len(AGES)), len(GROUPS)),
             "age": np.tile(AGES, 2 * len(GROUPS)),
             "stock": np.round(m24.reshape(n), 3),
-            "p_work": np.round(np.broadcast_to(p_base[:, None, :], m24.shape).reshape(n), 6),
+            "p_work": np.round(np.broadcast_to(p_out[:, None, :], m24.shape).reshape(n), 6),
             "fte": np.round(np.broadcast_to(fte[:, None, :], m24.shape).reshape(n), 6),
             "exit_rate": np.round(x24.reshape(n), 6),
             "graduates": np.round(flows.graduates.reshape(n), 3),
