@@ -159,3 +159,35 @@ def test_the_one_cohort_step_keeps_the_accounts() -> None:
     assert not opened.aged_out.any()
     for module in (engine, population, supply_stock):  # one kernel, three users
         assert module.cohort_step is cohort.cohort_step
+
+
+@pytest.mark.parametrize(
+    "scenario", [None, "heltid_10", "plan_samlet", "utdanning_pluss10", "befolkning_hhmh"]
+)
+def test_the_decomposition_adds_up_to_the_gap_in_every_year(scenario: str | None) -> None:
+    """Projection.decompose: the drivers add up exactly to each group's gap, in every year."""
+    import helsemodlite as hm
+
+    proj = hm.project(scenario, detail=False)
+    parts = proj.decompose()
+    total = parts.groupby(["year", "group"]).value.sum().unstack("group")
+    np.testing.assert_allclose(total[list(proj.inputs.groups)].to_numpy(), proj.gap[0], atol=1e-6)
+    np.testing.assert_allclose(total["Sum"].to_numpy(), proj.gap[0].sum(axis=1), atol=1e-6)
+    first = parts[parts.year == proj.years[0]].set_index(["driver", "group"]).value
+    assert np.allclose(first.drop("basisår", level="driver"), 0.0, atol=1e-6)  # base year
+    late = parts[(parts.year == 2040) & (parts.group == "Sum")].set_index("driver").value
+    assert late["avgang"] < 0 < late["utdannede"] and late["befolkning"] < 0
+    if scenario is None:  # the reference has no measures
+        assert abs(late["tiltak_tilbud"]) < 1e-6 and abs(late["tiltak_etterspørsel"]) < 1e-6
+    if scenario == "heltid_10":
+        effect = hm.compare(["heltid_10"]).set_index(["group", "year"]).gap.loc[("Sum", 2040)]
+        assert late["tiltak_tilbud"] == pytest.approx(effect, rel=1e-9)
+
+
+def test_explain_prints_the_drivers(capsys: pytest.CaptureFixture[str]) -> None:
+    from helsemodlite.cli import main
+
+    assert main(["explain", "heltid_10", "--year", "2035"]) == 0
+    out = capsys.readouterr().out
+    assert "Gapet i 2035" in out and "tiltak_tilbud" in out and "Sum" in out
+    assert main(["explain", "--year", "2060"]) == 2

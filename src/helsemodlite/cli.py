@@ -75,6 +75,30 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .api import project
+    from .io.tables import check_years
+
+    proj = project(args.scenario, inputs=args.inputs, detail=False)
+    (year,) = check_years((args.year,), proj.years)
+    parts = proj.decompose()
+    table = parts[parts.year == year].pivot(index="group", columns="driver", values="value")
+    order = [dims.group_label(g) for g in dims.PUBLICATION_ORDER if g in proj.inputs.groups]
+    table.index = [dims.group_label(g) if g != dims.SUM_LABEL else g for g in table.index]
+    table = table.loc[[*order, dims.SUM_LABEL], list(dict.fromkeys(parts.driver))]
+    table["gap"] = table.sum(axis=1)
+    labels = parts.drop_duplicates("driver").set_index("driver").label
+    print(
+        f"Gapet i {year} fordelt på drivere, årsverk (+ bedrer, − forverrer), avrundet til "
+        f"nærmeste 100. Scenario: {proj.scenarios[0]}."
+    )
+    print(render_gap_table(table, ""))
+    print()
+    for driver, label in labels.items():
+        print(f"  {driver}: {label}")
+    return 0
+
+
 def _cmd_inputs_check(args: argparse.Namespace) -> int:
     from .io.read import check_inputs, default_inputs_dir
 
@@ -297,6 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
         "schema", help="print the JSON Schema of a scenario file (for editors such as VS Code)"
     )
     c.set_defaults(func=_cmd_scenarios_schema)
+
+    p = sub.add_parser(
+        "explain", help="the gap of a year split into named drivers that add up exactly"
+    )
+    p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO")
+    p.add_argument("--year", type=int, default=2040, help="year to explain (default 2040)")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser(
         "calibrate",

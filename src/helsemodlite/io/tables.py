@@ -6,6 +6,7 @@ Every table is a view of the projection's arrays (:mod:`helsemodlite.model.proje
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,21 @@ def check_years(years: object, available: tuple[int, ...]) -> tuple[int, ...]:
             f"{available[0]}–{available[-1]}"
         )
     return tuple(int(y) for y in wanted)  # type: ignore[call-overload]
+
+
+DRIVER_LABELS = {
+    "basisår": "Gap i basisåret (med underskuddet da)",
+    "avgang": "Avgang fra basisårets bestand (død, utvandring, andre avganger, alder)",
+    "utdannede": "Nyutdannede",
+    "innvandrere": "Innvandrere med helseutdanning",
+    "tiltak_tilbud": "Tiltak på tilbudssiden (stillingsprosent, avgangsalder, sykefravær, …)",
+    "befolkning": "Befolkningsvekst og aldring",
+    "friskere_aldring": "Friskere aldring",
+    "standardvekst": "Standardvekst",
+    "trend": "Kalibrert trend i etterspørselen",
+    "tiltak_etterspørsel": "Tiltak på etterspørselssiden (produktivitet, tidstyver, oppgavedeling)",
+}
+"""Display labels of the drivers of :meth:`Projection.decompose` (the gap: + helps, − hurts)."""
 
 
 def default_years(available: tuple[int, ...]) -> tuple[tuple[int, ...], str | None]:
@@ -138,6 +154,32 @@ class Projection(ProjectionData):
         if labels:
             out.insert(3, "group_label", out["group"].map(dims.group_label))
         return out
+
+    def decompose(self, *, draw: int = 0) -> pd.DataFrame:
+        """The gap of every group and year split into named drivers (docs/model.md,
+        "Decomposition"): ``year, group, driver, label, value`` (årsverk; ``group`` includes
+        ``Sum``). For each year and group the ``value`` of all drivers adds up exactly to the
+        gap: ``basisår`` (the base-year gap, shortage included) plus the changes since."""
+        from ..model.decompose import DRIVERS, decompose
+
+        self._check_draw(draw)
+        if "path" not in self.meta:
+            raise ConfigError("decompose(): this projection does not keep its paths")
+        plan: Any = self.meta["plan"]
+        parts = decompose(self.inputs, self.meta["path"], plan, self.supply, self.demand)
+        n_y, groups = len(self.years), list(self.inputs.groups)
+        cubes = {"basisår": np.broadcast_to(parts["gap_base"][draw], (n_y, len(groups)))}
+        cubes.update({k: parts[k][draw] for k in DRIVERS})
+        frames = []
+        for driver, cube in cubes.items():
+            with_sum = np.concatenate([cube, cube.sum(axis=1, keepdims=True)], axis=1)
+            frame = pd.DataFrame(
+                with_sum, index=list(self.years), columns=[*groups, dims.SUM_LABEL]
+            )
+            long = frame.stack().rename("value").rename_axis(["year", "group"]).reset_index()
+            frames.append(long.assign(driver=driver, label=DRIVER_LABELS[driver]))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["year", "group", "driver", "label", "value"]]
 
     def by_age_band(self, variable: str = "arsverk", *, draw: int = 0) -> pd.DataFrame:
         """A view of the detail by age band (:data:`AGE_BANDS`): year × group × band."""

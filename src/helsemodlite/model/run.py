@@ -51,7 +51,7 @@ def run(
         demand_observed=observed,
         demand=total,
         demand_cells=cells,
-        meta={"notes": notes},
+        meta={"notes": notes, "path": path, "plan": plan},
     )
     proj.check_finite()
     return proj

@@ -1,0 +1,121 @@
+"""An exact decomposition of each group's gap into named drivers.
+
+For draw d, group g and year t the gap is ``gap(t) = gap(base year) + Σ_k c_k(t)``, the sum over
+the drivers below, exact by construction (a test checks it in every year):
+
+Supply, S(t) − S(0). The stock recursion is linear in its sources, so the stock is the sum of
+three runs of the same cohort step: the base-year stock with no inflows, the graduates alone and
+the immigrants alone (P, E and sick leave fixed at the reference):
+
+- ``avgang`` — the base-year stock's erosion: deaths, emigration and other exits, ageing out
+  at the oldest age, and its moves along the P and E age profiles: Σ N_base(t)·w_ref − S(0);
+- ``utdannede`` — graduates of the projection years: Σ N_grad(t)·w_ref;
+- ``innvandrere`` — immigrants of the projection years: Σ N_imm(t)·w_ref;
+- ``tiltak_tilbud`` — what the scenario's measures on P, E and sick leave add:
+  S(t) − Σ N(t)·w_ref (zero for the reference);
+
+Demand, entered with a minus sign (more demand, a larger shortage), D(t) − D(0):
+
+- ``befolkning`` — population growth and ageing: B·(idx_plain(t) − 1);
+- ``friskere_aldring`` — healthier ageing: B·(idx(t) − idx_plain(t));
+- ``standardvekst`` — growth in resource use per user: B·idx(t)·(g(t) − 1);
+- ``trend`` — the calibrated per-group demand trend: B·idx·g·((1 + τ)^t − 1);
+- ``tiltak_etterspørsel`` — the scenario's demand measures (produktivitet, tidstyver,
+  oppgavedeling, standardvekst for some groups): the rest of the demand change.
+
+The base-year shortage is constant, so it sits in ``gap(base year)`` and adds nothing later.
+B is the base-year staffing of each group (summed over service areas), idx the demographic demand
+index of each service area, g the growth index of the plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .inputs import Inputs
+
+SUPPLY_DRIVERS = ("avgang", "utdannede", "innvandrere", "tiltak_tilbud")
+DEMAND_DRIVERS = ("befolkning", "friskere_aldring", "standardvekst", "trend", "tiltak_etterspørsel")
+DRIVERS = (*SUPPLY_DRIVERS, *DEMAND_DRIVERS)
+
+
+class _Only:
+    """A supply path that keeps the scenario's inflows of one source (or none) and the
+    reference P, E and sick leave: a linear piece of the stock recursion."""
+
+    def __init__(self, path: Any, keep: str, inputs: Inputs) -> None:
+        self.path, self.keep, self.inputs = path, keep, inputs
+        self.n_draws = int(path.n_draws)
+
+    def stock_groups(self) -> np.ndarray:
+        return np.asarray(self.path.stock_groups())
+
+    def at(self, i: int) -> Any:  # engine.Drivers (a YearDrivers)
+        d = self.path.at(i)
+        zero = np.zeros((1, 1, 1, 1))
+        return engine.Drivers(
+            p_work=self.inputs.p_work[None],
+            fte=self.inputs.fte[None],
+            graduates=d.graduates if self.keep == "graduates" else zero,
+            immigrants=d.immigrants if self.keep == "immigrants" else zero,
+            absence_factor=np.ones((1, 1, 1, 1)),
+        )
+
+
+def decompose(
+    inputs: Inputs, path: Any, plan: engine.DemandPlan, supply: np.ndarray, demand: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``{driver: (draw, year, group)}`` and ``gap_base`` (draw, group): the contributions to
+    the gap of every year (see the module docstring). ``supply`` and ``demand`` are the
+    projection's (draw, year, group) arrays."""
+    from dataclasses import replace
+
+    from .run import personnel_mortality
+
+    q = personnel_mortality(inputs)
+    none = replace(inputs, stock=np.zeros_like(inputs.stock))
+    parts = {
+        "base": engine.run_supply(inputs, _Only(path, "none", inputs), q, plan.alternative),
+        "graduates": engine.run_supply(none, _Only(path, "graduates", inputs), q, plan.alternative),
+        "immigrants": engine.run_supply(
+            none, _Only(path, "immigrants", inputs), q, plan.alternative
+        ),
+    }
+    s0 = supply[:, :1]
+    ref = sum(p.arsverk for p in parts.values())
+    out = {
+        "avgang": parts["base"].arsverk - s0,
+        "utdannede": parts["graduates"].arsverk,
+        "innvandrere": parts["immigrants"].arsverk,
+        "tiltak_tilbud": supply - ref,
+    }
+    out.update(_demand(inputs, plan, demand))
+    out["gap_base"] = supply[:, 0] - demand[:, 0]
+    return out
+
+
+def _demand(inputs: Inputs, plan: engine.DemandPlan, demand: np.ndarray) -> dict[str, np.ndarray]:
+    """The demand drivers, each with a minus sign (a contribution to the gap)."""
+    n_g = len(inputs.groups)
+    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+    b = engine.base_staffing(inputs, base_supply)[:, :n_g]  # (service, group)
+    t = np.arange(len(inputs.years), dtype=float)
+    trend = (1.0 + inputs.calibration.demand_trend[None, :]) ** t[:, None]  # (year, group)
+    n_d = len(plan.alternative)
+    parts = {k: np.zeros((n_d, len(inputs.years), n_g)) for k in DEMAND_DRIVERS}
+    for d in range(n_d):
+        alt = int(plan.alternative[d])
+        plain = engine.demand_index(inputs, alt, 0.0) @ b  # (year, group)
+        full = engine.demand_index(inputs, alt, plan.healthy_ageing[d]) @ b
+        grown = full * plan.growth_index[d][:, None]
+        base = b.sum(axis=0)[None, :]
+        parts["befolkning"][d] = -(plain - base)
+        parts["friskere_aldring"][d] = -(full - plain)
+        parts["standardvekst"][d] = -(grown - full)
+        parts["trend"][d] = -(grown * trend - grown)
+        observed = demand[d] - inputs.calibration.initial_shortage[None, :]
+        parts["tiltak_etterspørsel"][d] = -(observed - grown * trend)
+    return parts
