@@ -191,3 +191,22 @@ def test_explain_prints_the_drivers(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Gapet i 2035" in out and "tiltak_tilbud" in out and "Sum" in out
     assert main(["explain", "--year", "2060"]) == 2
+
+
+def test_supply_by_source_adds_up_and_shows_where_a_measure_acts() -> None:
+    """Projection.supply_by_source: base-year stock, graduates, immigrants and the measures add
+    up to the årsverk of every group and year; a later exit acts only from age 60."""
+    import helsemodlite as hm
+
+    proj = hm.project("avgangsalder_1", detail=False)
+    table = proj.supply_by_source()
+    total = table.groupby(["year", "group"]).value.sum().unstack("group")
+    np.testing.assert_allclose(
+        total[list(proj.inputs.groups)].to_numpy(), proj.supply[0], atol=1e-6
+    )
+    late = table[(table.year == 2040) & (table.source == "tiltak_tilbud")]
+    by_band = late.groupby("age_band").value.sum()
+    assert by_band[["60-66", "67-79"]].min() > 100
+    assert by_band.drop(["60-66", "67-79"]).abs().max() < 1e-6
+    base = table[(table.year == proj.years[0])].groupby("source").value.sum()
+    assert base["utdannede"] == 0 and base["innvandrere"] == 0 and base["basisbestand"] > 0

@@ -181,6 +181,40 @@ class Projection(ProjectionData):
         out = pd.concat(frames, ignore_index=True)
         return out[["year", "group", "driver", "label", "value"]]
 
+    def supply_by_source(self, *, draw: int = 0) -> pd.DataFrame:
+        """Supply årsverk by where they come from, by age band (:data:`AGE_BANDS`): ``year, group,
+        age_band, source, value`` with ``source`` one of ``basisbestand`` (survivors of the
+        base-year stock), ``utdannede`` and ``innvandrere`` (of the projection years; these three
+        at the reference P, E and sick leave) and ``tiltak_tilbud`` (what the scenario's measures
+        on P, E and sick leave add: where +1 year of exit age acts). Adds up to the projection's
+        årsverk."""
+        from ..model.decompose import supply_by_source
+
+        self._check_draw(draw)
+        if "path" not in self.meta:
+            raise ConfigError("supply_by_source(): this projection does not keep its paths")
+        plan: Any = self.meta["plan"]
+        cells = supply_by_source(self.inputs, self.meta["path"], plan)
+        edges = [lo for lo, _ in AGE_BANDS] + [AGE_BANDS[-1][1] + 1]
+        ages = np.asarray(self.inputs.ages)
+        band_of = np.searchsorted(edges, ages, side="right") - 1
+        names = [f"{lo}-{hi}" for lo, hi in AGE_BANDS]
+        frames = []
+        for source, cube in cells.items():
+            by_age = cube[draw].sum(axis=2)  # (year, group, age)
+            for b, name in enumerate(names):
+                sel = band_of == b
+                if not sel.any():
+                    continue
+                value = by_age[..., sel].sum(axis=-1)  # (year, group)
+                frame = pd.DataFrame(
+                    value, index=list(self.years), columns=list(self.inputs.groups)
+                )
+                long = frame.stack().rename("value").rename_axis(["year", "group"]).reset_index()
+                frames.append(long.assign(age_band=name, source=source))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["year", "group", "age_band", "source", "value"]]
+
     def by_age_band(self, variable: str = "arsverk", *, draw: int = 0) -> pd.DataFrame:
         """A view of the detail by age band (:data:`AGE_BANDS`): year × group × band."""
         if variable not in DETAIL_VARIABLES:

@@ -97,6 +97,35 @@ def decompose(
     return out
 
 
+SOURCES = ("basisbestand", "utdannede", "innvandrere", "tiltak_tilbud")
+"""The sources of supply by cell (:func:`supply_by_source`)."""
+
+
+def supply_by_source(inputs: Inputs, path: Any, plan: engine.DemandPlan) -> dict[str, np.ndarray]:
+    """``{source: (draw, year, group, sex, age)}`` årsverk: the base-year stock's survivors, the
+    graduates and the immigrants of the projection years (each at the reference P, E and sick
+    leave), and what the scenario's measures on P, E and sick leave add. The four add up to the
+    projection's årsverk in every cell."""
+    from dataclasses import replace
+
+    from .run import personnel_mortality
+
+    q = personnel_mortality(inputs)
+    none = replace(inputs, stock=np.zeros_like(inputs.stock))
+    alt = plan.alternative
+    out = {
+        "basisbestand": engine.run_supply(inputs, _Only(path, "none", inputs), q, alt, detail=True),
+        "utdannede": engine.run_supply(none, _Only(path, "graduates", inputs), q, alt, detail=True),
+        "innvandrere": engine.run_supply(
+            none, _Only(path, "immigrants", inputs), q, alt, detail=True
+        ),
+    }
+    cells = {k: v.cells["arsverk"] for k, v in out.items()}
+    full = engine.run_supply(inputs, path, q, alt, detail=True).cells["arsverk"]
+    cells["tiltak_tilbud"] = full - sum(cells.values())
+    return cells
+
+
 def _demand(inputs: Inputs, plan: engine.DemandPlan, demand: np.ndarray) -> dict[str, np.ndarray]:
     """The demand drivers, each with a minus sign (a contribution to the gap)."""
     n_g = len(inputs.groups)
