@@ -168,6 +168,11 @@ def test_a_year_path_is_interpolated_and_held() -> None:
     [
         ({"sykefravaer": {"relative_change": {}}}, "must not be an empty path"),
         ({"sykefravaer": {"relative_change": {"20510": -0.1}}}, "keys must be years"),
+        ({"sykefravaer": {"relative_change": {"2030": {"5": -0.1}}}}, "a dotted key such as"),
+        (
+            {"sykefravaer": {"relative_change": {str(2025 + i): -0.1 for i in range(500)}}},
+            "a year path of 500 entries; at most 200",
+        ),
         ({"sykefravaer": {"relative_change": {"neste": -0.1}}}, "keys must be years"),
         ({"sykefravaer": {"relative_change": {"2030": 10}}}, "did you mean 0.1 (10 %)?"),
         (

@@ -257,7 +257,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         diff = overlap.loc[COMBINED] - overlap.loc[SUM_OF_SINGLES]
         print(
             "\nOverlapp (kombinert − sum av enkelttiltak), gap: "
-            + ", ".join(f"{y}: {v:,.0f}".replace(",", " ") for y, v in diff.items())
+            + ", ".join(f"{y}: {round(v) + 0:,}".replace(",", " ") for y, v in diff.items())
         )
     return 0
 

@@ -370,7 +370,23 @@ class _Checker:
             return None
         points: list[tuple[int, float]] = []
         ok = True
+        if len(v) > MAX_PATH_POINTS:
+            self.err(
+                tp,
+                key,
+                f"a year path of {len(v)} entries; at most {MAX_PATH_POINTS} (one per year)",
+            )
+            return None
         for raw_year, value in v.items():
+            if isinstance(value, dict):
+                self.err(
+                    tp,
+                    f"{key} {_truncate(str(raw_year), 20)}",
+                    "must be a number, got a table (a dotted key such as 2030.5 makes a table; "
+                    "the years of a path are whole years)",
+                )
+                ok = False
+                continue
             year = _as_year(raw_year)
             label = f"{key} {_truncate(str(raw_year), 20)}"
             if year is None or not dims.YEAR_MIN <= year <= dims.YEAR_MAX:
@@ -393,6 +409,10 @@ class _Checker:
             self.err(tp, key, "a year is given twice in the path")
             return None
         return tuple(points)
+
+
+MAX_PATH_POINTS: Final = 200
+"""Entries a year path may have (more than there are years is a generated or broken file)."""
 
 
 def _as_year(v: object) -> int | None:
