@@ -3,6 +3,7 @@ horizon runs with no code change; a toy with another base year projects correctl
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -170,4 +171,6 @@ def test_calibrate_to_a_targets_file_of_ones_own(tmp_path: Path) -> None:
         mine[(mine.quantity == "gap") & (mine.group == "Sum") & (mine.year == 2040)].value.iloc[0]
     )
     assert sum_2040 == pytest.approx(wanted, rel=0.02)
-    assert "mine.csv" in (root / "calibration" / "calibration.toml").read_text(encoding="utf-8")
+    record = tomllib.loads((root / "calibration" / "calibration.toml").read_text(encoding="utf-8"))
+    assert record["targets"].endswith("mine.csv")
+    assert record["counts"]["parameters"] == 42 and record["counts"]["targets"] == 33

@@ -187,6 +187,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print(table.to_string(index=False))
     print()
     print(report.to_string(index=False, na_rep="mykt mål"))
+    n_par, n_tgt = 3 * len(table), int(report["tolerance"].notna().sum())
+    soft = len(report) - n_tgt
+    print(
+        f"\n{n_par} free parameters (per group: inflow factor, base-year shortage, demand trend) "
+        f"fitted to {n_tgt} targets and {soft} soft target(s), with priors towards the data "
+        "(docs/calibration.md)"
+    )
     return 0
 
 
