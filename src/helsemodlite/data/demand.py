@@ -389,18 +389,21 @@ def _ratio_by_age(spec: dict[str, Any]) -> np.ndarray:
     )
 
 
+def _smooth(
+    bounds: list[tuple[int, int]], values: np.ndarray, pop: np.ndarray, offset: float
+) -> np.ndarray:
+    """Band values (with their (lo, hi) bounds) as single ages, band levels kept (smooth_bands)."""
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    return smooth_bands(lo, hi, values, pop, open_band_offset=offset)
+
+
 def _profile_fastlege(sources_dir: Path, pop: pd.DataFrame, offset: float) -> dict[str, np.ndarray]:
     gp = _read_csv(source_file(sources_dir, "use_gp_by_age"))
     gp = gp[gp["group"].str.match(r"^\d")]
     bounds = [_band_bounds(g) for g in gp["group"]]
     both_pop = (pop["F"] + pop["M"]).to_numpy()
-    both = smooth_bands(
-        np.array([b[0] for b in bounds]),
-        np.array([b[1] for b in bounds]),
-        (gp["mean_fastlege"] + gp["mean_legevakt"]).to_numpy(),
-        both_pop,
-        open_band_offset=offset,
-    )
+    both = _smooth(bounds, (gp["mean_fastlege"] + gp["mean_legevakt"]).to_numpy(), both_pop, offset)
     sx = _read_csv(source_file(sources_dir, "use_gp_by_sex"))
     sx = sx[sx["age_band"] != "all"]
     sb = [_band_bounds(g) for g in sx["age_band"]]
@@ -451,13 +454,7 @@ def _profile_home(
         u * h / denom[g]
         for g, u, h in zip(hs["age_band"], hs["users"], hs["mean_hours_per_week"], strict=True)
     ]
-    both = smooth_bands(
-        np.array([b[0] for b in bounds]),
-        np.array([b[1] for b in bounds]),
-        np.array(per_capita),
-        (pop["F"] + pop["M"]).to_numpy(),
-        open_band_offset=offset,
-    )
+    both = _smooth(bounds, np.array(per_capita), (pop["F"] + pop["M"]).to_numpy(), offset)
     return _split_by_sex(both, _ratio_by_age(config["use"]["sex_ratio_home"]), pop)
 
 
@@ -475,13 +472,7 @@ def _profile_institution(
     }
     bounds = [_band_bounds(g) for g in ins["age_band"]]
     rate = [r / denom[g] for g, r in zip(ins["age_band"], ins["residents"], strict=True)]
-    both = smooth_bands(
-        np.array([b[0] for b in bounds]),
-        np.array([b[1] for b in bounds]),
-        np.array(rate),
-        (pop["F"] + pop["M"]).to_numpy(),
-        open_band_offset=offset,
-    )
+    both = _smooth(bounds, np.array(rate), (pop["F"] + pop["M"]).to_numpy(), offset)
     return _split_by_sex(both, _ratio_by_age(config["use"]["sex_ratio_institution"]), pop)
 
 
