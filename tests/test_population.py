@@ -237,8 +237,9 @@ def test_migration_profile_matches_residual_estimate(build: pop.PopulationBuild)
 
 ARTEFACT_RTOL = 1e-4
 """The fitted net migration is an optimiser's output: across library versions it moves by a few
-tenths of a person (1e-5 relative). 1e-4 of ~17 000 persons a year (≈2 persons) is far below
-what moves a population total at SSB's precision, and far above those flips."""
+tenths of a person (1e-5 relative), and between machines (CPU, BLAS) as much. 1e-4 of the
+column's largest value (net migration: ≈4 persons) is far below what moves a population total at
+SSB's precision, and far above those flips; ten persons in one year is caught."""
 
 
 def _artefact_mismatch(stored: pd.DataFrame, fresh: pd.DataFrame) -> str | None:
@@ -248,7 +249,9 @@ def _artefact_mismatch(stored: pd.DataFrame, fresh: pd.DataFrame) -> str | None:
     worst = None
     for col in ("net_migration", "births", "deaths", "tfr", "population_1jan", "ssb_14288_1jan"):
         a, b = stored[col].to_numpy(float), fresh[col].to_numpy(float)
-        excess = np.abs(a - b) - (ARTEFACT_RTOL * np.abs(a) + 0.05)
+        # Relative to the column's scale, not to each entry: a year whose net migration is
+        # small (LLML 2026: 1 480) flips by the same few tenths of a person as any other.
+        excess = np.abs(a - b) - (ARTEFACT_RTOL * np.abs(a).max() + 0.05)
         i = int(np.argmax(excess))
         if excess[i] > 0 and (worst is None or excess[i] > worst[0]):
             worst = (excess[i], f"{col} {stored.alternative[i]} {stored.year[i]}: {a[i]} vs {b[i]}")
