@@ -47,6 +47,9 @@ class PModel:
     knot: float
     bic: dict[int, float] = field(default_factory=dict)
     n_bands: int = 0
+    group_degree: int = 0
+    """Degree of the group-specific age polynomial on top of the common one (0: intercept and
+    old-age slope only)."""
 
     def design(self, group_idx: np.ndarray, ages: np.ndarray) -> np.ndarray:
         """Design matrix rows for (group index, age) pairs."""
@@ -54,10 +57,12 @@ class PModel:
         onehot = np.zeros((len(ages), n_g))
         onehot[np.arange(len(ages)), group_idx] = 1.0
         old = np.maximum(np.asarray(ages, float) - self.knot, 0.0) / 10.0
+        own = age_polynomial(ages, self.group_degree, self.center, self.scale)
         return np.column_stack(
             [
                 onehot,
                 onehot * old[:, None],
+                *(onehot * own[:, k, None] for k in range(self.group_degree)),
                 age_polynomial(ages, self.degree, self.center, self.scale),
             ]
         )
@@ -84,6 +89,7 @@ def fit_p_glm(
     scale: float = 15.0,
     knot: float = 60.0,
     n_iter: int = 6,
+    group_degree: int = 0,
 ) -> PModel:
     """Fit the pooled binomial logit model of P.
 
@@ -105,7 +111,7 @@ def fit_p_glm(
     n_bands = int(data[["group", "band"]].drop_duplicates().shape[0])
     fits: dict[int, tuple[float, np.ndarray]] = {}
     for degree in range(1, max_degree + 1):
-        model = PModel(groups, degree, np.zeros(0), center, scale, knot)
+        model = PModel(groups, degree, np.zeros(0), center, scale, knot, group_degree=group_degree)
         exog = model.design(gidx, ages)
         succ = data["successes"].to_numpy(float)
         for _ in range(n_iter):
@@ -128,6 +134,7 @@ def fit_p_glm(
         knot,
         bic={d: f[0] for d, f in fits.items()},
         n_bands=n_bands,
+        group_degree=group_degree,
     )
 
 

@@ -112,6 +112,56 @@ def calibrate_p_drift(
     return float(brentq(f, -3.0, 3.0, xtol=1e-12))
 
 
+def fit_p(
+    src: SupplySources, asm: SupplyAssumptions, stock15: np.ndarray
+) -> tuple[pd.DataFrame, PModel]:
+    """The estimation-year bands of employed in HS and the P model fitted to them."""
+    bands = hs_employed_bands(src, asm, stock15)
+    pm = asm.toml["p_model"]
+    pmodel = fit_p_glm(
+        p_estimation_data(bands, stock15),
+        GROUPS,
+        max_degree=int(pm["max_degree"]["value"]),
+        center=float(pm["age_center"]["value"]),
+        scale=float(pm["age_scale"]["value"]),
+        knot=float(pm["old_age_knot"]["value"]),
+        group_degree=int(pm.get("group_degree", {"value": 0})["value"]),
+    )
+    return bands, pmodel
+
+
+def p_band_fit(stock15: np.ndarray, bands: pd.DataFrame, pmodel: PModel) -> pd.DataFrame:
+    """In-sample fit of P per group and age band in the estimation year (docs/calibration.md).
+
+    Columns: group, band, employed_observed (band successes as estimated from the published
+    bands, see :func:`hs_employed_bands`), employed_model (Σ persons × P over the band),
+    persons (reconstructed), p_observed (= observed / persons), p_model, difference_pct
+    (model / observed − 1, per cent). A p_observed near or above 1 says the reconstruction has
+    too few persons in the band, not that nearly everyone works.
+    """
+    persons = stock15.sum(axis=1)
+    p = pmodel.predict(AGES)
+    rows = []
+    for r in bands.itertuples(index=False):
+        g = GROUPS.index(str(r.group))
+        idx = (r.age_lo <= AGES) & (r.age_hi >= AGES)
+        n = float(persons[g, idx].sum())
+        model = float((persons[g, idx] * p[g, idx]).sum())
+        rows.append(
+            {
+                "group": r.group,
+                "band": f"{r.age_lo}-{r.age_hi}",
+                "employed_observed": float(r.successes),
+                "employed_model": model,
+                "persons": n,
+                "p_observed": float(r.successes) / n,
+                "p_model": model / n,
+                "difference_pct": 100.0 * (model / float(r.successes) - 1.0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def e_estimation_data(src: SupplySources) -> pd.DataFrame:
     """WLS rows: group x year x measure with y = årsverk per employed in HS and weight."""
     a = src.arsverk_hs[src.arsverk_hs["group14"].isin(GROUPS)]
@@ -215,17 +265,7 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
     asm = read_assumptions(assumptions_dir)
 
     stock15, components = reconstruct_stock(src, asm)
-    bands = hs_employed_bands(src, asm, stock15)
-    pdata = p_estimation_data(bands, stock15)
-    pm = asm.toml["p_model"]
-    pmodel = fit_p_glm(
-        pdata,
-        GROUPS,
-        max_degree=int(pm["max_degree"]["value"]),
-        center=float(pm["age_center"]["value"]),
-        scale=float(pm["age_scale"]["value"]),
-        knot=float(pm["old_age_knot"]["value"]),
-    )
+    bands, pmodel = fit_p(src, asm, stock15)
 
     inflow_levels = reference_inflows(src.inflows, asm)
     flows = build_flows(asm, inflow_levels)
