@@ -99,6 +99,57 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+BACKTEST_LABELS = {
+    "personer_indeks": "Personer med utdanningen, indeks 2015 = 1",
+    "sysselsatte_hs_indeks": "Sysselsatte i helse og omsorg, indeks 2015 = 1",
+    "andel_55pluss": "Andel av sysselsatte som er 55 år+, prosent",
+    "endring_andel_55pluss": "Endring i andel 55 år+ (kommunal), prosentpoeng",
+    "sysselsatte_67pluss_vekst": "Sysselsatte 67 år+, indeks 2015 = 1",
+    "leger_yrkesaktive_vekst": "Yrkesaktive leger under 70, indeks 2015 = 1",
+}
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from .data.backtest import KNOWN_OUTSIDE, run_backtest
+    from .io.read import default_inputs_dir
+
+    root = Path(args.inputs) if args.inputs else default_inputs_dir()
+    bt = run_backtest(root / "sources", root / "assumptions")
+    if args.csv:
+        bt.table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    print(
+        "Etterprøving utenfor utvalget: grunnlaget for 2015 bygd på observasjoner til og med "
+        "2016, framskrevet til 2020 og sammenlignet med det som ble observert (docs/backtest.md)."
+    )
+    for check, sub in bt.table.groupby("check", sort=False):
+        print(f"\n{BACKTEST_LABELS.get(str(check), str(check))}")
+        points = sub["unit"].iloc[0] == "points"
+        for r in sub.itertuples(index=False):
+            fmt = "{:8.1f}" if points else "{:8.3f}"
+            diff = f"{r.difference:+6.1f} p" if points else f"{100 * r.difference:+6.1f} %"
+            if r.within is None:
+                verdict = "veiledende"
+            elif r.within:
+                verdict = "innenfor"
+            else:
+                known = (r.check, r.group) in KNOWN_OUTSIDE
+                verdict = "utenfor (kjent, se under)" if known else "UTENFOR"
+            label = dims.group_label(r.group) if r.group in dims.GROUPS else "Alle grupper"
+            print(
+                f"  {label:<24} {r.year}  observert {fmt.format(r.observed)}  modell "
+                f"{fmt.format(r.model)}  avvik {diff}  {verdict}"
+            )
+    failures = bt.failures
+    print(
+        f"\n{len(bt.judged)} vurderte kontroller, {len(failures)} utenfor toleransen "
+        "(sysselsatte ±5 %, andel 55+ ±3 prosentpoeng)."
+    )
+    for (check, group), reason in KNOWN_OUTSIDE.items():
+        print(f"  - {BACKTEST_LABELS.get(check, check)}, {dims.group_label(group)}: {reason}")
+    return 0
+
+
 def _cmd_inputs_check(args: argparse.Namespace) -> int:
     from .io.read import check_inputs, default_inputs_dir
 
@@ -336,6 +387,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=2040, help="year to explain (default 2040)")
     inputs_arg(p)
     p.set_defaults(func=_cmd_explain)
+
+    p = sub.add_parser(
+        "backtest",
+        help="out-of-sample back-test of the supply base: 2015 base, projected to 2020, "
+        "against what was observed",
+    )
+    p.add_argument("--csv", action="store_true", help="the comparison table as CSV on stdout")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_backtest)
 
     p = sub.add_parser(
         "calibrate",
