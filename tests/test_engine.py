@@ -210,3 +210,27 @@ def test_supply_by_source_adds_up_and_shows_where_a_measure_acts() -> None:
     assert by_band.drop(["60-66", "67-79"]).abs().max() < 1e-6
     base = table[(table.year == proj.years[0])].groupby("source").value.sum()
     assert base["utdannede"] == 0 and base["innvandrere"] == 0 and base["basisbestand"] > 0
+
+
+@pytest.mark.parametrize("scenario", [None, "befolkning_llml", "plan_samlet"])
+def test_demand_by_age_adds_up_to_the_population_driver(scenario: str | None) -> None:
+    """Projection.demand_by_age: the users' age bands and the births add up exactly to the
+    population driver of decompose (opposite sign) in every year and group; births act through
+    the birth-driven service area, jordmor's largest; the oldest old carry the growth after
+    2030."""
+    import helsemodlite as hm
+
+    proj = hm.project(scenario, detail=False)
+    by_age = proj.demand_by_age()
+    parts = proj.decompose()
+    pop = parts[parts.driver == "befolkning"].set_index(["year", "group"]).value
+    total = by_age.groupby(["year", "group"]).value.sum()
+    np.testing.assert_allclose(total.to_numpy(), -pop.reindex(total.index).to_numpy(), atol=1e-6)
+    base = by_age[by_age.year == proj.years[0]]
+    assert np.allclose(base.value, 0.0, atol=1e-9)
+    births = by_age[(by_age.age_band == "fødsler") & (by_age.year == 2040)].set_index("group")
+    share = births.value / by_age[by_age.year == 2040].groupby("group").value.sum().abs()
+    assert share.drop("Sum").abs().idxmax() == "jordmor"
+    wide = by_age[by_age.group == "Sum"].pivot(index="year", columns="age_band", values="value")
+    growth = wide.loc[2040] - wide.loc[2030]
+    assert growth[["85-89", "90+"]].sum() > 0.5 * growth.sum()

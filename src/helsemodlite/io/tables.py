@@ -181,6 +181,33 @@ class Projection(ProjectionData):
         out = pd.concat(frames, ignore_index=True)
         return out[["year", "group", "driver", "label", "value"]]
 
+    def demand_by_age(self, *, draw: int = 0) -> pd.DataFrame:
+        """The demand change driven by the population (the ``befolkning`` driver of
+        :meth:`decompose`, with the opposite sign: more demand positive) split by the users'
+        age band: ``year, group, age_band, value`` (årsverk since the base year; ``group``
+        includes ``Sum``; ``age_band`` 0-17 … 90+ and ``fødsler`` for the birth-driven service
+        areas). Adds up exactly to −``befolkning`` in every year and group. Which ages carry
+        the growth of demand, period by period (docs/model.md, "Decomposition")."""
+        from ..model.decompose import POPULATION_BANDS, population_demand_by_age
+
+        self._check_draw(draw)
+        plan: Any = self.meta.get("plan")
+        if plan is None:
+            raise ConfigError("demand_by_age(): this projection does not keep its plan")
+        labels, cube = population_demand_by_age(self.inputs, plan, POPULATION_BANDS)
+        groups = list(self.inputs.groups)
+        frames = []
+        for i, name in enumerate(labels):
+            value = cube[draw, :, i]
+            with_sum = np.concatenate([value, value.sum(axis=1, keepdims=True)], axis=1)
+            frame = pd.DataFrame(
+                with_sum, index=list(self.years), columns=[*groups, dims.SUM_LABEL]
+            )
+            long = frame.stack().rename("value").rename_axis(["year", "group"]).reset_index()
+            frames.append(long.assign(age_band=name))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["year", "group", "age_band", "value"]]
+
     def supply_by_source(self, *, draw: int = 0) -> pd.DataFrame:
         """Supply årsverk by where they come from, by age band (:data:`AGE_BANDS`): ``year, group,
         age_band, source, value`` with ``source`` one of ``basisbestand`` (survivors of the

@@ -126,6 +126,43 @@ def supply_by_source(inputs: Inputs, path: Any, plan: engine.DemandPlan) -> dict
     return cells
 
 
+POPULATION_BANDS = ((0, 17), (18, 49), (50, 66), (67, 79), (80, 84), (85, 89), (90, None))
+"""Population age bands of :func:`population_demand_by_age` (issue "Explained, not fitted",
+hypothesis 6: the young-old against the oldest old)."""
+
+
+def population_demand_by_age(
+    inputs: Inputs, plan: engine.DemandPlan, bands: tuple[tuple[int, int | None], ...]
+) -> tuple[list[str], np.ndarray]:
+    """The demand change of the ``befolkning`` driver split by the users' age band: labels and
+    (draw, year, band, group) årsverk, more demand positive. Exact: demand of a
+    population-driven service area is B·Σ_a Pop(t, a)·u(a) / Σ_a Pop(0, a)·u(a), linear in the
+    population, so its change is the sum over the bands of Σ_{a ∈ band} (Pop(t, a) −
+    Pop(0, a))·u(a) / Σ_a Pop(0, a)·u(a); the birth-driven service areas (jordmor) are one
+    band of their own, ``fødsler``. The bands and ``fødsler`` add up to −``befolkning``."""
+    n_g = len(inputs.groups)
+    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+    b = engine.base_staffing(inputs, base_supply)[:, :n_g]  # (service, group)
+    by_births = np.array([d == "births" for d in inputs.service_driver])
+    use = inputs.use  # (service, sex, pop_age)
+    ages = np.arange(use.shape[-1])
+    labels = [f"{lo}-{hi}" if hi is not None else f"{lo}+" for lo, hi in bands] + ["fødsler"]
+    n_d = len(plan.alternative)
+    out = np.zeros((n_d, len(inputs.years), len(labels), n_g))
+    for d in range(n_d):
+        alt = int(plan.alternative[d])
+        pop = inputs.population[alt]  # (year, sex, pop_age)
+        base = np.einsum("sa,ksa->k", pop[0], use)
+        diff = pop - pop[0]
+        for i, (lo, hi) in enumerate(bands):
+            sel = (ages >= lo) & (ages <= (ages[-1] if hi is None else hi))
+            idx = np.einsum("ysa,ksa->yk", diff[..., sel], use[..., sel]) / base
+            out[d, :, i] = np.where(by_births[None, :], 0.0, idx) @ b
+        births = inputs.births[alt] / inputs.births[alt][0] - 1.0
+        out[d, :, -1] = np.where(by_births[None, :], births[:, None], 0.0) @ b
+    return labels, out
+
+
 def _demand(inputs: Inputs, plan: engine.DemandPlan, demand: np.ndarray) -> dict[str, np.ndarray]:
     """The demand drivers, each with a minus sign (a contribution to the gap)."""
     n_g = len(inputs.groups)
