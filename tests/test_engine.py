@@ -234,3 +234,29 @@ def test_demand_by_age_adds_up_to_the_population_driver(scenario: str | None) ->
     wide = by_age[by_age.group == "Sum"].pivot(index="year", columns="age_band", values="value")
     growth = wide.loc[2040] - wide.loc[2030]
     assert growth[["85-89", "90+"]].sum() > 0.5 * growth.sum()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "source"),
+    [("utdanning_pluss10", "utdannede"), ("avgangsalder_1", "tiltak_tilbud")],
+)
+def test_supply_effect_by_age_adds_up_to_the_effect(scenario: str, source: str) -> None:
+    """hm.supply_effect_by_age: scenario minus reference by source and age band; it adds up to
+    compare's supply effect, and an inflow measure acts only through its inflow, from the
+    youngest ages up; a later exit only from 60."""
+    import helsemodlite as hm
+
+    table = hm.supply_effect_by_age(scenario)
+    effect = hm.compare([scenario], years=[2030, 2040]).set_index(["group", "year"]).supply
+    total = table.groupby(["group", "year"]).value.sum()
+    for (group, year), value in effect.drop("Sum", level="group").items():
+        assert total[(group, year)] == pytest.approx(value, abs=1e-6)
+    late = table[table.year == 2040]
+    by_source = late.groupby("source").value.sum()
+    assert by_source[source] > 100
+    assert by_source.drop(source).abs().max() < 1e-6
+    bands = late[late.source == source].groupby("age_band").value.sum()
+    if source == "utdannede":
+        assert bands.iloc[0] > 0 and bands.idxmax() != bands.index[-1]
+    else:
+        assert bands.drop(["60-66", "67-79"]).abs().max() < 1e-6

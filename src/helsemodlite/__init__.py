@@ -18,6 +18,7 @@ _LAZY = {
     "Scenario": ("scenarios.files", "Scenario"),
     "load_scenario": ("scenarios.files", "load_scenario"),
     "compare": ("api", "compare"),
+    "supply_effect_by_age": ("api", "supply_effect_by_age"),
     "combine": ("scenarios.combine", "combine"),
     "run_to_dir": ("api", "run_to_dir"),
     "Projection": ("io.tables", "Projection"),
@@ -50,10 +51,11 @@ __all__ = [
     "run_to_dir",
     "scenario_json_schema",
     "shipped_scenarios",
+    "supply_effect_by_age",
 ]
 
 if TYPE_CHECKING:
-    from .api import compare, project, project_batch, run_to_dir
+    from .api import compare, project, project_batch, run_to_dir, supply_effect_by_age
     from .embedded import shipped_scenarios
     from .io.read import check_inputs, default_inputs_dir, export_inputs, load_inputs
     from .io.tables import Projection

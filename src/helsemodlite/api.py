@@ -290,3 +290,19 @@ def compare(
     ).reset_index(drop=True)
     out.attrs["notes"] = notes
     return out
+
+
+def supply_effect_by_age(scenario: Any, *, inputs: InputsLike = None) -> pd.DataFrame:
+    """Where a scenario's supply effect acts: ``year, group, age_band, source, value``, the
+    scenario's :meth:`Projection.supply_by_source` minus the reference's (årsverk). An inflow
+    measure shows in ``utdannede`` or ``innvandrere`` at the ages its extra graduates or
+    immigrants have reached; a measure on P, E or sick leave in ``tiltak_tilbud`` (+1 year of
+    exit age: from 60 only). Summed over bands and sources it is the supply column of
+    :func:`compare` for every group and year."""
+    inp = resolve_inputs(inputs)
+    keys = ["year", "group", "age_band", "source"]
+    mine = project(scenario, inputs=inp, detail=False).supply_by_source()
+    ref = project(inputs=inp, detail=False).supply_by_source()
+    both = mine.merge(ref, on=keys, suffixes=("", "_ref"), validate="one_to_one")
+    both["value"] = both["value"] - both["value_ref"]
+    return both[[*keys, "value"]]
