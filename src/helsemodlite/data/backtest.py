@@ -180,16 +180,13 @@ def run_backtest(sources_dir: Path, assumptions_dir: Path, last_year: int = LAST
         for y, s in stocks.items()
     }
     rows: list[dict[str, object]] = []
-    rows += _aggregate_rows(stocks, employed, persons_idx, ratio_idx, src_name(sources_dir))
+    agg_file = source_file(sources_dir, "personnel_aggregates").name
+    rows += _aggregate_rows(stocks, employed, persons_idx, ratio_idx, agg_file)
     rows += _share_rows(employed, *_read(sources_dir, "check_share_55plus"))
     rows += _old_age_rows(employed, src.hesospers, *_read(sources_dir, "check_age_fragments"))
     rows += _physician_rows(employed, *_read(sources_dir, "check_physicians"))
     table = pd.DataFrame(rows, columns=COLUMNS)
     return Backtest(table, per_year, inflows, employed, stocks)
-
-
-def src_name(sources_dir: Path) -> str:
-    return source_file(sources_dir, "personnel_aggregates").name
 
 
 def _aggregate_rows(
