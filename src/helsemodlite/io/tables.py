@@ -172,14 +172,17 @@ class Projection(ProjectionData):
         cubes.update({k: parts[k][draw] for k in DRIVERS})
         frames = []
         for driver, cube in cubes.items():
-            with_sum = np.concatenate([cube, cube.sum(axis=1, keepdims=True)], axis=1)
-            frame = pd.DataFrame(
-                with_sum, index=list(self.years), columns=[*groups, dims.SUM_LABEL]
-            )
-            long = frame.stack().rename("value").rename_axis(["year", "group"]).reset_index()
+            long = self._long_with_sum(cube)
             frames.append(long.assign(driver=driver, label=DRIVER_LABELS[driver]))
         out = pd.concat(frames, ignore_index=True)
         return out[["year", "group", "driver", "label", "value"]]
+
+    def _long_with_sum(self, cube: np.ndarray) -> pd.DataFrame:
+        """A (year, group) array as long ``year, group, value`` rows, a ``Sum`` group added."""
+        with_sum = np.concatenate([cube, cube.sum(axis=1, keepdims=True)], axis=1)
+        groups = [*self.inputs.groups, dims.SUM_LABEL]
+        frame = pd.DataFrame(with_sum, index=list(self.years), columns=groups)
+        return frame.stack().rename("value").rename_axis(["year", "group"]).reset_index()
 
     def demand_by_age(self, *, draw: int = 0) -> pd.DataFrame:
         """The demand change driven by the population (the ``befolkning`` driver of
@@ -195,16 +198,9 @@ class Projection(ProjectionData):
         if plan is None:
             raise ConfigError("demand_by_age(): this projection does not keep its plan")
         labels, cube = population_demand_by_age(self.inputs, plan, POPULATION_BANDS)
-        groups = list(self.inputs.groups)
         frames = []
         for i, name in enumerate(labels):
-            value = cube[draw, :, i]
-            with_sum = np.concatenate([value, value.sum(axis=1, keepdims=True)], axis=1)
-            frame = pd.DataFrame(
-                with_sum, index=list(self.years), columns=[*groups, dims.SUM_LABEL]
-            )
-            long = frame.stack().rename("value").rename_axis(["year", "group"]).reset_index()
-            frames.append(long.assign(age_band=name))
+            frames.append(self._long_with_sum(cube[draw, :, i]).assign(age_band=name))
         out = pd.concat(frames, ignore_index=True)
         return out[["year", "group", "age_band", "value"]]
 

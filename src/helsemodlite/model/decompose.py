@@ -126,6 +126,12 @@ def supply_by_source(inputs: Inputs, path: Any, plan: engine.DemandPlan) -> dict
     return cells
 
 
+def _group_staffing(inputs: Inputs) -> np.ndarray:
+    """(service, group): base-year årsverk of the 14 groups by service area (B)."""
+    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+    return engine.base_staffing(inputs, base_supply)[:, : len(inputs.groups)]
+
+
 POPULATION_BANDS = ((0, 17), (18, 49), (50, 66), (67, 79), (80, 84), (85, 89), (90, None))
 """Population age bands of :func:`population_demand_by_age` (issue "Explained, not fitted",
 hypothesis 6: the young-old against the oldest old)."""
@@ -141,8 +147,7 @@ def population_demand_by_age(
     Pop(0, a))·u(a) / Σ_a Pop(0, a)·u(a); the birth-driven service areas (jordmor) are one
     band of their own, ``fødsler``. The bands and ``fødsler`` add up to −``befolkning``."""
     n_g = len(inputs.groups)
-    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-    b = engine.base_staffing(inputs, base_supply)[:, :n_g]  # (service, group)
+    b = _group_staffing(inputs)  # (service, group)
     by_births = np.array([d == "births" for d in inputs.service_driver])
     use = inputs.use  # (service, sex, pop_age)
     ages = np.arange(use.shape[-1])
@@ -166,8 +171,7 @@ def population_demand_by_age(
 def _demand(inputs: Inputs, plan: engine.DemandPlan, demand: np.ndarray) -> dict[str, np.ndarray]:
     """The demand drivers, each with a minus sign (a contribution to the gap)."""
     n_g = len(inputs.groups)
-    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-    b = engine.base_staffing(inputs, base_supply)[:, :n_g]  # (service, group)
+    b = _group_staffing(inputs)  # (service, group)
     t = np.arange(len(inputs.years), dtype=float)
     trend = (1.0 + inputs.calibration.demand_trend[None, :]) ** t[:, None]  # (year, group)
     n_d = len(plan.alternative)
