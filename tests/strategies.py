@@ -83,7 +83,9 @@ def toy_fields(draw: st.DrawFn, *, calibration: bool = True) -> dict[str, Any]:
     if calibration:
         n = len(TOY_GROUPS)
         out["calibration"] = Calibration(
-            inflow_factor=draw(grid((n,), 0.5, 2.0)),
+            graduates_factor=draw(grid((n,), 0.5, 2.0)),
+            immigrants_factor=draw(grid((n,), 0.5, 2.0)),
+            exit_factor=draw(grid((n,), 0.5, 2.0)),
             initial_shortage=draw(grid((n,), -50.0, 50.0)),
             demand_trend=draw(grid((n,), -0.02, 0.02)),
         )

@@ -80,7 +80,9 @@ def test_standard_growth_compounds() -> None:
 def test_initial_shortage_is_carried_in_every_year() -> None:
     from helsemodlite.model.inputs import Calibration
 
-    inp = toy_inputs(calibration=Calibration(np.ones(2), np.array([5.0, -2.0]), np.zeros(2)))
+    shortage = np.array([5.0, -2.0])
+    ones = np.ones(2)
+    inp = toy_inputs(calibration=Calibration(ones, ones, ones, shortage, np.zeros(2)))
     proj = hm.project(inputs=inp)
     assert proj.gap[0, :, 0].tolist()[0] == pytest.approx(-5.0)
     assert proj.gap[0, 0, 1] == pytest.approx(2.0)
@@ -260,3 +262,17 @@ def test_supply_effect_by_age_adds_up_to_the_effect(scenario: str, source: str) 
         assert bands.iloc[0] > 0 and bands.idxmax() != bands.index[-1]
     else:
         assert bands.drop(["60-66", "67-79"]).abs().max() < 1e-6
+
+
+def test_the_exit_factor_scales_the_other_exits() -> None:
+    from dataclasses import replace
+
+    from helsemodlite.model.inputs import Calibration
+
+    base = toy_inputs(exit_rate=0.05)
+    ones = np.ones(len(base.groups))
+    cal = Calibration(ones, ones, np.array([2.0, 1.0]), ones * 0, ones * 0)
+    a = hm.project(inputs=base).supply_result.flows["exits"]
+    b = hm.project(inputs=replace(base, calibration=cal)).supply_result.flows["exits"]
+    assert a[0, 1].tolist() == pytest.approx([5.0, 5.0])  # as in the test above
+    assert b[0, 1].tolist() == pytest.approx([10.0, 5.0])  # group 0's exits doubled

@@ -173,4 +173,4 @@ def test_calibrate_to_a_targets_file_of_ones_own(tmp_path: Path) -> None:
     assert sum_2040 == pytest.approx(wanted, rel=0.02)
     record = tomllib.loads((root / "calibration" / "calibration.toml").read_text(encoding="utf-8"))
     assert record["targets"].endswith("mine.csv")
-    assert record["counts"]["parameters"] == 42 and record["counts"]["targets"] == 33
+    assert record["counts"]["parameters"] == 28 and record["counts"]["targets"] == 33

@@ -68,7 +68,8 @@ def test_calibration_reproduces_stored_values() -> None:
     # Same values up to the optimiser's convergence tolerance: 1e-5 relative on the factors and
     # trends, 0.05 årsverk on the shortages.
     assert table.group.tolist() == stored.group.tolist()
-    for col in ("inflow_factor", "demand_trend"):
+    assert table.fitted.tolist() == stored.fitted.tolist()
+    for col in ("graduates_factor", "immigrants_factor", "exit_factor", "demand_trend"):
         np.testing.assert_allclose(table[col], stored[col], rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(table.initial_shortage, stored.initial_shortage, atol=0.05)
     gaps = report[report.quantity == "gap"]
@@ -77,8 +78,46 @@ def test_calibration_reproduces_stored_values() -> None:
 
 def test_calibration_parameters_are_time_invariant() -> None:
     stored = pd.read_csv(hm.default_inputs_dir() / "calibration" / "calibration.csv")
-    assert list(stored.columns) == ["group", "inflow_factor", "initial_shortage", "demand_trend"]
+    assert list(stored.columns) == [
+        "group",
+        "fitted",
+        "graduates_factor",
+        "immigrants_factor",
+        "exit_factor",
+        "initial_shortage",
+        "demand_trend",
+    ]
     assert stored.group.tolist() == list(dims.GROUPS)
+
+
+def test_fewer_free_parameters_than_targets_and_never_an_observed_graduate_count() -> None:
+    import tomllib
+
+    root = hm.default_inputs_dir()
+    record = tomllib.loads((root / "calibration" / "calibration.toml").read_text("utf-8"))
+    stored = pd.read_csv(root / "calibration" / "calibration.csv")
+    n_fitted = int(stored.fitted.str.split("+").str.len().sum())
+    assert record["counts"]["parameters"] == n_fitted < record["counts"]["targets"]
+    flows = pd.read_csv(root / "assumptions" / "supply_flows.csv", comment="#")
+    observed = set(flows.loc[flows.graduates_status == "observed", "group"])
+    assert observed  # the rule is exercised
+    for row in stored.itertuples():
+        if row.group in observed:
+            assert row.graduates_factor == 1.0, row.group
+        # one supply parameter per group: at most one factor moved from 1
+        moved = [row.graduates_factor != 1.0, row.immigrants_factor != 1.0, row.exit_factor != 1]
+        assert sum(moved) <= 2 and (sum(moved) < 2 or row.fitted.startswith("inflow")), row
+    assert (stored.demand_trend == 0).all()  # not fitted (assumptions/calibration.toml)
+
+
+def test_the_fit_sees_what_the_model_computes(ref: hm.Projection) -> None:
+    """The fit's closed form (linear in the inflow factors, interpolated in the exit factor)
+    gives the projection's own gap: fit.csv's model column is the model."""
+    fit = pd.read_csv(hm.default_inputs_dir() / "calibration" / "fit.csv")
+    rows = fit[(fit.quantity == "gap") & (fit.group != dims.SUM_LABEL)]
+    for r in rows.itertuples():
+        gap = ref.gap[0, ref.years.index(r.year), ref.inputs.groups.index(r.group)]
+        assert gap == pytest.approx(r.model, abs=0.5), (r.group, r.year)
 
 
 def test_demand_side_matches_published_figures_that_are_not_targets(ref: hm.Projection) -> None:

@@ -200,7 +200,7 @@ def test_inputs_built_in_python_are_checked(change: Callable, needle: str) -> No
     [
         lambda p: p.inputs.stock.__imul__(2),
         lambda p: p.inputs.population.__setitem__((0, 0, 0, 0), 1.0),
-        lambda p: p.inputs.calibration.inflow_factor.__imul__(2),
+        lambda p: p.inputs.calibration.graduates_factor.__imul__(2),
         lambda p: p.inputs.parameters.__setitem__("standard_growth", 0.5),
     ],
     ids=["stock", "population", "calibration", "parameters"],
@@ -810,3 +810,46 @@ def test_a_newline_in_a_file_name_does_not_inject_into_to_toml(tmp_path: Path) -
     sc = hm.load_scenario(path)
     back = tomllib.loads(sc.to_toml())
     assert "sykefravaer" not in back and back["avgangsalder"]["years"] == 1
+
+
+# ---- 12. the calibration's choices (assumptions/calibration.toml)
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (
+            lambda t: t.replace('supply_parameter = "immigrants"', 'supply_parameter = "tilgang"'),
+            "[groups.lege] supply_parameter must be one of",
+        ),
+        (
+            lambda t: t + '\n[groups.jordmor]\nsupply_parameter = "inflow"\n',
+            "jordmor: the graduates are observed",
+        ),
+        (lambda t: t + '\n[groups.kokk]\nsupply_parameter = "exits"\n', "unknown group(s) kokk"),
+        (lambda t: t.replace("fit = false", 'fit = "nei"'), "[demand_trend] fit must be"),
+        (lambda t: t.replace('graduates_observed = "exits"', ""), "[rule] graduates_observed"),
+        (lambda t: t + "[[", "not valid TOML"),
+    ],
+)
+def test_bad_calibration_choices_are_refused(
+    copy: Path, edit: Callable[[str], str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = copy / "assumptions" / "calibration.toml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    before = (copy / "calibration" / "calibration.csv").read_bytes()
+    assert main(["calibrate", "--inputs", str(copy), "--refit-published"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "calibration.toml" in err, err
+    assert (copy / "calibration" / "calibration.csv").read_bytes() == before
+
+
+def test_a_calibration_of_the_old_format_is_refused_with_the_way_out(copy: Path) -> None:
+    path = copy / "calibration" / "calibration.csv"
+    old = pd.read_csv(path)
+    old = old.assign(inflow_factor=old.graduates_factor)[
+        ["group", "inflow_factor", "initial_shortage", "demand_trend"]
+    ]
+    old.to_csv(path, index=False)
+    problems = hm.check_inputs(copy)
+    assert any("earlier helsemodlite" in p and "helsemodlite calibrate" in p for p in problems)

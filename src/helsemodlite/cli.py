@@ -238,11 +238,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print(table.to_string(index=False))
     print()
     print(report.to_string(index=False, na_rep="mykt mål"))
-    n_par, n_tgt = 3 * len(table), int(report["tolerance"].notna().sum())
+    n_par = int(table["fitted"].str.count(r"\+").sum() + len(table))
+    n_tgt = int(report["tolerance"].notna().sum())
     soft = len(report) - n_tgt
     print(
-        f"\n{n_par} free parameters (per group: inflow factor, base-year shortage, demand trend) "
-        f"fitted to {n_tgt} targets and {soft} soft target(s), with priors towards the data "
+        f"\n{n_par} free parameters (per group the columns named in 'fitted') fitted to "
+        f"{n_tgt} targets and {soft} soft target(s), with priors towards the data "
         "(docs/calibration.md)"
     )
     return 0

@@ -54,11 +54,19 @@ SCALE_SHORTAGE = 1000.0  # årsverk: the published 8 600 is context, not one of 
 # Regularisation: how far the parameters may drift from "as in the data" before it costs as
 # much as missing a target by half its tolerance. With more parameters (42) than targets (33)
 # these priors pick the smallest adjustment that fits.
-PRIOR_LOG_INFLOW = 0.25  # log of the inflow factor
+PRIOR_LOG_INFLOW = 0.25  # log of an inflow factor
+PRIOR_LOG_EXIT = 1.0  # log of the exit factor: no public figure on exits per group, so wide
 PRIOR_TREND = 0.005  # per year
 PRIOR_SHORTAGE = 5000.0  # årsverk (weak)
 
-BOUNDS = {"inflow_factor": (0.2, 5.0), "demand_trend": (-0.03, 0.03)}
+EXIT_GRID_BOUNDS = (0.1, 20.0)
+"""The exit factor's bounds: 0.1–20 times the assumed other-exit probability."""
+
+BOUNDS = {
+    "inflow_factor": (0.2, 5.0),
+    "exit_factor": (float(EXIT_GRID_BOUNDS[0]), float(EXIT_GRID_BOUNDS[1])),
+    "demand_trend": (-0.03, 0.03),
+}
 
 
 @dataclass(frozen=True)
@@ -206,58 +214,189 @@ def _target_value_problems(
     return problems
 
 
+SUPPLY_PARAMETERS = ("inflow", "graduates", "immigrants", "exits")
+"""What a group's one fitted supply parameter scales (``assumptions/calibration.toml``):
+graduates and immigrants together, one of them, or the other-exit probability."""
+
+CHOICES_FILE = "calibration.toml"
+"""The fit's choices in ``assumptions/``: each group's supply parameter, the demand trend."""
+
+EXIT_GRID = np.unique(
+    np.concatenate(
+        [np.geomspace(EXIT_GRID_BOUNDS[0], 1.0, 8), np.geomspace(1.0, EXIT_GRID_BOUNDS[1], 12)]
+    )
+)
+"""Exit factors at which supply is projected for the fit (1 among them; interpolated cubically
+in the log factor, steps of about 1.3)."""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the fit may adjust: one supply parameter per group, and the demand trend or not."""
+
+    supply: tuple[str, ...]
+    """Per group, one of :data:`SUPPLY_PARAMETERS`."""
+    fit_demand_trend: bool = False
+
+    def fitted(self, k: int) -> str:
+        """The parameters fitted for group k, as written in calibration.csv's ``fitted``."""
+        return "+".join([self.supply[k], "shortage"] + (["trend"] if self.fit_demand_trend else []))
+
+    @property
+    def n_parameters(self) -> int:
+        return len(self.supply) * (3 if self.fit_demand_trend else 2)
+
+
+def read_choices(assumptions_dir: Path, groups: tuple[str, ...]) -> Choices:
+    """Each group's supply parameter from ``assumptions/calibration.toml``: the rule by whether
+    the group's graduates are observed (``supply_flows.csv``), then per-group overrides."""
+    import tomllib
+
+    path = Path(assumptions_dir) / CHOICES_FILE
+    try:
+        with path.open("rb") as fh:
+            cfg = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: missing file (the calibration's choices)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    rule = cfg.get("rule", {})
+    overrides = cfg.get("groups", {})
+    for key in ("graduates_observed", "graduates_assumed"):
+        if rule.get(key) not in SUPPLY_PARAMETERS:
+            raise ConfigError(
+                f"{path}: [rule] {key} must be one of {', '.join(SUPPLY_PARAMETERS)}, "
+                f"got {rule.get(key)!r}"
+            )
+    unknown = sorted(set(overrides) - set(groups))
+    if unknown:
+        raise ConfigError(f"{path}: unknown group(s) {', '.join(unknown)} under [groups]")
+    fit_trend = cfg.get("demand_trend", {}).get("fit", False)
+    if not isinstance(fit_trend, bool):
+        raise ConfigError(f"{path}: [demand_trend] fit must be true or false, got {fit_trend!r}")
+    flows = pd.read_csv(Path(assumptions_dir) / "supply_flows.csv", comment="#").set_index("group")
+    supply = []
+    for g in groups:
+        status = flows.loc[g, "graduates_status"] if g in flows.index else "assumed"
+        choice = rule["graduates_observed" if status == "observed" else "graduates_assumed"]
+        if g in overrides:
+            choice = overrides[g].get("supply_parameter")
+            if choice not in SUPPLY_PARAMETERS:
+                raise ConfigError(
+                    f"{path}: [groups.{g}] supply_parameter must be one of "
+                    f"{', '.join(SUPPLY_PARAMETERS)}, got {choice!r}"
+                )
+        if choice in ("inflow", "graduates") and status == "observed":
+            raise ConfigError(
+                f"{path}: {g}: the graduates are observed (supply_flows.csv), so the fit may "
+                f"not scale them (supply_parameter = {choice!r}); use 'immigrants' or 'exits'"
+            )
+        supply.append(choice)
+    return Choices(tuple(supply), fit_trend)
+
+
 @dataclass(frozen=True)
 class Parts:
-    """The model split for the fit. Arrays (year, group)."""
+    """The model split for the fit. Arrays (year, group); ``exit_supply`` (exit factor, year,
+    group) is supply with every group's exit probability times :data:`EXIT_GRID`."""
 
     stock_part: np.ndarray
-    inflow_part: np.ndarray
+    graduates_part: np.ndarray
+    immigrants_part: np.ndarray
+    exit_supply: np.ndarray
     demand_observed: np.ndarray
+
+    def supply(self, cal: Calibration) -> np.ndarray:
+        """Supply (year, group) for the calibrated factors. Exact in the inflow factors (supply
+        is linear in the inflows); the exit factor is interpolated (cubic in log factor) and
+        added as a change from factor 1. Each group fits one of them, the others stay 1."""
+        from scipy.interpolate import CubicSpline
+
+        out = (
+            self.stock_part
+            + cal.graduates_factor * self.graduates_part
+            + cal.immigrants_factor * self.immigrants_part
+        )
+        moved = np.flatnonzero(cal.exit_factor != 1.0)
+        if moved.size:
+            spline = CubicSpline(np.log(EXIT_GRID), self.exit_supply[:, :, moved], axis=0)
+            at = spline(np.log(cal.exit_factor[moved]))  # (group', year, group')
+            one = spline(0.0)
+            k = np.arange(moved.size)
+            out[:, moved] += at[k, :, k].T - one
+        return out
 
 
 def model_parts(inputs: Inputs) -> Parts:
-    """Supply from the base stock alone, from the inflows alone, and neutral-trend demand."""
+    """Supply from the base stock alone, from graduates, from immigrants, over a grid of exit
+    factors, and neutral-trend demand (one run each; supply is linear in the inflows)."""
     neutral = inputs.with_calibration(Calibration.neutral(len(inputs.groups)))
     plan = reference_demand_plan(neutral)
-    no_inflow = replace(neutral, graduates=neutral.graduates * 0, immigrants=neutral.immigrants * 0)
-    a = run(no_inflow, ReferencePath(no_inflow), plan, ("a",), detail=False)
-    # The base stock is the same; the inflow part is the difference (exact: supply is linear).
+
+    def supply(inp: Inputs) -> np.ndarray:
+        return run(inp, ReferencePath(inp), plan, ("a",), detail=False).supply[0]
+
+    zero = neutral.graduates * 0
+    stock = supply(replace(neutral, graduates=zero, immigrants=zero))
+    grads = supply(replace(neutral, immigrants=zero))
     full = run(neutral, ReferencePath(neutral), plan, ("b",), detail=False)
+    exits = np.stack(
+        [
+            supply(replace(neutral, exit_rate=np.minimum(neutral.exit_rate * x, 1.0)))
+            for x in EXIT_GRID
+        ]
+    )
     return Parts(
-        stock_part=a.supply[0],
-        inflow_part=full.supply[0] - a.supply[0],
+        stock_part=stock,
+        graduates_part=grads - stock,
+        immigrants_part=full.supply[0] - grads,
+        exit_supply=exits,
         demand_observed=full.demand_observed[0],
     )
 
 
-def _unpack(theta: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return np.exp(theta[:n]), theta[n : 2 * n], theta[2 * n :]
+def _calibration(choices: Choices, theta: np.ndarray) -> Calibration:
+    """theta = (log supply parameter per group, shortage per group, [trend per group])."""
+    n = len(choices.supply)
+    s = np.exp(theta[:n])
+    kind = np.array(choices.supply)
+    one = np.ones(n)
+    return Calibration(
+        graduates_factor=np.where(np.isin(kind, ("inflow", "graduates")), s, one),
+        immigrants_factor=np.where(np.isin(kind, ("inflow", "immigrants")), s, one),
+        exit_factor=np.where(kind == "exits", s, one),
+        initial_shortage=theta[n : 2 * n],
+        demand_trend=theta[2 * n :] if choices.fit_demand_trend else np.zeros(n),
+    )
 
 
-def evaluate(
-    parts: Parts, inflow: np.ndarray, shortage: np.ndarray, trend: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evaluate(parts: Parts, cal: Calibration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Supply, observed-composition demand and total demand (year, group) for parameters."""
     t = np.arange(parts.stock_part.shape[0], dtype=float)[:, None]
-    supply = parts.stock_part + inflow * parts.inflow_part
-    observed = parts.demand_observed * (1.0 + trend) ** t
-    return supply, observed, observed + shortage
+    observed = parts.demand_observed * (1.0 + cal.demand_trend) ** t
+    return parts.supply(cal), observed, observed + cal.initial_shortage
 
 
-def counts(targets: Targets, n_groups: int) -> dict[str, object]:
+def counts(targets: Targets, choices: Choices) -> dict[str, object]:
     """How many free parameters meet how many targets (the calibration says so in its record
-    and when it runs; the issue "Explained, not fitted" asks for fewer parameters than targets,
-    which is not yet the case)."""
+    and when it runs; the issue "Explained, not fitted" asks for fewer parameters than
+    targets)."""
     n_targets = (
         len(targets.gap)
         + len(targets.gap_sum)
         + len(targets.supply_total)
         + len(targets.demand_total)
     )
+    kinds = {k: choices.supply.count(k) for k in SUPPLY_PARAMETERS if k in choices.supply}
     return {
-        "parameters": 3 * n_groups,
-        "parameters_meaning": f"per group ({n_groups}): inflow factor on graduates and "
-        "immigrants, base-year shortage, constant annual demand trend",
+        "parameters": choices.n_parameters,
+        "parameters_meaning": f"per group ({len(choices.supply)}): one supply parameter ("
+        + ", ".join(f"{k}: {v}" for k, v in kinds.items())
+        + ") and the base-year shortage"
+        + ("; a constant annual demand trend" if choices.fit_demand_trend else ""),
+        "supply_parameter": dict(zip(dims.GROUPS, choices.supply, strict=True))
+        if len(choices.supply) == len(dims.GROUPS)
+        else list(choices.supply),
         "targets": n_targets,
         "soft_targets": 1,
         "targets_meaning": "published gap per group and year, the Sum rows, supply and demand "
@@ -266,7 +405,7 @@ def counts(targets: Targets, n_groups: int) -> dict[str, object]:
     }
 
 
-def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
+def fit(inputs: Inputs, targets: Targets, choices: Choices) -> tuple[Calibration, pd.DataFrame]:
     """Fit the calibration parameters. Returns them and a table of targets vs model values."""
     from scipy.optimize import least_squares
 
@@ -275,10 +414,11 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
     n = len(groups)
     yi = {y: inputs.years.index(y) for y in inputs.years}
     gap_keys = sorted(targets.gap, key=lambda k: (groups.index(k[0]), k[1]))
+    prior = np.array([PRIOR_LOG_EXIT if k == "exits" else PRIOR_LOG_INFLOW for k in choices.supply])
 
     def residuals(theta: np.ndarray) -> np.ndarray:
-        f, sigma, tau = _unpack(theta, n)
-        supply, observed, demand = evaluate(parts, f, sigma, tau)
+        cal = _calibration(choices, theta)
+        supply, observed, demand = evaluate(parts, cal)
         gap = supply - demand
         r = [
             (gap[yi[y], groups.index(g)] - v) / SCALE_GAP
@@ -293,29 +433,25 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
             (observed[yi[y]].sum() / v - 1.0) / SCALE_DEMAND
             for y, v in sorted(targets.demand_total.items())
         ]
-        r.append((sigma.sum() - targets.shortage_total) / SCALE_SHORTAGE)
-        r += list(theta[:n] / PRIOR_LOG_INFLOW)
-        r += list(sigma / PRIOR_SHORTAGE)
-        r += list(tau / PRIOR_TREND)
+        r.append((cal.initial_shortage.sum() - targets.shortage_total) / SCALE_SHORTAGE)
+        r += list(theta[:n] / prior)
+        r += list(cal.initial_shortage / PRIOR_SHORTAGE)
+        r += list(theta[2 * n :] / PRIOR_TREND)
         return np.asarray(r)
 
     y25 = yi[min(y for _, y in gap_keys)]
     sigma0 = np.array([-targets.gap.get((g, inputs.years[y25]), 0.0) for g in groups])
-    theta0 = np.concatenate([np.zeros(n), sigma0, np.zeros(n)])
-    lo = np.concatenate(
-        [
-            np.full(n, np.log(BOUNDS["inflow_factor"][0])),
-            np.full(n, -np.inf),
-            np.full(n, BOUNDS["demand_trend"][0]),
-        ]
+    n_t = n if choices.fit_demand_trend else 0
+    theta0 = np.concatenate([np.zeros(n), sigma0, np.zeros(n_t)])
+    bound = {k: np.log(BOUNDS[k]) for k in ("inflow_factor", "exit_factor")}
+    s_lo = np.array(
+        [bound["exit_factor" if k == "exits" else "inflow_factor"][0] for k in choices.supply]
     )
-    hi = np.concatenate(
-        [
-            np.full(n, np.log(BOUNDS["inflow_factor"][1])),
-            np.full(n, np.inf),
-            np.full(n, BOUNDS["demand_trend"][1]),
-        ]
+    s_hi = np.array(
+        [bound["exit_factor" if k == "exits" else "inflow_factor"][1] for k in choices.supply]
     )
+    lo = np.concatenate([s_lo, np.full(n, -np.inf), np.full(n_t, BOUNDS["demand_trend"][0])])
+    hi = np.concatenate([s_hi, np.full(n, np.inf), np.full(n_t, BOUNDS["demand_trend"][1])])
     sol = least_squares(
         residuals,
         theta0,
@@ -327,16 +463,13 @@ def fit(inputs: Inputs, targets: Targets) -> tuple[Calibration, pd.DataFrame]:
         gtol=1e-12,
         max_nfev=10_000,
     )
-    f, sigma, tau = _unpack(sol.x, n)
-    calibration = Calibration(inflow_factor=f, initial_shortage=sigma, demand_trend=tau)
+    calibration = _calibration(choices, sol.x)
     return calibration, fit_report(parts, calibration, targets, inputs)
 
 
 def fit_report(parts: Parts, cal: Calibration, targets: Targets, inputs: Inputs) -> pd.DataFrame:
     """Targets beside the calibrated model's values, with residuals and tolerances."""
-    supply, observed, demand = evaluate(
-        parts, cal.inflow_factor, cal.initial_shortage, cal.demand_trend
-    )
+    supply, observed, demand = evaluate(parts, cal)
     gap = supply - demand
     yi = {y: inputs.years.index(y) for y in inputs.years}
     rows = []
@@ -370,11 +503,14 @@ def fit_report(parts: Parts, cal: Calibration, targets: Targets, inputs: Inputs)
     return df
 
 
-def calibration_table(inputs: Inputs, cal: Calibration) -> pd.DataFrame:
+def calibration_table(inputs: Inputs, cal: Calibration, choices: Choices) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "group": list(inputs.groups),
-            "inflow_factor": np.round(cal.inflow_factor, 8),
+            "fitted": [choices.fitted(k) for k in range(len(inputs.groups))],
+            "graduates_factor": np.round(cal.graduates_factor, 8),
+            "immigrants_factor": np.round(cal.immigrants_factor, 8),
+            "exit_factor": np.round(cal.exit_factor, 8),
             "initial_shortage": np.round(cal.initial_shortage, 4),
             "demand_trend": np.round(cal.demand_trend, 10),
         }
@@ -412,8 +548,9 @@ def calibrate(
                 "the calibration (do nothing: projections then show the change), fit to your "
                 "own targets with --targets FILE, or say --refit-published to refit anyway"
             )
-    cal, report = fit(inputs, read_targets(root, targets, years=inputs.years))
-    table = calibration_table(inputs, cal)
+    choices = read_choices(root / "assumptions", inputs.groups)
+    cal, report = fit(inputs, read_targets(root, targets, years=inputs.years), choices)
+    table = calibration_table(inputs, cal, choices)
     if write:
         group_gaps = report[(report.quantity == "gap") & (report.group != dims.SUM_LABEL)]
         worst = float(group_gaps["residual"].abs().max()) if not group_gaps.empty else 0.0
@@ -422,7 +559,7 @@ def calibrate(
             {
                 "calibration.csv": to_csv_text(table),
                 "fit.csv": to_csv_text(report),
-                "calibration.toml": calibration_record(inputs, targets, worst),
+                "calibration.toml": calibration_record(inputs, targets, worst, choices),
             },
         )
     return table, report
@@ -433,7 +570,7 @@ def read_targets_for_record(inputs: Inputs, targets: Path | None) -> Targets:
     return read_targets(inputs.directory, targets, years=inputs.years)
 
 
-def calibration_record(inputs: Inputs, targets: Path | None, worst: float) -> str:
+def calibration_record(inputs: Inputs, targets: Path | None, worst: float, choices: Choices) -> str:
     assert inputs.directory is not None
     """calibration.toml: targets, date, method and the sha256 of the model files fitted on."""
     import tomli_w
@@ -448,7 +585,7 @@ def calibration_record(inputs: Inputs, targets: Path | None, worst: float) -> st
         "method": "scipy.optimize.least_squares (trf), regularised; see "
         "helsemodlite.data.calibrate",
         "max_abs_gap_residual": round(worst, 3),
-        "counts": counts(read_targets_for_record(inputs, targets), len(inputs.groups)),
+        "counts": counts(read_targets_for_record(inputs, targets), choices),
         "fitted_inputs": {
             k: v for k, v in sorted(inputs.file_hashes.items()) if not k.startswith("calibration/")
         },

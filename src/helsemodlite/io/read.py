@@ -21,7 +21,7 @@ import pandas as pd
 from .. import dims
 from ..embedded import embedded_inputs_dir, inside_package, is_within_source_checkout
 from ..errors import InputError
-from ..model.inputs import Calibration, Inputs
+from ..model.inputs import CALIBRATION_FIELDS, Calibration, Inputs
 from .atomic import current_umask, replace_dir
 from .validate import (
     _read_all,
@@ -297,11 +297,7 @@ def inputs_from_tables(
     params = tables["parameters.csv"]
     calib = tables.get("calibration.csv")
     calibration = (
-        Calibration(
-            inflow_factor=_cube(calib, ["group"], [groups], "inflow_factor"),
-            initial_shortage=_cube(calib, ["group"], [groups], "initial_shortage"),
-            demand_trend=_cube(calib, ["group"], [groups], "demand_trend"),
-        )
+        Calibration(*(_cube(calib, ["group"], [groups], name) for name in CALIBRATION_FIELDS))
         if calib is not None
         else Calibration.neutral(len(groups))
     )

@@ -151,13 +151,26 @@ SCHEMAS: tuple[FileSchema, ...] = (
     FileSchema(
         name="calibration.csv",
         keys={"group": dims.GROUPS},
-        values={"inflow_factor": "nonneg", "initial_shortage": "real", "demand_trend": "real"},
-        value_bounds={"demand_trend": (-0.1, 0.1), "inflow_factor": (0.0, 10.0)},
+        values={
+            "graduates_factor": "nonneg",
+            "immigrants_factor": "nonneg",
+            "exit_factor": "nonneg",
+            "initial_shortage": "real",
+            "demand_trend": "real",
+        },
+        text=("fitted",),
+        value_bounds={
+            "demand_trend": (-0.1, 0.1),
+            "graduates_factor": (0.0, 10.0),
+            "immigrants_factor": (0.0, 10.0),
+            "exit_factor": (0.0, 20.0),
+        },
         folder="calibration",
         description=(
-            "Calibrated time-invariant parameters per group (see docs/calibration.md): factor on "
-            "the reference inflow, base-year shortage (årsverk, positive = shortage), constant "
-            "annual demand-trend residual."
+            "Calibrated time-invariant parameters per group (see docs/calibration.md): factors "
+            "on the reference graduates, immigrants and other-exit probability, base-year "
+            "shortage (årsverk, positive = shortage), constant annual demand-trend residual "
+            "(0 unless fitted); 'fitted' names the parameters the fit chose for the group."
         ),
     ),
 )

@@ -166,6 +166,13 @@ def _open_table(
     missing = [c for c in expected if c not in raw.columns]
     for col in missing:
         problems.append(f"{rel}: missing column '{col}' (expected columns: {', '.join(expected)})")
+    if missing and schema.name == "calibration.csv" and "inflow_factor" in raw.columns:
+        problems.append(
+            f"{rel}: written by an earlier helsemodlite (one inflow_factor on graduates and "
+            "immigrants together); refit with `helsemodlite calibrate --inputs DIR`, or set "
+            "graduates_factor = immigrants_factor = inflow_factor, exit_factor = 1 and "
+            "fitted = inflow by hand"
+        )
     if missing:
         return None
     return raw, _leading_comment_lines(data) + 2  # header line, then 1-based lines

@@ -9,7 +9,7 @@ projection of the build (:mod:`..data.population`). The age axis is the last; an
 For a stock N on 1 January, death probability q and other-exit probability x during the year:
 
     deaths    = N · q
-    exits     = N · x
+    exits     = N · min(x, 1 − q)                 (no one leaves twice: survivors ≥ 0)
     survivors = N − deaths − exits                 (at their age on 1 January)
     N'[a + 1] = survivors[a]                        (one year older)
     N'[a0]    = 0                                    (the youngest age starts empty)
@@ -54,8 +54,9 @@ def cohort_step(
     survivors = stock - deaths
     exits = None
     if x is not None:
-        exits = stock * x
+        exits = stock * np.minimum(x, 1.0 - q)
         survivors -= exits
+        np.maximum(survivors, 0.0, out=survivors)  # q + x = 1 may leave −1e-17
     new = np.empty(np.broadcast_shapes(survivors.shape, *(np.shape(f) for f in inflows)))
     new[..., 1:] = survivors[..., :-1]
     new[..., 0] = 0.0

@@ -122,7 +122,7 @@ def run_supply(
     n_d = path.n_draws
     n_y = len(inputs.years)
     n_g = inputs.stock.shape[0]
-    x = inputs.exit_rate
+    x = np.minimum(inputs.exit_rate * inputs.calibration.exit_factor[:, None, None], 1.0)
     alts = np.zeros(n_d, dtype=np.int64) if alternative is None else np.asarray(alternative)
     key = np.asarray(path.stock_groups(), dtype=np.int64) * (int(alts.max()) + 1) + alts
     _, reps, inverse = np.unique(key, return_index=True, return_inverse=True)

@@ -94,6 +94,16 @@ def _freeze(obj: object) -> None:
             value.setflags(write=False)
 
 
+CALIBRATION_FIELDS = (
+    "graduates_factor",
+    "immigrants_factor",
+    "exit_factor",
+    "initial_shortage",
+    "demand_trend",
+)
+"""The per-group calibration arrays, in the column order of ``calibration/calibration.csv``."""
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Calibrated time-invariant parameters per group (see docs/calibration.md).
@@ -101,8 +111,13 @@ class Calibration:
     All arrays have dims ``(group,)``.
     """
 
-    inflow_factor: np.ndarray
-    """Factor on the reference inflow of graduates and immigrants (1 = as in the data)."""
+    graduates_factor: np.ndarray
+    """Factor on the reference graduates (1 = as in the data; fitted only where the graduates
+    are an assumption, docs/calibration.md)."""
+    immigrants_factor: np.ndarray
+    """Factor on the reference immigrants (1 = as in the data)."""
+    exit_factor: np.ndarray
+    """Factor on the other-exit probability (1 = as in the data; exits are not observed)."""
     initial_shortage: np.ndarray
     """Base-year shortage in årsverk (positive = shortage), carried into every year's demand."""
     demand_trend: np.ndarray
@@ -113,7 +128,8 @@ class Calibration:
 
     @classmethod
     def neutral(cls, n_groups: int) -> Calibration:
-        return cls(np.ones(n_groups), np.zeros(n_groups), np.zeros(n_groups))
+        ones, zeros = np.ones(n_groups), np.zeros(n_groups)
+        return cls(ones, ones.copy(), ones.copy(), zeros, zeros.copy())
 
 
 @dataclass(frozen=True)
@@ -260,12 +276,14 @@ class Inputs:
                 f"the alternatives {', '.join(self.alternatives)}"
             )
         cal = self.calibration
-        for name in ("inflow_factor", "initial_shortage", "demand_trend"):
+        for name in CALIBRATION_FIELDS:
             arr = getattr(cal, name, None)
             if not isinstance(arr, np.ndarray) or arr.shape != (len(self.groups),):
                 out.append(f"Inputs.calibration.{name}: expected an array of shape (group,)")
             elif not np.isfinite(arr).all():
                 out.append(f"Inputs.calibration.{name}: holds NaN or infinite values")
+            elif name.endswith("_factor") and (arr < 0).any():
+                out.append(f"Inputs.calibration.{name}: factors must be >= 0")
         return out
 
     @property

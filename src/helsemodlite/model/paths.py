@@ -41,19 +41,20 @@ OUTSIDE_TIME_THIEVES_COLUMN = {
 class ReferencePath:
     """The reference supply path: every parameter held at its base-year level.
 
-    The calibrated inflow factor of each group scales graduates and immigrants.
+    The calibrated factors of each group scale its graduates and immigrants (the exit factor
+    acts in the engine).
     """
 
     inputs: Inputs
     n_draws: int = 1
 
     def __post_init__(self) -> None:
-        f = self.inputs.calibration.inflow_factor[:, None, None]
+        cal = self.inputs.calibration
         self._drivers = Drivers(
             p_work=self.inputs.p_work[None],
             fte=self.inputs.fte[None],
-            graduates=(self.inputs.graduates * f)[None],
-            immigrants=(self.inputs.immigrants * f)[None],
+            graduates=(self.inputs.graduates * cal.graduates_factor[:, None, None])[None],
+            immigrants=(self.inputs.immigrants * cal.immigrants_factor[:, None, None])[None],
             absence_factor=np.ones((1, 1, 1, 1)),
         )
 
@@ -217,7 +218,7 @@ class ScenarioPath:
 
     def _compute(self, i: int) -> Drivers:
         inp = self.inputs
-        cal = inp.calibration.inflow_factor
+        cal = inp.calibration
         p = inp.p_work[None]
         e = inp.fte[None]
         if self.w_exit is not None:
@@ -244,8 +245,8 @@ class ScenarioPath:
             full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
             full = np.where(self.pos_mask, full, e)
             e = _blend(e, full, self.w_pos[:, i, :, None, None])
-        grads = inp.graduates * cal[:, None, None]
-        imms = inp.immigrants * cal[:, None, None]
+        grads = inp.graduates * cal.graduates_factor[:, None, None]
+        imms = inp.immigrants * cal.immigrants_factor[:, None, None]
         g = (
             grads[None]
             if self.grad_factor is None

@@ -264,7 +264,7 @@ def _sick_leave(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
 def _education_capacity(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     inp = b.inputs
     factor = b.zeros("grad_factor", 1.0)
-    grads = inp.graduates.sum(axis=(1, 2)) * inp.calibration.inflow_factor
+    grads = inp.graduates.sum(axis=(1, 2)) * inp.calibration.graduates_factor
     pop = b.pop_total[b.plan.alternative[d]]
     for rule, gm, _ in b.rules(m):
         if rule.fixed_graduates is not None:
