@@ -1,16 +1,22 @@
 """Calibration of the reference run to the published reference path (docs/calibration.md).
 
-Three time-invariant parameters per group are fitted by regularised least squares:
+Two time-invariant parameters per group are fitted by regularised least squares (28 for 33
+targets):
 
-- ``inflow_factor`` f_g: factor on the reference inflow of graduates and immigrants;
-- ``initial_shortage`` σ_g: base-year shortage (årsverk), carried in every year's demand;
-- ``demand_trend`` τ_g: constant annual residual growth of observed-composition demand.
+- one **supply parameter**, the group's least observed flow (``assumptions/calibration.toml``):
+  a factor on assumed graduates and immigrants (``inflow``), on one of them, or on the
+  other-exit probability (``exits``, where the graduates are observed — an observed graduate
+  count is never scaled);
+- ``initial_shortage`` σ_g: base-year shortage (årsverk), carried in every year's demand.
 
-Targets (and only these): the published gap of every group in 2025 and 2040, total supply 2025
-and 2040, demand 2040 of the 14 groups excluding the shortage, and the total initial shortage.
-The 2030 and 2035 columns are not used. Because supply is linear in the inflows (P and E fixed)
-and demand is closed-form in σ and τ, one projection split into its stock and inflow parts gives
-every model value the fit needs: S_g(t) = A_g(t) + f_g·B_g(t), D_g(t) = O_g(t)·(1+τ_g)^t + σ_g.
+A per-group demand trend τ_g can be fitted too (``[demand_trend] fit = true``); by default it is
+0. Targets (and only these): the published gap of every group in 2025 and 2040, total supply
+2025 and 2040, demand 2040 of the 14 groups excluding the shortage, and the total initial
+shortage. The 2030 and 2035 columns are not used. Supply is linear in the inflows (P and E
+fixed), so projections of the stock, the graduates and the immigrants alone give it exactly in
+the inflow factors; a grid of projections over exit factors, interpolated, gives it in the exit
+factor: S_g(t) = A_g(t) + f^G_g·G_g(t) + f^I_g·I_g(t) + ΔX_g(t; x_g),
+D_g(t) = O_g(t)·(1+τ_g)^t + σ_g.
 """
 
 from __future__ import annotations
