@@ -195,6 +195,31 @@ def test_explain_prints_the_drivers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--year", "2060"]) == 2
 
 
+def test_explain_by_age_shows_where_supply_demand_and_a_measure_act(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+
+    from helsemodlite.cli import main
+
+    assert main(["explain", "avgangsalder_1", "--by-age", "--group", "sykepleier"]) == 0
+    out = capsys.readouterr().out
+    assert "Tilbud 2040 etter kilde og alder" in out and "Sykepleier" in out
+    assert "hvor virker tiltaket" in out and "etter brukernes alder" in out
+    # The measure acts only from 60: its effect rows below 60 are 0, and its Sum is the
+    # compare() supply effect of the group, rounded to 100.
+    effect = out.split("hvor virker tiltaket?")[1].split("Vekst i etterspørselen")[0]
+    last = re.compile(r"^(\S+)\s.*?(-?\d{1,3}(?:[ \u00a0\u202f]\d{3})*)\s*$")
+    rows = {
+        m[1]: int(re.sub(r"\D", "", m[2]) or 0) for m in map(last.match, effect.splitlines()) if m
+    }
+    assert all(rows[b] == 0 for b in ("20-29", "30-39", "40-49", "50-59")), rows
+    expected = hm.compare(["avgangsalder_1"]).set_index(["group", "year"]).supply
+    assert rows["Sum"] == pytest.approx(expected.loc[("sykepleier", 2040)], abs=50)
+    assert main(["explain", "--by-age", "--group", "kokk"]) == 2
+    assert "unknown group 'kokk'" in capsys.readouterr().err
+
+
 def test_supply_by_source_adds_up_and_shows_where_a_measure_acts() -> None:
     """Projection.supply_by_source: base-year stock, graduates, immigrants and the measures add
     up to the årsverk of every group and year; a later exit acts only from age 60."""

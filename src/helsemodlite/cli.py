@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import dims
-from .errors import HelsemodliteError
+from .errors import ConfigError, HelsemodliteError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -29,9 +29,9 @@ def format_arsverk(value: float) -> str:
     return f"-{text}" if rounded < 0 else text
 
 
-def render_gap_table(table, title: str) -> str:  # type: ignore[no-untyped-def]
-    """Plain-text gap table: group labels, rounded to nearest 100, Sum row last."""
-    label_w = max(len("Utdanningsgruppe"), *(len(str(i)) for i in table.index))
+def render_gap_table(table, title: str, header: str = "Utdanningsgruppe") -> str:  # type: ignore[no-untyped-def]
+    """Plain-text gap table: row labels, rounded to nearest 100, Sum row last."""
+    label_w = max(len(header), *(len(str(i)) for i in table.index))
     cols = [str(c) for c in table.columns]
     widths = [  # wide enough for the header and every formatted value of the column
         max(8, len(c), *(len(format_arsverk(v)) for v in table[col]))
@@ -39,8 +39,7 @@ def render_gap_table(table, title: str) -> str:  # type: ignore[no-untyped-def]
     ]
     lines = [title, ""]
     lines.append(
-        "Utdanningsgruppe".ljust(label_w)
-        + "".join(c.rjust(w + 2) for c, w in zip(cols, widths, strict=True))
+        header.ljust(label_w) + "".join(c.rjust(w + 2) for c, w in zip(cols, widths, strict=True))
     )
     lines.append("-" * (label_w + sum(w + 2 for w in widths)))
     for label, row in table.iterrows():
@@ -81,6 +80,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     proj = project(args.scenario, inputs=args.inputs, detail=False)
     (year,) = check_years((args.year,), proj.years)
+    if args.group is not None and args.group not in (*proj.inputs.groups, dims.SUM_LABEL):
+        raise ConfigError(
+            f"explain --group: unknown group {args.group!r} (expected one of "
+            f"{', '.join(proj.inputs.groups)} or {dims.SUM_LABEL})"
+        )
+    if args.by_age:
+        return _explain_by_age(proj, args, year)
     parts = proj.decompose()
     table = parts[parts.year == year].pivot(index="group", columns="driver", values="value")
     order = [dims.group_label(g) for g in dims.PUBLICATION_ORDER if g in proj.inputs.groups]
@@ -96,6 +102,77 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     print()
     for driver, label in labels.items():
         print(f"  {driver}: {label}")
+    return 0
+
+
+SOURCE_LABELS = {
+    "basisbestand": "Basisårets bestand",
+    "utdannede": "Nyutdannede",
+    "innvandrere": "Innvandrere",
+    "tiltak_tilbud": "Tiltak",
+}
+
+
+def _by_band(frame, group: str, year: int, columns: str | None):  # type: ignore[no-untyped-def]
+    """Rows of one group and year as an age band × source table with a Sum row."""
+    sub = frame[(frame.group == group) & (frame.year == year)]
+    if columns is None:
+        table = sub.set_index("age_band")[["value"]]
+    else:
+        table = sub.pivot(index="age_band", columns=columns, values="value")
+        table = table[list(dict.fromkeys(sub[columns]))].rename(columns=SOURCE_LABELS)
+    table = table.loc[list(dict.fromkeys(sub.age_band))]
+    table.loc[dims.SUM_LABEL] = table.sum(axis=0)
+    return table
+
+
+def _explain_by_age(proj, args: argparse.Namespace, year: int) -> int:  # type: ignore[no-untyped-def]
+    """explain --by-age: supply by source and age band, a measure's supply effect by age band,
+    and the population-driven demand growth by the users' age band (docs/model.md)."""
+    from .api import supply_effect_by_age
+
+    group = args.group or dims.SUM_LABEL
+    who = dims.group_label(group) if group != dims.SUM_LABEL else "14 utdanningsgrupper"
+    base = proj.years[0]
+    supply = _by_band(proj.supply_by_source(), group, year, "source")
+    if args.scenario is None:
+        supply = supply.drop(columns=SOURCE_LABELS["tiltak_tilbud"])
+    supply["I alt"] = supply.sum(axis=1)
+    blocks = [
+        render_gap_table(
+            supply,
+            f"Tilbud {year} etter kilde og alder, årsverk ({who}; scenario: {proj.scenarios[0]}).",
+            header="Alder",
+        )
+    ]
+    if args.scenario is not None:
+        effect = _by_band(
+            supply_effect_by_age(args.scenario, inputs=args.inputs), group, year, "source"
+        )
+        effect["I alt"] = effect.sum(axis=1)
+        blocks.append(
+            render_gap_table(
+                effect,
+                f"Tiltakenes virkning på tilbudet {year} etter alder, årsverk (scenario − "
+                "referanse): hvor virker tiltaket?",
+                header="Alder",
+            )
+        )
+    demand = _by_band(proj.demand_by_age(), group, year, None)
+    demand.columns = [f"{base}–{year}"]
+    blocks.append(
+        render_gap_table(
+            demand,
+            f"Vekst i etterspørselen fra befolkningen {base}–{year} etter brukernes alder, "
+            "årsverk (befolkningsvekst og aldring; fødsler: jordmortjenesten).",
+            header="Alder",
+        )
+    )
+    print("\n\n".join(blocks))
+    print(
+        "\nAvrundet til nærmeste 100. Summene er eksakte (docs/model.md, «Decomposition: what "
+        "moves the gap»)."
+    )
     return 0
 
 
@@ -386,12 +463,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO")
     p.add_argument("--year", type=int, default=2040, help="year to explain (default 2040)")
+    p.add_argument(
+        "--by-age",
+        action="store_true",
+        help="supply by source and age band, the scenario's supply effect by age band, and "
+        "demand growth by the users' age band",
+    )
+    p.add_argument("--group", default=None, metavar="GROUP", help="one group (default: Sum)")
     inputs_arg(p)
     p.set_defaults(func=_cmd_explain)
 
     p = sub.add_parser(
         "backtest",
-        help="out-of-sample back-test of the supply base: 2015 base, projected to 2020, "
+        help="out-of-sample back-test of the supply base: 2015 base, projected to 2020 (2023), "
         "against what was observed",
     )
     p.add_argument("--csv", action="store_true", help="the comparison table as CSV on stdout")
