@@ -71,6 +71,7 @@ def toy_fields(draw: st.DrawFn, *, calibration: bool = True) -> dict[str, Any]:
         "stock": draw(grid(CELL, 0.0, 1000.0)),
         "p_work": draw(grid(CELL, 0.0, 1.0)),
         "fte": draw(grid(CELL, 0.0, 1.2)),
+        "fulltime_share": draw(grid(CELL, 0.0, 1.0)),
         "sick_leave": draw(grid(CELL, 0.0, 0.5)),
         "exit_rate": draw(grid(CELL, 0.0, 0.4)),
         "graduates": draw(grid(CELL, 0.0, 50.0)),

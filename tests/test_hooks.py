@@ -60,6 +60,30 @@ def test_stillingsprosent_cap_never_lowers_a_cell_above_it() -> None:
     np.testing.assert_allclose(s, ref)
 
 
+def test_stillingsprosent_per_person_caps_the_full_timers() -> None:
+    """per_person: a two-point distribution - full-timers (fulltime_share) at 1 cannot rise;
+    part-timers at (E − f)/(1 − f) rise up to the cap."""
+    sc = {"stillingsprosent": {"relative_change": 0.1, "per_person": True}}
+    plain = toy_inputs()  # no full-time share: per person is the cell average
+    np.testing.assert_allclose(
+        hm.project(sc, inputs=plain).supply,
+        hm.project({"stillingsprosent": {"relative_change": 0.1}}, inputs=plain).supply,
+    )
+    inp = toy_inputs(fulltime_share=0.5)
+    # E 0.8 = 0.5 × 1 + 0.5 × 0.6; part-timers 0.6 → 0.66: E 0.83 (the average rule: 0.88).
+    # 2025: 41 persons × 2 sexes × P 0.5 × 0.83 × (1 − 0.1)/(1 − 0.1)
+    s = hm.project(sc, inputs=inp).supply[0, 1]
+    assert s.tolist() == pytest.approx([41 * 0.83, 41 * 0.83])
+    # +50 %: part-timers 0.9, still below the cap; +100 %: capped at 1, E 1.0
+    big = {"stillingsprosent": {"relative_change": 1.0, "per_person": True}}
+    assert hm.project(big, inputs=inp).supply[0, 1, 0] == pytest.approx(41.0)
+    # a full-time share above E is read as E (the part-timers then have 0): nothing can rise
+    over = toy_inputs(fulltime_share=1.0)
+    np.testing.assert_allclose(hm.project(sc, inputs=over).supply, hm.project(inputs=over).supply)
+    # the reference is untouched by the new input
+    np.testing.assert_allclose(hm.project(inputs=inp).supply, hm.project(inputs=plain).supply)
+
+
 def test_stillingsprosent_ages_phase_and_groups(toy: hm.Inputs) -> None:
     sc = {
         "stillingsprosent": {

@@ -43,6 +43,7 @@ SCENARIOS = scenarios_dir()
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 EXPECTED_SHIPPED = {
     "heltid_10",
+    "heltid_10_per_person",
     "avgangsalder_1",
     "avgangsalder_2",
     "avgangsalder_3",
@@ -207,7 +208,7 @@ def test_defaults_filled(tmp_path: Path) -> None:
     assert (h.start_year, h.full_effect_year, h.cap) == (None, None, 1.0)
     assert h.table_rule().timing(np.arange(2024, 2051)) == (FIRST_YEAR, FIRST_YEAR)
     d = s.to_dict()["stillingsprosent"]
-    assert d == {"relative_change": 0.1, "cap": 1.0, "groups": "all"}
+    assert d == {"relative_change": 0.1, "cap": 1.0, "per_person": False, "groups": "all"}
 
 
 def test_int_accepted_where_float_expected() -> None:

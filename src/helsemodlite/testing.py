@@ -21,7 +21,8 @@ TOY_POP_AGES = tuple(range(30))
 def toy_inputs(**overrides: Any) -> Inputs:
     """A hand-checkable :class:`Inputs`. Keyword arguments replace fields (arrays broadcast).
 
-    Defaults: 10 persons in every group × sex × age cell; P = 0.5, E = 0.8; no mortality, no
+    Defaults: 10 persons in every group × sex × age cell; P = 0.5, E = 0.8 (no full-time
+    share); no mortality, no
     exits; 1 graduate a year per group and sex at age 20, no immigrants; sick leave 0.1; a
     constant population of 100 per sex and age; two services ("a" with all staff, "b" with
     none of the groups), use 1 at every age; standard growth 0; no calibration terms.
@@ -49,6 +50,7 @@ def toy_inputs(**overrides: Any) -> Inputs:
         stock=np.full(cell, 10.0),
         p_work=np.full(cell, 0.5),
         fte=np.full(cell, 0.8),
+        fulltime_share=np.zeros(cell),
         exit_rate=np.zeros(cell),
         graduates=grads,
         immigrants=np.zeros(cell),
@@ -77,4 +79,6 @@ def toy_inputs(**overrides: Any) -> Inputs:
         if isinstance(ref, np.ndarray) and not isinstance(value, np.ndarray):
             value = np.broadcast_to(np.asarray(value, dtype=ref.dtype), ref.shape).copy()
         fields[key] = value
+    if "fulltime_share" not in overrides:  # follows the cells of a toy with other ages
+        fields["fulltime_share"] = np.zeros_like(np.asarray(fields["fte"], dtype=float))
     return Inputs(**fields)

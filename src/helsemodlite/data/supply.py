@@ -195,6 +195,29 @@ def e_estimation_data(src: SupplySources) -> pd.DataFrame:
     )
 
 
+def fulltime_shares(asm: SupplyAssumptions) -> np.ndarray:
+    """Full-time share per group (``supply.toml`` ``[working_time_distribution]``; ``default``
+    for the groups without a figure), shape (group,)."""
+    where = "assumptions/supply.toml: [working_time_distribution]"
+    table = asm.toml.get("working_time_distribution")
+    if not isinstance(table, dict) or "default" not in table:
+        raise InputError(f"{where}: missing, or without a 'default' entry")
+    unknown = sorted(set(table) - {*GROUPS, "default"})
+    if unknown:
+        raise InputError(f"{where}: unknown group(s) {', '.join(unknown)}")
+    out = []
+    for g in GROUPS:
+        entry = table.get(g, table["default"])
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            raise InputError(
+                f"{where} {g if g in table else 'default'}: value must be a share "
+                f"in [0, 1], got {value!r}"
+            )
+        out.append(float(value))
+    return np.array(out)
+
+
 def e_age_profile(asm: SupplyAssumptions) -> np.ndarray:
     """Assumed relative E by age (linear between anchor ages), shape (age,)."""
     xs = np.asarray(asm.value("e_model", "age_profile_ages"), float)
@@ -312,6 +335,7 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
     e_levels = e_raw if on == "P" else e_raw * factor
     fte = e_levels.to_numpy()[:, None] * profile[None, :] / norm[:, None]
     fte = np.clip(fte, 0.0, 1.5)
+    fulltime = np.minimum(fulltime_shares(asm)[:, None] * profile[None, :], fte)
 
     sick, _ = sick_leave_shares(src, asm)
     x24 = exit_rates(flows, m24)
@@ -325,6 +349,9 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
             "stock": np.round(m24.reshape(n), 3),
             "p_work": np.round(np.broadcast_to(p_out[:, None, :], m24.shape).reshape(n), 6),
             "fte": np.round(np.broadcast_to(fte[:, None, :], m24.shape).reshape(n), 6),
+            "fulltime_share": np.round(
+                np.broadcast_to(fulltime[:, None, :], m24.shape).reshape(n), 6
+            ),
             "exit_rate": np.round(x24.reshape(n), 6),
             "graduates": np.round(flows.graduates.reshape(n), 3),
             "immigrants": np.round(flows.immigrants.reshape(n), 3),

@@ -316,6 +316,7 @@ def inputs_from_tables(
         stock=pcube("stock"),
         p_work=pcube("p_work"),
         fte=pcube("fte"),
+        fulltime_share=pcube("fulltime_share"),
         exit_rate=pcube("exit_rate"),
         graduates=pcube("graduates"),
         immigrants=pcube("immigrants"),

@@ -104,6 +104,7 @@ SCHEMAS: tuple[FileSchema, ...] = (
             "stock": "count",
             "p_work": "rate",
             "fte": "nonneg",
+            "fulltime_share": "rate",
             "exit_rate": "rate",
             "graduates": "count",
             "immigrants": "count",

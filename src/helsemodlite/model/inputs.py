@@ -42,6 +42,7 @@ ARRAY_AXES: dict[str, tuple[str, ...]] = {
     "stock": ("group", "sex", "age"),
     "p_work": ("group", "sex", "age"),
     "fte": ("group", "sex", "age"),
+    "fulltime_share": ("group", "sex", "age"),
     "exit_rate": ("group", "sex", "age"),
     "graduates": ("group", "sex", "age"),
     "immigrants": ("group", "sex", "age"),
@@ -62,6 +63,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "stock": (0.0, np.inf),
     "p_work": (0.0, 1.0),
     "fte": (0.0, FTE_MAX),
+    "fulltime_share": (0.0, 1.0),
     "exit_rate": (0.0, 1.0),
     "graduates": (0.0, np.inf),
     "immigrants": (0.0, np.inf),
@@ -159,6 +161,9 @@ class Inputs:
     """(group, sex, age): probability of working in health and care services."""
     fte: np.ndarray
     """(group, sex, age): expected årsverk per person working there."""
+    fulltime_share: np.ndarray
+    """(group, sex, age): share of those working there in a full-time position (<= fte); read
+    only by the stillingsprosent hook's per-person cap."""
     exit_rate: np.ndarray
     """(group, sex, age): annual probability of leaving the stock other than by death."""
     graduates: np.ndarray

@@ -133,6 +133,7 @@ class ScenarioPath:
     pos_rel: np.ndarray | None = None  # (draw, year, group)
     pos_abs: np.ndarray | None = None
     pos_cap: np.ndarray | None = None  # (draw, group)
+    pos_person: np.ndarray | None = None  # (draw, group): 1 = cap per person (fulltime_share)
     pos_mask: np.ndarray | None = None  # (draw, group, 1, age) bool
     w_pos: np.ndarray | None = None  # (draw, year, group)
     sen_rel: np.ndarray | None = None  # (draw, year, group)
@@ -238,11 +239,15 @@ class ScenarioPath:
             assert self.pos_rel is not None and self.pos_abs is not None
             assert self.pos_cap is not None and self.pos_mask is not None
             cap = self.pos_cap[:, :, None, None]
-            new = e * (1 + self.pos_rel[:, i, :, None, None])
-            new += self.pos_abs[:, i, :, None, None]
-            # Raising never pushes a cell above the cap, and never lowers a cell already above
-            # it; a negative change is not capped.
-            full = np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
+            rel = self.pos_rel[:, i, :, None, None]
+            add = self.pos_abs[:, i, :, None, None]
+            if self.pos_person is None or not self.pos_person.any():
+                full = _raise_capped(e, rel, add, cap)
+            else:  # two points: full-timers at 1 and part-timers at the mean that gives E
+                f = np.minimum(inp.fulltime_share[None], e) * self.pos_person[:, :, None, None]
+                part = np.divide(e - f, 1.0 - f, out=np.zeros_like(e * f), where=f < 1.0)
+                full = f * _raise_capped(np.ones_like(e), rel, add, cap)
+                full += (1.0 - f) * _raise_capped(part, rel, add, cap)
             full = np.where(self.pos_mask, full, e)
             e = _blend(e, full, self.w_pos[:, i, :, None, None])
         grads = inp.graduates * cal.graduates_factor[:, None, None]
@@ -266,6 +271,13 @@ class ScenarioPath:
             absence = 1.0 - self.sick_rel[:, i, :, None, None] * k[None]
             np.maximum(absence, 0.0, out=absence)
         return Drivers(p_work=p, fte=e, graduates=g, immigrants=im, absence_factor=absence)
+
+
+def _raise_capped(e: np.ndarray, rel: np.ndarray, add: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """E after a change of ``rel`` (relative) and ``add`` (points): raising never pushes a value
+    above the cap and never lowers one already above it; a negative change is not capped."""
+    new = e * (1 + rel) + add
+    return np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
 
 
 @dataclass

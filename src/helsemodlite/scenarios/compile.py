@@ -238,10 +238,12 @@ def _relative_or_absolute(b: _Batch, d: int, rule: Rule, gm: np.ndarray, name: s
 def _position_share(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
     ages = b.ages
     cap = b.zeros("pos_cap", 1.0, b.shape[::2])
+    person = b.zeros("pos_person", 0.0, b.shape[::2])
     mask = b.zeros("pos_mask", False, (b.n_draws, b.shape[2], 1, len(ages)))
     for rule, gm, _ in b.rules(m):
         _relative_or_absolute(b, d, rule, gm, "pos")
         cap[d, gm] = rule.cap
+        person[d, gm] = float(bool(rule.per_person))
         lo, hi = rule.ages if rule.ages is not None else (ages[0], ages[-1])
         mask[d, gm] = ((ages >= lo) & (ages <= hi))[None, :]
 

@@ -248,6 +248,14 @@ _HOOKS: list[Hook] = [
                 doc="Highest *E* an increase may reach (1.0 = 100 %).",
             ),
             Key(
+                "per_person",
+                "boolean",
+                False,
+                doc="Cap per person instead of on the cell average: full-timers (the group's "
+                "`fulltime_share`) cannot rise, part-timers rise up to `cap`. Default: the "
+                "average, as Helsemod.",
+            ),
+            Key(
                 "ages",
                 "ages",
                 None,
