@@ -11,6 +11,10 @@ Plain script, no test framework: ``python benchmarks/bench.py [--json results.js
    first ``--loop`` variants and extrapolated when that is fewer than 1 000), and the peak memory
    of the batch (tracemalloc, in a separate run so tracing does not slow the timed one).
 
+4. ``hm.simulate`` of the reference (``--draws``, default 10 000, in chunks of 1 000): time of a
+   first and a second run, cost per draw against one ``hm.project``, peak memory
+   (``--only uncertainty`` runs just this one).
+
 Runs on the default data set (``HELSEMODLITE_INPUTS`` or ``--inputs`` for another).
 """
 
@@ -43,6 +47,9 @@ TARGETS = {
     "batch_1000_s": 3.0,
     "batch_speedup_min": 20.0,
     "batch_peak_mb": 1024.0,
+    "mc_10000_s": 2.0,
+    "mc_cheaper_per_draw_min": 30.0,
+    "mc_peak_mb": 1024.0,
 }
 
 POSITION = [round(0.02 * i, 2) for i in range(10)]  # stillingsprosent +0 … +18 %
@@ -153,6 +160,57 @@ def bench_batch(inputs: Any, loop: int, batch_repeats: int) -> dict[str, float]:
     }
 
 
+def bench_uncertainty(inputs: Any, draws: int) -> dict[str, float]:
+    """``hm.simulate`` of the reference: ``draws`` draws in chunks of 1 000, the first and a
+    second run of the process, the cost per draw against one ``hm.project``, and the peak
+    memory (tracemalloc, a separate run of the same size)."""
+    spec = hm.uncertainty_spec(inputs)
+    t0 = time.perf_counter()
+    hm.simulate(draws=draws, inputs=inputs, spec=spec)
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    hm.simulate(draws=draws, inputs=inputs, spec=spec)
+    second = time.perf_counter() - t0
+    single = statistics.median(timed(lambda: hm.project(inputs=inputs, detail=False), 20))
+    gc.collect()
+    tracemalloc.start()
+    hm.simulate(draws=draws, inputs=inputs, spec=spec)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "mc_draws": draws,
+        "mc_first_s": first,
+        "mc_s": second,
+        "mc_per_draw_ms": 1e3 * second / draws,
+        "mc_single_project_ms": 1e3 * single,
+        "mc_cheaper_per_draw": single / (second / draws),
+        "mc_peak_mb": peak / 2**20,
+    }
+
+
+def report_uncertainty(r: dict[str, Any]) -> str:
+    n = r["mc_draws"]
+    scaled = r["mc_s"] * 10_000 / n
+    rows = [
+        (f"hm.simulate, {n:,} draws (second run)".replace(",", " "), f"{r['mc_s']:.2f} s"),
+        ("  first run of the process", f"{r['mc_first_s']:.2f} s"),
+        (
+            f"  10 000 draws (target ≤ {TARGETS['mc_10000_s']} s)",
+            f"{scaled:.1f} s" + ("" if n == 10_000 else " (scaled)"),
+        ),
+        ("  per draw", f"{r['mc_per_draw_ms']:.2f} ms"),
+        ("  one hm.project(detail=False)", f"{r['mc_single_project_ms']:.2f} ms"),
+        (
+            "  cheaper per draw than one project "
+            f"(target ≥ {TARGETS['mc_cheaper_per_draw_min']:.0f}×)",
+            f"{r['mc_cheaper_per_draw']:.1f}×",
+        ),
+        (f"  peak memory (target ≤ {TARGETS['mc_peak_mb']:.0f} MB)", f"{r['mc_peak_mb']:.0f} MB"),
+    ]
+    w = max(len(a) for a, _ in rows)
+    return "\n".join(f"{a.ljust(w)}  {b:>12}" for a, b in rows)
+
+
 def report(r: dict[str, Any]) -> str:
     rows = [
         (
@@ -241,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         "--batch-repeats", type=int, default=5, help="timed batches after the first (default 5)"
     )
     ap.add_argument("--inputs", metavar="DIR", default=None, help="inputs directory")
+    ap.add_argument(
+        "--only", choices=("uncertainty",), default=None, help="run only this benchmark"
+    )
+    ap.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10 000)")
     args = ap.parse_args(argv)
 
     from helsemodlite.api import resolve_inputs
@@ -260,11 +322,19 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
     results["load_inputs_s"] = loading
+    if args.only == "uncertainty":
+        results.update(bench_uncertainty(inputs, args.draws))
+        print(report_uncertainty(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
     results.update(bench_reference(args.inputs, args.repeats))
     results.update(bench_process(args.inputs, args.processes))
     results["batch_repeats"] = args.batch_repeats
     results.update(bench_batch(inputs, args.loop, args.batch_repeats))
+    results.update(bench_uncertainty(inputs, args.draws))
     print(report(results))
+    print(report_uncertainty(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -19,6 +19,9 @@ _LAZY = {
     "load_scenario": ("scenarios.files", "load_scenario"),
     "compare": ("api", "compare"),
     "supply_effect_by_age": ("api", "supply_effect_by_age"),
+    "simulate": ("api", "simulate"),
+    "Simulation": ("uncertainty.simulate", "Simulation"),
+    "uncertainty_spec": ("api", "uncertainty_spec"),
     "combine": ("scenarios.combine", "combine"),
     "run_to_dir": ("api", "run_to_dir"),
     "Projection": ("io.tables", "Projection"),
@@ -38,6 +41,7 @@ __all__ = [
     "Inputs",
     "Projection",
     "Scenario",
+    "Simulation",
     "__version__",
     "check_inputs",
     "combine",
@@ -51,11 +55,21 @@ __all__ = [
     "run_to_dir",
     "scenario_json_schema",
     "shipped_scenarios",
+    "simulate",
     "supply_effect_by_age",
+    "uncertainty_spec",
 ]
 
 if TYPE_CHECKING:
-    from .api import compare, project, project_batch, run_to_dir, supply_effect_by_age
+    from .api import (
+        compare,
+        project,
+        project_batch,
+        run_to_dir,
+        simulate,
+        supply_effect_by_age,
+        uncertainty_spec,
+    )
     from .embedded import shipped_scenarios
     from .io.read import check_inputs, default_inputs_dir, export_inputs, load_inputs
     from .io.tables import Projection
@@ -63,6 +77,7 @@ if TYPE_CHECKING:
     from .scenarios.combine import combine
     from .scenarios.derived import json_schema as scenario_json_schema
     from .scenarios.files import Scenario, load_scenario
+    from .uncertainty.simulate import Simulation
 
 
 def __getattr__(name: str) -> Any:

@@ -26,6 +26,9 @@ from .model.run import run as run_kernels
 from .scenarios.combine import COMBINED, SUM_OF_SINGLES, combine_with_notes
 from .scenarios.compile import as_scenario, scenario_list, scenario_paths
 from .scenarios.measures import REFERENCE_NAME
+from .uncertainty.simulate import DEFAULT_CHUNK, Simulation
+from .uncertainty.simulate import simulate as run_simulation
+from .uncertainty.spec import SPEC_FILE, UncertaintySpec, read_spec
 
 InputsLike = Inputs | str | Path | None
 
@@ -306,3 +309,44 @@ def supply_effect_by_age(scenario: Any, *, inputs: InputsLike = None) -> pd.Data
     both = mine.merge(ref, on=keys, suffixes=("", "_ref"), validate="one_to_one")
     both["value"] = both["value"] - both["value_ref"]
     return both[[*keys, "value"]]
+
+
+def uncertainty_spec(inputs: InputsLike = None, spec: Any = None) -> UncertaintySpec:
+    """The declared uncertainty: ``spec`` (an :class:`UncertaintySpec` or a TOML path), else the
+    inputs directory's ``assumptions/uncertainty.toml``, else the embedded data set's."""
+    if isinstance(spec, UncertaintySpec):
+        return spec
+    inp = resolve_inputs(inputs)
+    if spec is not None:
+        path = as_path(spec, "simulate: spec")
+    else:
+        own = None if inp.directory is None else Path(inp.directory) / SPEC_FILE
+        path = own if own is not None and own.is_file() else default_inputs_dir() / SPEC_FILE
+    return read_spec(path, inp.groups, inp.alternatives)
+
+
+def simulate(
+    scenario: Any = None,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    inputs: InputsLike = None,
+    spec: Any = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Any = None,
+) -> Simulation:
+    """Monte Carlo over the declared uncertainty (docs/uncertainty.md): ``draws`` draws from
+    ``seed``, draw 0 the reference inputs, run in chunks of ``chunk`` on the batch axis. With a
+    scenario, the same draws run with and without its measures (``effect_quantiles()``).
+    ``spec``: see :func:`uncertainty_spec`. ``progress(done, total)`` is called per chunk."""
+    inp = resolve_inputs(inputs)
+    sc = None if scenario is None else as_scenario(scenario)
+    return run_simulation(
+        inp,
+        uncertainty_spec(inp, spec),
+        sc,
+        draws=draws,
+        seed=seed,
+        chunk=chunk,
+        progress=progress,
+    )

@@ -176,6 +176,116 @@ def _explain_by_age(proj, args: argparse.Namespace, year: int) -> int:  # type: 
     return 0
 
 
+def _progress(done: int, total: int) -> None:
+    """A one-line progress count on a terminal; nothing when stderr is not a TTY."""
+    if sys.stderr.isatty():
+        end = "\n" if done >= total else ""
+        print(f"\r  trekk {done:,}/{total:,}".replace(",", " "), end=end, file=sys.stderr)
+
+
+def _quantile_rows(frame, variable: str):  # type: ignore[no-untyped-def]
+    cols = ["q05", "q25", "q50", "q75", "q95"]
+    sub = frame[frame.variable == variable]
+    table = sub.set_index(["year", "group"])[cols]
+    table.columns = ["5 %", "25 %", "median", "75 %", "95 %"]
+    return table
+
+
+def _cmd_uncertainty(args: argparse.Namespace) -> int:
+    from .api import as_scenario, resolve_inputs, simulate
+    from .io.outputs import write_many
+    from .io.tables import check_years
+
+    inp = resolve_inputs(args.inputs)
+    (year,) = check_years((args.year,), inp.years)
+    scenarios = [None] if not args.scenarios else [as_scenario(s) for s in args.scenarios]
+    names = ["referanse" if s is None else s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise ConfigError(f"uncertainty: a scenario is named twice ({', '.join(names)})")
+    targets = []
+    if args.out is not None:
+        one = len(scenarios) == 1
+        targets = [Path(args.out) if one else Path(args.out) / n for n in names]
+        from .io.outputs import check_target
+
+        for t in targets:
+            check_target(t)
+    items: list[tuple[Path, dict[str, bytes]]] = []
+    for sc, name in zip(scenarios, names, strict=True):
+        sim = simulate(
+            sc,
+            draws=args.draws,
+            seed=args.seed,
+            inputs=inp,
+            spec=args.spec,
+            chunk=args.chunk,
+            progress=_progress,
+        )
+        print(_printable(_render_simulation(sim, name, year)))
+        if targets:
+            from .uncertainty.outputs import simulation_files
+
+            items.append((targets[len(items)], simulation_files(sim, inp, sc, args.chunk, year)))
+    if items:
+        for t in write_many(items):
+            print(_printable(f"→ {t}/"))
+    return 0
+
+
+def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-untyped-def]
+    q = sim.quantiles()
+    shown = [y for y in (2025, 2030, 2035, 2040) if y in sim.years] or [year]
+    prob = sim.prob_shortage().set_index(["year", "group"])["prob"]
+    gap = _quantile_rows(q, "gap")
+
+    def block(table, rows, label_fn, title, header):  # type: ignore[no-untyped-def]
+        t = table.loc[rows].copy()
+        t.index = [label_fn(i) for i in t.index]
+        return render_gap_table(t, title, header=header)
+
+    sums = gap.loc[[(y, dims.SUM_LABEL) for y in shown]].copy()
+    sums["trekk 0"] = [sim.gap[0, sim.years.index(y), -1] for y in shown]
+    groups = [g for g in dims.PUBLICATION_ORDER if g in sim.groups]
+    out = [
+        f"Usikkerhet: {sim.n_draws} trekk, frø {sim.inputs_drawn.seed} (trekk 0 = "
+        f"referansens forutsetninger). Scenario: {name}. Differanse tilbud − etterspørsel, "
+        "årsverk (negativt = underskudd), avrundet til nærmeste 100.",
+        "",
+        block(sums, list(sums.index), lambda i: str(i[0]), "Sum, 14 grupper", "År"),
+        "",
+        "Sannsynlighet for underskudd (andel trekk med gap < 0), Sum: "
+        + ", ".join(f"{y} {prob[(y, dims.SUM_LABEL)] * 100:.0f} %" for y in shown),
+        "",
+        block(
+            gap,
+            [(year, g) for g in groups] + [(year, dims.SUM_LABEL)],
+            lambda i: dims.group_label(i[1]) if i[1] != dims.SUM_LABEL else i[1],
+            f"Etter utdanningsgruppe, {year}",
+            "Utdanningsgruppe",
+        ),
+    ]
+    if sim.effect_supply is not None:
+        eff = _quantile_rows(sim.effect_quantiles(), "gap")
+        out += [
+            "",
+            block(
+                eff,
+                [(y, dims.SUM_LABEL) for y in shown],
+                lambda i: str(i[0]),
+                "Tiltakenes virkning på gapet (scenario − referanse på de samme trekkene), Sum",
+                "År",
+            ),
+        ]
+    drv = sim.drivers(year)
+    out += [
+        "",
+        f"Hva forklarer spredningen i gapet {year} (Sum)? Standardisert rangregresjon, "
+        f"R² = {drv.attrs['r2']:.2f}; andel av forklart varians:",
+    ]
+    out += [f"  {r.label:<28} {r.share * 100:5.1f} %" for r in drv.itertuples()]
+    return "\n".join(out)
+
+
 BACKTEST_LABELS = {
     "personer_indeks": "Personer med utdanningen, indeks 2015 = 1",
     "sysselsatte_hs_indeks": "Sysselsatte i helse og omsorg, indeks 2015 = 1",
@@ -472,6 +582,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group", default=None, metavar="GROUP", help="one group (default: Sum)")
     inputs_arg(p)
     p.set_defaults(func=_cmd_explain)
+
+    p = sub.add_parser(
+        "uncertainty",
+        help="Monte Carlo over the declared uncertainty: quantiles of supply, demand and gap, "
+        "the chance of a shortage and what drives the spread",
+        description="Draws every uncertain input (assumptions/uncertainty.toml; "
+        "docs/uncertainty.md) and projects all draws as one vectorised batch, in chunks. Draw 0 "
+        "is the reference. With a scenario, the same draws run with and without its measures, "
+        "so the interval of the effect is the effect's own.",
+    )
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    p.add_argument("--draws", type=int, default=1000, help="number of draws (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
+    p.add_argument("--chunk", type=int, default=1000, help="draws per chunk (default 1000)")
+    p.add_argument("--year", type=int, default=2040, help="year of the group table and drivers")
+    p.add_argument("--spec", default=None, metavar="FILE", help="an uncertainty TOML of your own")
+    p.add_argument("--out", default=None, metavar="DIR", help="write quantiles.csv etc. there")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_uncertainty)
 
     p = sub.add_parser(
         "backtest",

@@ -88,6 +88,15 @@ def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
 
 
 OUTPUT_FILES = ("summary.csv", "detail.parquet", "gap_table.csv", "run.json")
+UNCERTAINTY_FILES = (
+    "quantiles.csv",
+    "effect_quantiles.csv",
+    "prob_shortage.csv",
+    "drivers.csv",
+    "sampled_inputs.csv",
+    "run.json",
+)
+"""What ``helsemodlite uncertainty --out DIR`` writes (docs/uncertainty.md)."""
 
 
 def check_target(target: Path) -> None:
@@ -135,7 +144,8 @@ def _check_previous_output(target: Path) -> None:
     foreign = sorted(
         p.name + ("/" if p.is_dir() else "")
         for p in entries
-        if p.name != MARKER and (p.name not in OUTPUT_FILES or p.is_symlink() or not p.is_file())
+        if p.name != MARKER
+        and (p.name not in {*OUTPUT_FILES, *UNCERTAINTY_FILES} or p.is_symlink() or not p.is_file())
     )
     if not foreign and not _is_run_record(target / "run.json"):
         foreign = ["(no run.json written by helsemodlite)"]

@@ -53,6 +53,9 @@ class _Only:
     def stock_groups(self) -> np.ndarray:
         return np.asarray(self.path.stock_groups())
 
+    def exit_factors(self) -> np.ndarray | None:
+        return self.path.exit_factors()  # type: ignore[no-any-return]
+
     def at(self, i: int) -> Any:  # engine.Drivers (a YearDrivers)
         d = self.path.at(i)
         zero = np.zeros((1, 1, 1, 1))

@@ -69,6 +69,11 @@ class SupplyPath(Protocol):
 
     def stock_groups(self) -> np.ndarray: ...
 
+    def exit_factors(self) -> np.ndarray | None:
+        """(draw, group) factor on the other-exit probability, or None (1 for every draw).
+        Draws with different factors must have different ``stock_groups`` labels."""
+        ...
+
 
 @dataclass(frozen=True)
 class DemandPlan:
@@ -97,8 +102,11 @@ class SupplyResult:
 
 
 def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Rows ``idx`` of a driver array whose draw axis may have length 1 (broadcast)."""
-    return a if a.shape[0] == 1 else a[idx]
+    """Rows ``idx`` of a driver array whose draw axis may have length 1 (broadcast); no copy
+    when every draw is its own stock path in draw order (Monte Carlo draws)."""
+    if a.shape[0] == 1 or (len(idx) == a.shape[0] and bool((idx == np.arange(len(idx))).all())):
+        return a
+    return a[idx]
 
 
 def run_supply(
@@ -137,6 +145,9 @@ def run_supply(
             for k in ("stock", "employed", "arsverk", *FLOWS)
         }
     q_u = q[alts[reps]]  # (stock path, year, sex, age)
+    factors = path.exit_factors()
+    if factors is not None:  # per stock path (draws of one path share their factors)
+        x = np.minimum(x[None] * np.asarray(factors)[reps][:, :, None, None], 1.0)
 
     drv: YearDrivers | None = None
     weight: np.ndarray | None = None

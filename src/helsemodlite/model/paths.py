@@ -64,6 +64,9 @@ class ReferencePath:
     def stock_groups(self) -> np.ndarray:
         return np.zeros(self.n_draws, dtype=np.int64)
 
+    def exit_factors(self) -> None:
+        return None
+
 
 def reference_demand_plan(inputs: Inputs, n_draws: int = 1) -> DemandPlan:
     rate = np.full(len(inputs.years), inputs.parameters["standard_growth"])
@@ -179,6 +182,9 @@ class ScenarioPath:
             return np.zeros(self.n_draws, dtype=np.int64)
         _, labels = np.unique(np.concatenate(parts, axis=1), axis=0, return_inverse=True)
         return np.asarray(labels, dtype=np.int64).ravel()
+
+    def exit_factors(self) -> None:
+        return None
 
     def at(self, i: int) -> Drivers:
         """Drivers of year index i; the same object as the previous year's when no value or

@@ -1,0 +1,236 @@
+"""Monte Carlo over the declared uncertainty, in chunks on the draw axis (docs/uncertainty.md).
+
+:func:`simulate` samples every draw up front (:mod:`.draws`), compiles the scenario once and
+runs the year loop for a chunk of draws at a time, so memory is bounded by the chunk whatever
+the number of draws, and the result does not depend on the chunk size. With a scenario, every
+chunk runs twice on the same draws — with and without the measures — so the effect of the
+measures is paired (its spread is the spread of the effect, not of two levels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import dims
+from ..errors import ConfigError
+from ..model.inputs import Inputs
+from ..model.paths import ReferencePath, reference_demand_plan
+from ..model.run import run
+from ..scenarios.compile import scenario_paths
+from .draws import GROUP_INPUTS, SCALAR_INPUTS, Draws, sample
+from .path import UncertainPath, uncertain_adjustments, uncertain_plan
+from .spec import INPUTS, UncertaintySpec
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+VARIABLES = ("supply", "demand", "gap")
+DEFAULT_CHUNK = 1000
+"""Draws per chunk: bounded memory (about 60 MB of driver arrays per 1 000 draws)."""
+
+
+def _chunk_result(inputs: Inputs, scenario: Any, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
+    """(draw, year, group) supply and demand of one chunk for one scenario (None = reference)."""
+    base: Any
+    if scenario is None:
+        base, plan, adjust = ReferencePath(inputs), reference_demand_plan(inputs), None
+        names: tuple[str, ...] = ("referanse",)
+    else:
+        base, plan, names, adjust = scenario_paths(inputs, [scenario])
+    n = draws.n
+    path = UncertainPath(inputs, base, draws)
+    uplan = uncertain_plan(inputs, plan, draws)
+    uadj = None if adjust is None else uncertain_adjustments(adjust, n)
+    proj = run(inputs, path, uplan, names * n, detail=False, adjust=uadj)
+    shortage = inputs.calibration.initial_shortage[None, None, :]
+    extra = (draws.values["initial_shortage"][:, None, None] - 1.0) * shortage
+    return proj.supply_result.arsverk, proj.demand + extra
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Draws of a Monte Carlo run: arrays (draw, year, group) with the Sum as the last group."""
+
+    years: tuple[int, ...]
+    groups: tuple[str, ...]
+    """The groups, then ``Sum``."""
+    supply: np.ndarray
+    demand: np.ndarray
+    inputs_drawn: Draws
+    spec: UncertaintySpec
+    scenario: str
+    effect_supply: np.ndarray | None = None
+    """Scenario minus reference on the same draws (None without a scenario)."""
+    effect_demand: np.ndarray | None = None
+
+    @property
+    def gap(self) -> np.ndarray:
+        return self.supply - self.demand
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.supply.shape[0])
+
+    def _tidy(self, arrays: dict[str, np.ndarray], q: tuple[float, ...]) -> pd.DataFrame:
+        rows = []
+        cols = [f"q{round(x * 100):02d}" for x in q]
+        for var, arr in arrays.items():
+            qs = np.quantile(arr, q, axis=0)  # (q, year, group)
+            for gi, g in enumerate(self.groups):
+                block = pd.DataFrame(qs[:, :, gi].T, columns=cols)
+                block.insert(0, "variable", var)
+                block.insert(0, "group", g)
+                block.insert(0, "year", list(self.years))
+                rows.append(block)
+        out = pd.concat(rows, ignore_index=True)
+        order = {g: i for i, g in enumerate(self.groups)}
+        return out.sort_values(
+            ["variable", "year", "group"],
+            key=lambda s: s.map(order) if s.name == "group" else s,
+            kind="mergesort",
+        ).reset_index(drop=True)[["year", "group", "variable", *cols]]
+
+    def quantiles(self, q: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+        """``year, group, variable, q05, q25, q50, q75, q95`` (variable: supply, demand, gap)."""
+        return self._tidy({"supply": self.supply, "demand": self.demand, "gap": self.gap}, q)
+
+    def effect_quantiles(self, q: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
+        """The same columns for scenario − reference on the same draws (paired)."""
+        if self.effect_supply is None or self.effect_demand is None:
+            raise ConfigError("effect_quantiles: the simulation was run without a scenario")
+        es, ed = self.effect_supply, self.effect_demand
+        return self._tidy({"supply": es, "demand": ed, "gap": es - ed}, q)
+
+    def prob_shortage(self, threshold: float = 0.0) -> pd.DataFrame:
+        """``year, group, prob``: the share of draws whose gap is below ``threshold``."""
+        p = (self.gap < threshold).mean(axis=0)  # (year, group)
+        years, groups = np.meshgrid(self.years, self.groups, indexing="ij")
+        return pd.DataFrame({"year": years.ravel(), "group": groups.ravel(), "prob": p.ravel()})
+
+    def draws(self) -> pd.DataFrame:
+        """``draw, year, group, supply, demand, gap`` for every draw (year × group level)."""
+        n, n_y, n_g = self.supply.shape
+        d, y, g = np.meshgrid(np.arange(n), self.years, self.groups, indexing="ij")
+        return pd.DataFrame(
+            {
+                "draw": d.ravel(),
+                "year": y.ravel(),
+                "group": g.ravel(),
+                "supply": self.supply.ravel(),
+                "demand": self.demand.ravel(),
+                "gap": self.gap.ravel(),
+            }
+        )
+
+    def sampled(self) -> pd.DataFrame:
+        """The sampled inputs: one row per draw, one column per input (and group where it
+        varies by group), e.g. ``graduates.sykepleier``."""
+        cols: dict[str, np.ndarray] = {}
+        v = self.inputs_drawn.values
+        for name in GROUP_INPUTS:
+            u = self.spec.inputs.get(name)
+            if u is not None and u.by_group:
+                for gi, g in enumerate(self.groups[:-1]):
+                    cols[f"{name}.{g}"] = v[name][:, gi]
+            else:
+                cols[name] = v[name][:, 0]
+        for name in SCALAR_INPUTS:
+            cols[name] = v[name]
+        cols["befolkning"] = self.inputs_drawn.alternative.astype(float)
+        return pd.DataFrame(cols)
+
+    def drivers(self, year: int = 2040, group: str = dims.SUM_LABEL) -> pd.DataFrame:
+        """Which inputs explain the spread of the gap: standardised rank regression (SRRC) of
+        the gap's rank on the inputs' ranks, from the same draws. ``input, label, srrc,
+        share`` (share: srrc² over Σ srrc², the part of the explained variance), largest
+        first; ``r2`` of the regression in ``attrs``. Inputs that vary by group enter once per
+        group; rows are summed per input (shares add)."""
+        if year not in self.years:
+            raise ConfigError(
+                f"drivers: year {year} is not projected ({self.years[0]}–{self.years[-1]})"
+            )
+        if group not in self.groups:
+            raise ConfigError(f"drivers: unknown group {group!r}")
+        x = self.sampled()
+        x = x.loc[:, x.std(axis=0) > 0]
+        y = self.gap[:, self.years.index(year), self.groups.index(group)]
+        if x.empty or np.std(y) == 0:
+            out = pd.DataFrame(columns=["input", "label", "srrc", "share"])
+            out.attrs["r2"] = 0.0
+            return out
+        rx = x.rank().to_numpy()
+        ry = pd.Series(y).rank().to_numpy()
+        rx = (rx - rx.mean(axis=0)) / rx.std(axis=0)
+        ry = (ry - ry.mean()) / ry.std()
+        coef, *_ = np.linalg.lstsq(rx, ry, rcond=None)
+        r2 = 1.0 - float(((ry - rx @ coef) ** 2).mean())
+        base = [c.split(".")[0] for c in x.columns]
+        frame = pd.DataFrame({"input": base, "srrc": coef, "sq": coef**2})
+        agg = frame.groupby("input", sort=False).agg(srrc=("srrc", "sum"), sq=("sq", "sum"))
+        agg["share"] = agg["sq"] / agg["sq"].sum()
+        agg["label"] = [INPUTS[i].label for i in agg.index]
+        out = agg.reset_index()[["input", "label", "srrc", "share"]]
+        out = out.sort_values("share", ascending=False, kind="mergesort").reset_index(drop=True)
+        out.attrs["r2"] = r2
+        return out
+
+
+def _with_sum(a: np.ndarray) -> np.ndarray:
+    return np.concatenate([a, a.sum(axis=2, keepdims=True)], axis=2)
+
+
+def simulate(
+    inputs: Inputs,
+    spec: UncertaintySpec,
+    scenario: Any = None,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> Simulation:
+    """Run ``draws`` draws (draw 0 = the reference inputs) in chunks of ``chunk``."""
+    for key, value, low in (("draws", draws, 1), ("chunk", chunk, 1), ("seed", seed, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ConfigError(f"simulate: {key} must be a whole number >= {low}, got {value!r}")
+    sampled = sample(
+        spec,
+        inputs.groups,
+        inputs.alternatives,
+        inputs.alternative_index,
+        float(inputs.parameters["standard_growth"]),
+        draws,
+        seed,
+    )
+    shape = (draws, len(inputs.years), len(inputs.groups))
+    supply, demand = np.empty(shape), np.empty(shape)
+    eff_s = np.empty(shape) if scenario is not None else None
+    eff_d = np.empty(shape) if scenario is not None else None
+    for lo in range(0, draws, chunk):
+        hi = min(lo + chunk, draws)
+        part = sampled.chunk(lo, hi)
+        ref_s, ref_d = _chunk_result(inputs, None, part)
+        if scenario is None:
+            supply[lo:hi], demand[lo:hi] = ref_s, ref_d
+        else:
+            sc_s, sc_d = _chunk_result(inputs, scenario, part)
+            supply[lo:hi], demand[lo:hi] = sc_s, sc_d
+            assert eff_s is not None and eff_d is not None
+            eff_s[lo:hi], eff_d[lo:hi] = sc_s - ref_s, sc_d - ref_d
+        if progress is not None:
+            progress(hi, draws)
+    name = "referanse" if scenario is None else str(getattr(scenario, "name", scenario))
+    return Simulation(
+        years=tuple(inputs.years),
+        groups=(*inputs.groups, dims.SUM_LABEL),
+        supply=_with_sum(supply),
+        demand=_with_sum(demand),
+        inputs_drawn=sampled,
+        spec=spec,
+        scenario=name,
+        effect_supply=None if eff_s is None else _with_sum(eff_s),
+        effect_demand=None if eff_d is None else _with_sum(eff_d),
+    )

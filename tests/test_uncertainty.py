@@ -1,0 +1,212 @@
+"""Monte Carlo over the declared uncertainty (issue "Uncertainty bands …"; docs/uncertainty.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helsemodlite as hm
+from helsemodlite.cli import main
+
+SPEC = hm.default_inputs_dir() / "assumptions" / "uncertainty.toml"
+
+
+@pytest.fixture(scope="module")
+def inputs() -> hm.Inputs:
+    return hm.load_inputs()
+
+
+@pytest.fixture(scope="module")
+def spec(inputs: hm.Inputs):  # type: ignore[no-untyped-def]
+    return hm.uncertainty_spec(inputs)
+
+
+@pytest.fixture(scope="module")
+def sim(inputs: hm.Inputs, spec) -> hm.Simulation:  # type: ignore[no-untyped-def]
+    return hm.simulate(draws=300, seed=7, inputs=inputs, spec=spec, chunk=128)
+
+
+def test_draw_0_is_the_reference(sim: hm.Simulation, inputs: hm.Inputs) -> None:
+    ref = hm.project(inputs=inputs, detail=False)
+    np.testing.assert_allclose(sim.supply[0, :, :-1], ref.supply[0], rtol=1e-12)
+    np.testing.assert_allclose(sim.demand[0, :, :-1], ref.demand[0], rtol=1e-12)
+    np.testing.assert_allclose(sim.gap[0, :, -1], ref.gap[0].sum(axis=1), rtol=1e-12)
+
+
+def test_same_seed_same_result_whatever_the_chunk(sim: hm.Simulation, inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    again = hm.simulate(draws=300, seed=7, inputs=inputs, spec=spec, chunk=1000)
+    np.testing.assert_allclose(again.gap, sim.gap, rtol=1e-12, atol=1e-8)
+    pd.testing.assert_frame_equal(again.quantiles(), sim.quantiles())
+    other = hm.simulate(draws=300, seed=8, inputs=inputs, spec=spec, chunk=128)
+    assert not np.allclose(other.gap[1:], sim.gap[1:])
+    # a longer run starts with the same draws: draw k does not depend on the number of draws
+    longer = hm.simulate(draws=310, seed=7, inputs=inputs, spec=spec, chunk=64)
+    np.testing.assert_allclose(longer.gap[:300], sim.gap, rtol=1e-12, atol=1e-8)
+
+
+def test_all_widths_zero_reproduce_the_reference(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    flat = hm.simulate(draws=20, seed=1, inputs=inputs, spec=spec.with_zero(), chunk=8)
+    np.testing.assert_allclose(flat.gap, np.broadcast_to(flat.gap[0], flat.gap.shape), atol=1e-6)
+    q = flat.quantiles()
+    assert np.allclose(q.q05, q.q95)
+
+
+@pytest.mark.parametrize("name", ["standardvekst", "e_drift", "graduates", "befolkning"])
+def test_a_width_set_to_zero_narrows_the_spread(sim: hm.Simulation, inputs, spec, name) -> None:  # type: ignore[no-untyped-def]
+    less = hm.simulate(draws=300, seed=7, inputs=inputs, spec=spec.with_zero(name), chunk=300)
+    y = sim.years.index(2040)
+
+    def spread(s: hm.Simulation) -> float:
+        return float(np.quantile(s.gap[:, y, -1], 0.9) - np.quantile(s.gap[:, y, -1], 0.1))
+
+    assert spread(less) < spread(sim)
+    # the other inputs keep their draws (one stream each)
+    others = [k for k in sim.inputs_drawn.values if k != name]
+    for k in others:
+        np.testing.assert_array_equal(less.inputs_drawn.values[k], sim.inputs_drawn.values[k])
+
+
+def test_the_reference_lies_inside_the_central_band(sim: hm.Simulation) -> None:
+    q = sim.quantiles()
+    gap = q[q.variable == "gap"].set_index(["year", "group"])
+    for yi, year in enumerate(sim.years):
+        for gi, group in enumerate(sim.groups):
+            lo, hi = gap.loc[(year, group), ["q05", "q95"]]
+            assert lo <= sim.gap[0, yi, gi] <= hi, (year, group)
+    assert list(q.columns) == ["year", "group", "variable", "q05", "q25", "q50", "q75", "q95"]
+    assert set(q.variable) == {"supply", "demand", "gap"} and "Sum" in set(q.group)
+
+
+def test_prob_shortage_counts_the_draws(sim: hm.Simulation) -> None:
+    p = sim.prob_shortage().set_index(["year", "group"]).prob
+    y = sim.years.index(2040)
+    assert p[(2040, "Sum")] == pytest.approx((sim.gap[:, y, -1] < 0).mean())
+    assert p.between(0, 1).all()
+    d = sim.draws()
+    assert len(d) == sim.n_draws * len(sim.years) * len(sim.groups)
+
+
+def test_drivers_rank_the_inputs(sim: hm.Simulation, inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    drv = sim.drivers(2040)
+    assert drv.share.sum() == pytest.approx(1.0)
+    assert 0.5 < drv.attrs["r2"] <= 1.0
+    assert list(drv.columns) == ["input", "label", "srrc", "share"]
+    only = spec.with_zero(*[k for k in spec.inputs if k != "standardvekst"])
+    one = hm.simulate(draws=100, seed=3, inputs=inputs, spec=only)
+    top = one.drivers(2040)
+    assert list(top.input) == ["standardvekst"] and top.srrc.iloc[0] < -0.95
+    with pytest.raises(hm.ConfigError, match="not projected"):
+        sim.drivers(2070)
+
+
+def test_the_effect_of_a_measure_is_paired(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    s = hm.simulate("heltid_10", draws=150, seed=2, inputs=inputs, spec=spec)
+    effect = hm.compare(["heltid_10"], inputs=inputs).set_index(["group", "year"])
+    y = s.years.index(2040)
+    assert s.effect_supply is not None and s.effect_demand is not None
+    e0 = s.effect_supply[0, y, -1] - s.effect_demand[0, y, -1]
+    assert e0 == pytest.approx(effect.gap.loc[("Sum", 2040)], rel=1e-9)
+    eq = s.effect_quantiles()
+    lv = s.quantiles()
+
+    def iqr(f: pd.DataFrame) -> float:
+        r = f[(f.variable == "gap") & (f.group == "Sum") & (f.year == 2040)].iloc[0]
+        return float(r.q75 - r.q25)
+
+    assert iqr(eq) < 0.2 * iqr(lv)
+    with pytest.raises(hm.ConfigError, match="without a scenario"):
+        hm.simulate(draws=2, inputs=inputs, spec=spec).effect_quantiles()
+
+
+def test_a_toy_with_a_spec_of_its_own(tmp_path: Path) -> None:
+    from helsemodlite.testing import toy_inputs
+
+    toy = toy_inputs(exit_rate=0.05)
+    path = tmp_path / "u.toml"
+    path.write_text(
+        '[exits]\ndistribution = "lognormal"\nsd = 0.5\nby_group = true\n', encoding="utf-8"
+    )
+    s = hm.simulate(draws=50, seed=0, inputs=toy, spec=path)
+    assert s.gap[:, 1:, :].std(axis=0).max() > 0  # exits move supply
+    first = s.inputs_drawn.values["exits"]
+    ref = hm.project(inputs=toy)
+    np.testing.assert_allclose(s.supply[0, :, :-1], ref.supply[0])
+    # supply falls with the exit factor of the draw (group 0, last year)
+    order = np.argsort(first[:, 0])
+    assert s.supply[order[-1], -1, 0] < s.supply[order[0], -1, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[grads]\ndistribution = 'lognormal'\nsd = 0.1\n", "unknown table(s) [grads]"),
+        ("[graduates]\ndistribution = 'normal'\nsd = 0.1\n", "distribution must be 'lognormal'"),
+        ("[graduates]\ndistribution = 'lognormal'\nsd = -1\n", "sd must be >= 0"),
+        ("[graduates]\ndistribution = 'lognormal'\n", "missing key(s) sd"),
+        (
+            "[graduates]\ndistribution = 'lognormal'\nsd = 0.1\nby_group = true\n"
+            "groups = { kokk = 0.1 }\n",
+            "unknown group 'kokk'",
+        ),
+        ("[exits]\ndistribution = 'lognormal'\nsd = 0.1\ncorrelation = 2\n", "correlation must"),
+        ("[befolkning]\ndistribution = 'discrete'\nweights = { XXXX = 1 }\n", "'XXXX' is not"),
+        ("[standardvekst]\ndistribution = 'normal'\nsd = 0.1\nmean = 0.01\n", "no mean"),
+        ("[standardvekst]\ndistribution = 'normal'\nsd = 0.1\nby_group = true\n", "one value"),
+        ("[friskere_aldring]\ndistribution = 'triangular'\nlo = 1\nmode = 0\nhi = 2\n", "lo <="),
+        ("[exits\n", "not valid TOML"),
+    ],
+)
+def test_bad_uncertainty_files_are_refused(
+    tmp_path: Path, text: str, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "u.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(hm.ConfigError, match=None) as info:
+        hm.uncertainty_spec(spec=path)
+    assert needle in str(info.value) and str(path) in str(info.value), str(info.value)
+    assert main(["uncertainty", "--draws", "5", "--spec", str(path)]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_bad_counts_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--draws", "0"], ["--seed", "-1"], ["--chunk", "0"], ["--year", "2070"]):
+        assert main(["uncertainty", *argv]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    with pytest.raises(hm.ConfigError, match="draws must be"):
+        hm.simulate(draws=2.5)  # type: ignore[arg-type]
+
+
+def test_cli_prints_and_writes_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "usikkerhet"
+    argv = ["uncertainty", "heltid_10", "--draws", "40", "--seed", "5", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "Sum, 14 grupper" in text and "Tiltakenes virkning" in text and "R²" in text
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "quantiles.csv",
+        "effect_quantiles.csv",
+        "prob_shortage.csv",
+        "drivers.csv",
+        "sampled_inputs.csv",
+        "run.json",
+    }
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["seed"] == 5 and record["draws"] == 40 and record["kind"] == "uncertainty"
+    assert record["uncertainty_file_sha256"]
+    q = pd.read_csv(out / "quantiles.csv")
+    assert q.notna().all().all()
+    before = (out / "quantiles.csv").read_bytes()
+    assert main(argv) == 0  # a previous run's output may be replaced: the same bytes
+    assert (out / "quantiles.csv").read_bytes() == before
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    assert main(["uncertainty", "--draws", "5", "--out", str(foreign)]) == 2
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
