@@ -210,3 +210,34 @@ def test_cli_prints_and_writes_the_files(
     (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
     assert main(["uncertainty", "--draws", "5", "--out", str(foreign)]) == 2
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_the_weighted_sum_is_the_year_loop(inputs, spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """method="auto" (components on an exit-factor grid, weighted per draw) agrees with the year
+    loop for every draw to interpolation accuracy; draws it cannot cover (P would pass 1, an exit
+    factor off the grid) go through the loop and agree exactly."""
+    for scenario in (None, "avgangsalder_2", "plan_samlet"):
+        fast = hm.simulate(scenario, draws=120, seed=11, inputs=inputs, spec=spec, chunk=50)
+        loop = hm.simulate(
+            scenario, draws=120, seed=11, inputs=inputs, spec=spec, chunk=50, method="loop"
+        )
+        np.testing.assert_allclose(fast.supply, loop.supply, rtol=1e-5, atol=0.5)
+        np.testing.assert_allclose(fast.demand, loop.demand, rtol=1e-12)
+    wide = tmp_path / "wide.toml"
+    wide.write_text(
+        "[p_drift]\ndistribution = 'normal'\nsd = 0.02\n"
+        "[exits]\ndistribution = 'lognormal'\nsd = 1.5\nby_group = true\n",
+        encoding="utf-8",
+    )
+    from helsemodlite.model.paths import ReferencePath
+    from helsemodlite.uncertainty.fast import components, fast_supply
+
+    w = hm.uncertainty_spec(inputs, wide)
+    fast = hm.simulate(draws=60, seed=2, inputs=inputs, spec=w)
+    loop = hm.simulate(draws=60, seed=2, inputs=inputs, spec=w, method="loop")
+    np.testing.assert_allclose(fast.supply, loop.supply, rtol=1e-5, atol=0.5)
+    comp = components(inputs, ReferencePath(inputs), (inputs.alternative_index,))
+    _, slow = fast_supply(comp, fast.inputs_drawn, inputs.years)
+    assert 0 < slow.sum() < len(slow)  # both kinds of draws were exercised
+    with pytest.raises(hm.ConfigError, match="method"):
+        hm.simulate(draws=2, inputs=inputs, spec=spec, method="fast")

@@ -334,11 +334,14 @@ def simulate(
     spec: Any = None,
     chunk: int = DEFAULT_CHUNK,
     progress: Any = None,
+    method: str = "auto",
 ) -> Simulation:
     """Monte Carlo over the declared uncertainty (docs/uncertainty.md): ``draws`` draws from
     ``seed``, draw 0 the reference inputs, run in chunks of ``chunk`` on the batch axis. With a
     scenario, the same draws run with and without its measures (``effect_quantiles()``).
-    ``spec``: see :func:`uncertainty_spec`. ``progress(done, total)`` is called per chunk."""
+    ``spec``: see :func:`uncertainty_spec`. ``progress(done, total)`` is called per chunk.
+    ``method``: ``auto`` (supply as a weighted sum of component projections where exact, the
+    year loop elsewhere) or ``loop`` (the year loop for every draw)."""
     inp = resolve_inputs(inputs)
     sc = None if scenario is None else as_scenario(scenario)
     return run_simulation(
@@ -349,4 +352,5 @@ def simulate(
         seed=seed,
         chunk=chunk,
         progress=progress,
+        method=method,
     )

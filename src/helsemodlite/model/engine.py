@@ -314,16 +314,23 @@ def base_staffing(inputs: Inputs, supply_base: np.ndarray) -> np.ndarray:
     return b
 
 
-def demand_cells(inputs: Inputs, plan: DemandPlan, supply_base: np.ndarray) -> np.ndarray:
+def demand_cells(
+    inputs: Inputs,
+    plan: DemandPlan,
+    supply_base: np.ndarray,
+    cache: dict[tuple[int, bytes], np.ndarray] | None = None,
+) -> np.ndarray:
     """(draw, year, service, category): demand in årsverk, the calibrated per-group demand trend
     included (so that every output, and every demand-side measure applied to the cells after
-    this, sees the same numbers: a task shift moves exactly the årsverk it names)."""
+    this, sees the same numbers: a task shift moves exactly the årsverk it names). ``cache``
+    keeps the demographic cells per (alternative, healthier-ageing strength) across calls with
+    the same inputs and base supply (chunks of one Monte Carlo run)."""
     b = base_staffing(inputs, supply_base)
     n_g = len(inputs.groups)
     t = np.arange(len(inputs.years), dtype=float)
     trend = np.ones((len(inputs.years), b.shape[1]))
     trend[:, :n_g] = (1.0 + inputs.calibration.demand_trend[None, :]) ** t[:, None]
-    cache: dict[tuple[int, bytes], np.ndarray] = {}
+    cache = {} if cache is None else cache
     n_d = len(plan.alternative)
     out = np.empty((n_d, len(inputs.years)) + b.shape)
     for d in range(n_d):  # few distinct demographic paths; the rest is broadcasting

@@ -10,19 +10,21 @@ measures is paired (its spread is the spread of the effect, not of two levels).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import dims
-from ..errors import ConfigError
+from ..errors import ConfigError, ResultError
+from ..model.engine import run_supply
 from ..model.inputs import Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
-from ..model.run import run
+from ..model.run import personnel_mortality
 from ..scenarios.compile import scenario_paths
 from .draws import GROUP_INPUTS, SCALAR_INPUTS, Draws, sample
+from .fast import components, demand_only, fast_supply
 from .path import UncertainPath, uncertain_adjustments, uncertain_plan
 from .spec import INPUTS, UncertaintySpec
 
@@ -32,22 +34,54 @@ DEFAULT_CHUNK = 1000
 """Draws per chunk: bounded memory (about 60 MB of driver arrays per 1 000 draws)."""
 
 
-def _chunk_result(inputs: Inputs, scenario: Any, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
-    """(draw, year, group) supply and demand of one chunk for one scenario (None = reference)."""
+@dataclass
+class _Compiled:
+    """A scenario compiled once for all chunks, with its fast-path components."""
+
     base: Any
+    plan: Any
+    names: tuple[str, ...]
+    adjust: Any
+    comp: Any = None
+    demand_cache: dict[Any, Any] = field(default_factory=dict)
+
+
+def _compile(inputs: Inputs, scenario: Any) -> _Compiled:
     if scenario is None:
-        base, plan, adjust = ReferencePath(inputs), reference_demand_plan(inputs), None
-        names: tuple[str, ...] = ("referanse",)
-    else:
-        base, plan, names, adjust = scenario_paths(inputs, [scenario])
+        return _Compiled(ReferencePath(inputs), reference_demand_plan(inputs), ("referanse",), None)
+    base, plan, names, adjust = scenario_paths(inputs, [scenario])
+    return _Compiled(base, plan, names, adjust)
+
+
+def _chunk_result(
+    inputs: Inputs, c: _Compiled, draws: Draws, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(draw, year, group) supply and demand of one chunk for one compiled scenario."""
     n = draws.n
-    path = UncertainPath(inputs, base, draws)
-    uplan = uncertain_plan(inputs, plan, draws)
-    uadj = None if adjust is None else uncertain_adjustments(adjust, n)
-    proj = run(inputs, path, uplan, names * n, detail=False, adjust=uadj)
+    uplan = uncertain_plan(inputs, c.plan, draws)
+    draws = Draws(draws.values, np.asarray(uplan.alternative), draws.seed)
+    uadj = None if c.adjust is None else uncertain_adjustments(c.adjust, n)
+    if method == "loop":
+        slow = np.ones(n, dtype=bool)
+        supply = np.zeros((n, len(inputs.years), len(inputs.groups)))
+    else:
+        if c.comp is None:
+            alts = tuple(sorted({int(a) for a in uplan.alternative}))
+            c.comp = components(inputs, c.base, alts)
+        supply, slow = fast_supply(c.comp, draws, tuple(inputs.years))
+    if slow.any():
+        rows = np.flatnonzero(slow)
+        part = draws.chunk(0, n)
+        part = Draws({k: v[rows] for k, v in part.values.items()}, part.alternative[rows], 0)
+        path: Any = UncertainPath(inputs, c.base, part)
+        q = personnel_mortality(inputs)
+        supply[rows] = run_supply(inputs, path, q, part.alternative).arsverk
+    demand = demand_only(inputs, uplan, uadj, c.demand_cache)
     shortage = inputs.calibration.initial_shortage[None, None, :]
-    extra = (draws.values["initial_shortage"][:, None, None] - 1.0) * shortage
-    return proj.supply_result.arsverk, proj.demand + extra
+    demand = demand + (draws.values["initial_shortage"][:, None, None] - 1.0) * shortage
+    if not (np.isfinite(supply).all() and np.isfinite(demand).all()):
+        raise ResultError("simulate: a draw gave a non-finite supply or demand")
+    return supply, demand
 
 
 @dataclass(frozen=True)
@@ -191,8 +225,13 @@ def simulate(
     seed: int = 0,
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    method: str = "auto",
 ) -> Simulation:
-    """Run ``draws`` draws (draw 0 = the reference inputs) in chunks of ``chunk``."""
+    """Run ``draws`` draws (draw 0 = the reference inputs) in chunks of ``chunk``.
+
+    ``method``: ``auto`` computes supply as a weighted sum of component projections where that
+    is exact up to the interpolation in the exit factor (:mod:`.fast`) and runs the year loop
+    for the other draws; ``loop`` runs the year loop for every draw."""
     for key, value, low in (("draws", draws, 1), ("chunk", chunk, 1), ("seed", seed, 0)):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ConfigError(f"simulate: {key} must be a whole number >= {low}, got {value!r}")
@@ -209,14 +248,18 @@ def simulate(
     supply, demand = np.empty(shape), np.empty(shape)
     eff_s = np.empty(shape) if scenario is not None else None
     eff_d = np.empty(shape) if scenario is not None else None
+    if method not in ("auto", "loop"):
+        raise ConfigError(f'simulate: method must be "auto" or "loop", got {method!r}')
+    ref = _compile(inputs, None)
+    own = None if scenario is None else _compile(inputs, scenario)
     for lo in range(0, draws, chunk):
         hi = min(lo + chunk, draws)
         part = sampled.chunk(lo, hi)
-        ref_s, ref_d = _chunk_result(inputs, None, part)
-        if scenario is None:
+        ref_s, ref_d = _chunk_result(inputs, ref, part, method)
+        if own is None:
             supply[lo:hi], demand[lo:hi] = ref_s, ref_d
         else:
-            sc_s, sc_d = _chunk_result(inputs, scenario, part)
+            sc_s, sc_d = _chunk_result(inputs, own, part, method)
             supply[lo:hi], demand[lo:hi] = sc_s, sc_d
             assert eff_s is not None and eff_d is not None
             eff_s[lo:hi], eff_d[lo:hi] = sc_s - ref_s, sc_d - ref_d

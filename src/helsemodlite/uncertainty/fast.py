@@ -1,0 +1,166 @@
+"""Every draw's supply as a weighted sum of a few projections (docs/uncertainty.md, "Speed").
+
+Supply is linear in the stock's sources (the base-year stock, the graduates, the immigrants) for
+given exits and mortality, and — where P·(1 + d·t) stays below 1 — in the draw's P, E and
+sick-leave factors. The other-exit factor acts group by group. So, once per scenario, one
+kernel run projects the three sources at a grid of exit factors and each population
+alternative, valued with two weights (the scenario's P·E·absence, and P·E·ab₀(1 + r)/(1 − ab₀)
+for the sick-leave drift); a draw's supply is then
+
+    S = (1 + d_P·t)(1 + d_E·t) · [M₁(x) − d_S·t·M₂(x)],
+    M_w(x) = A_w(x) + f_G·G_w(x) + f_I·I_w(x)
+
+with M interpolated cubically in log x between the grid's exit factors (local Lagrange on the
+four nearest points; numpy only). Draws outside what this covers — P would pass 1, an exit factor
+outside the grid — go through the year loop (:class:`.path.UncertainPath`) instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..model.engine import DemandPlan, Drivers, run_supply
+from ..model.inputs import Inputs
+from ..model.run import personnel_mortality
+from .draws import Draws
+
+EXIT_GRID = np.exp(np.linspace(np.log(0.2), np.log(5.0), 29))
+"""Exit factors projected (1 among them); a draw outside [0.2, 5] takes the year loop."""
+SOURCES = ("stock", "graduates", "immigrants")
+
+
+@dataclass
+class _ComponentPath:
+    """Drivers of the (exit factor × alternative × source × weight) component runs."""
+
+    base: Any
+    inputs: Inputs
+    n_exit: int
+    n_alt: int
+    n_draws: int = 0
+
+    def __post_init__(self) -> None:
+        self.n_draws = self.n_exit * self.n_alt * len(SOURCES) * 2
+
+    def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        k, a, c, w = np.meshgrid(
+            np.arange(self.n_exit),
+            np.arange(self.n_alt),
+            np.arange(len(SOURCES)),
+            np.arange(2),
+            indexing="ij",
+        )
+        return k.ravel(), a.ravel(), c.ravel(), w.ravel()
+
+    def exit_factors(self) -> np.ndarray:
+        k = self._index()[0]
+        return np.repeat(EXIT_GRID[k][:, None], len(self.inputs.groups), axis=1)
+
+    def stock_groups(self) -> np.ndarray:
+        k, a, c, _ = self._index()
+        return (k * self.n_alt + a) * len(SOURCES) + c
+
+    def at(self, i: int) -> Drivers:
+        d = self.base.at(i)
+        _, _, c, w = self._index()
+        ab0 = self.inputs.sick_leave[None]
+        rel = getattr(self.base, "sick_rel", None)
+        r = 0.0 if rel is None else rel[:, i, :, None, None]
+        second = ab0 * (1.0 + r) / np.maximum(1.0 - ab0, 1e-12)
+        first = np.broadcast_to(d.absence_factor, second.shape)
+        absence = np.where((w == 0)[:, None, None, None], first, second)
+        grads = d.graduates * (c == 1)[:, None, None, None]
+        imms = d.immigrants * (c == 2)[:, None, None, None]
+        return Drivers(d.p_work, d.fte, grads, imms, absence)
+
+
+@dataclass(frozen=True)
+class Components:
+    """(exit factor, alternative, source, weight, year, group) årsverk of the component runs,
+    the alternatives they cover and the largest P of every year and group (the cap check)."""
+
+    arsverk: np.ndarray
+    alternatives: tuple[int, ...]
+    p_max: np.ndarray
+    """(year, group): the scenario's largest P over sex and age."""
+
+
+def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Components:
+    """The component runs of a scenario's compiled supply path (one kernel call)."""
+    path: Any = _ComponentPath(base, inputs, len(EXIT_GRID), len(alternatives))
+    alt_of = np.asarray(alternatives)[path._index()[1]]  # noqa: SLF001
+    q = personnel_mortality(inputs)
+    res = run_supply(inputs, path, q, alt_of)
+    shape = (len(EXIT_GRID), len(alternatives), len(SOURCES), 2, *res.arsverk.shape[1:])
+    arsverk = res.arsverk.reshape(shape).copy()
+    # Every run starts from the base-year stock: the inflow parts are the differences.
+    arsverk[:, :, 1:] -= arsverk[:, :, :1]
+    p_max = np.stack([base.at(i).p_work.max(axis=(0, 2, 3)) for i in range(len(inputs.years))])
+    return Components(arsverk, tuple(alternatives), p_max)
+
+
+def _cubic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (…, 4) into EXIT_GRID and Lagrange weights (…, 4) for cubic interpolation in
+    log x on the four nearest grid points."""
+    g = np.log(EXIT_GRID)
+    lx = np.log(x)
+    j = np.clip(np.searchsorted(g, lx) - 2, 0, len(g) - 4)
+    idx = j[..., None] + np.arange(4)
+    nodes = g[idx]
+    w = np.ones(idx.shape)
+    for m in range(4):
+        for n in range(4):
+            if m != n:
+                w[..., m] *= (lx - nodes[..., n]) / (nodes[..., m] - nodes[..., n])
+    return idx, w
+
+
+def fast_supply(
+    comp: Components, draws: Draws, years: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(draw, year, group) supply of the draws this covers, and the (draw,) mask of those it
+    does not (to be run through the year loop; their rows are 0 here)."""
+    v = draws.values
+    t = np.arange(len(years), dtype=float)
+    x = v["exits"]
+    slow = ((x < EXIT_GRID[0]) | (x > EXIT_GRID[-1])).any(axis=1)
+    slow |= ~np.isin(draws.alternative, comp.alternatives)
+    p_top = comp.p_max[None] * (1.0 + v["p_drift"][:, None, :] * t[None, :, None])
+    slow |= (p_top > 1.0).any(axis=(1, 2))
+    n, n_y, n_g = draws.n, len(years), x.shape[1]
+    out = np.zeros((n, n_y, n_g))
+    xs = np.clip(x, EXIT_GRID[0], EXIT_GRID[-1])
+    idx, w = _cubic(xs)  # (draw, group, 4)
+    for ai, alt in enumerate(comp.alternatives):
+        rows = np.flatnonzero((draws.alternative == alt) & ~slow)
+        if rows.size == 0:
+            continue
+        m = comp.arsverk[:, ai]  # (exit, source, weight, year, group)
+        for g in range(n_g):
+            # (row, 4, source, weight, year) → (row, source, weight, year)
+            at = np.einsum("rk,rkswy->rswy", w[rows, g], m[idx[rows, g], :, :, :, g])
+            fg, fi = v["graduates"][rows, g], v["immigrants"][rows, g]
+            mix = at[:, 0] + fg[:, None, None] * at[:, 1] + fi[:, None, None] * at[:, 2]
+            drift = (1.0 + v["p_drift"][rows, g][:, None] * t) * (
+                1.0 + v["e_drift"][rows, g][:, None] * t
+            )
+            sick = v["sick_leave_drift"][rows, g][:, None] * t
+            out[rows, :, g] = drift * (mix[:, 0] - sick * mix[:, 1])
+    return out, slow
+
+
+def demand_only(
+    inputs: Inputs, plan: DemandPlan, adjust: Any, cache: dict[Any, np.ndarray] | None = None
+) -> np.ndarray:
+    """(draw, year, group) total demand of the plan's draws (the demand half of ``run``);
+    ``cache``: see :func:`..model.engine.demand_cells`."""
+    from ..model import engine
+
+    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+    cells = engine.demand_cells(inputs, plan, base_supply, cache)
+    if adjust is not None:
+        cells = adjust.apply(cells)
+    return engine.group_demand(inputs, cells)[1]
