@@ -20,6 +20,7 @@ _LAZY = {
     "compare": ("api", "compare"),
     "supply_effect_by_age": ("api", "supply_effect_by_age"),
     "simulate": ("api", "simulate"),
+    "solve": ("api", "solve"),
     "Simulation": ("uncertainty.simulate", "Simulation"),
     "uncertainty_spec": ("api", "uncertainty_spec"),
     "combine": ("scenarios.combine", "combine"),
@@ -56,6 +57,7 @@ __all__ = [
     "scenario_json_schema",
     "shipped_scenarios",
     "simulate",
+    "solve",
     "supply_effect_by_age",
     "uncertainty_spec",
 ]
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
         project_batch,
         run_to_dir,
         simulate,
+        solve,
         supply_effect_by_age,
         uncertainty_spec,
     )

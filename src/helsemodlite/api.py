@@ -16,6 +16,8 @@ import pandas as pd
 
 from . import dims
 from .errors import ConfigError, InputError
+from .inverse import Solution
+from .inverse import solve as solve_lever
 from .io.outputs import check_target, output_files, write_many, write_outputs
 from .io.read import as_path, default_inputs_dir, load_inputs
 from .io.schema import SCHEMAS
@@ -353,4 +355,24 @@ def simulate(
         chunk=chunk,
         progress=progress,
         method=method,
+    )
+
+
+def solve(
+    lever: str = "graduates",
+    group: str | Sequence[str] = "sykepleier",
+    target_year: int = 2035,
+    target_gap: float = 0.0,
+    start_year: int | None = None,
+    *,
+    inputs: InputsLike = None,
+) -> Solution:
+    """The one constant value of ``lever`` (graduates, immigrants, stillingsprosent,
+    avgangsalder) per group, from ``start_year`` (default: the first projection year), that
+    makes the group's gap in ``target_year`` equal ``target_gap`` (docs/solve.md). Returns a
+    :class:`~helsemodlite.inverse.Solution`: ``.scenario`` (reproduces it exactly, also through
+    ``to_toml()``), ``.values``, ``.gaps`` and ``.reference`` (year × group)."""
+    groups = [group] if isinstance(group, str) else list(group)
+    return solve_lever(
+        resolve_inputs(inputs), lever, groups, int(target_year), float(target_gap), start_year
     )

@@ -286,6 +286,49 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
     return "\n".join(out)
 
 
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from .api import solve
+    from .io.atomic import write_new_file
+
+    out = Path(args.out) if args.out else None
+    if out is not None and (out.exists() or out.is_symlink()):
+        raise ConfigError(
+            f"--out {out}: exists; give a new file name (a scenario file is never overwritten)"
+        )
+    groups = args.group or ["sykepleier"]
+    sol = solve(args.lever, groups, args.year, args.target, args.start_year, inputs=args.inputs)
+    start = args.start_year or sol.gaps.index[1]
+    print(f"Hva som skal til: {sol.scenario.title} (fra {start}, uendret resten av perioden).")
+    for g in groups:
+        print(f"  {dims.group_label(g)}: {sol.describe(g)}")
+    shown = [y for y in (2025, 2030, 2035, 2040) if y in sol.gaps.index]
+    if sol.target_year not in shown:
+        shown = sorted({*shown, sol.target_year})
+    table = pd_table(sol, groups, shown)
+    print()
+    print(_printable(render_gap_table(table, "Gap, årsverk: referanse og løst", header="")))
+    if out is not None:
+        try:
+            write_new_file(out, sol.scenario.to_toml().encode("utf-8"))
+        except FileExistsError:
+            raise ConfigError(f"--out {out}: exists; give a new file name") from None
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
+        print(_printable(f"→ {out}"))
+    return 0
+
+
+def pd_table(sol, groups: list[str], years: list[int]):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    rows = {}
+    for g in groups:
+        label = dims.group_label(g)
+        rows[f"{label}, referanse"] = sol.reference.loc[years, g].to_numpy()
+        rows[f"{label}, løst"] = sol.gaps.loc[years, g].to_numpy()
+    return pd.DataFrame(rows, index=[str(y) for y in years]).T
+
+
 BACKTEST_LABELS = {
     "personer_indeks": "Personer med utdanningen, indeks 2015 = 1",
     "sysselsatte_hs_indeks": "Sysselsatte i helse og omsorg, indeks 2015 = 1",
@@ -601,6 +644,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="DIR", help="write quantiles.csv etc. there")
     inputs_arg(p)
     p.set_defaults(func=_cmd_uncertainty)
+
+    p = sub.add_parser(
+        "solve",
+        help="what it takes: the constant lever value from a start year that brings a group's "
+        "gap to a target",
+        description="Solves, per group, the one constant value of a lever (graduates, "
+        "immigrants, stillingsprosent, avgangsalder) from --start-year on at which the group's "
+        "gap in --year equals --target (docs/solve.md), prints it with the gap path, and with "
+        "--out writes it as a scenario file that reproduces it exactly.",
+    )
+    p.add_argument(
+        "--lever",
+        default="graduates",
+        choices=("graduates", "immigrants", "stillingsprosent", "avgangsalder"),
+    )
+    p.add_argument("--group", action="append", metavar="GROUP", help="a group (repeat for several)")
+    p.add_argument("--year", type=int, default=2035, help="target year (default 2035)")
+    p.add_argument("--target", type=float, default=0.0, help="target gap, årsverk (default 0)")
+    p.add_argument("--start-year", type=int, default=None, help="first year of the change")
+    p.add_argument("--out", default=None, metavar="FILE", help="write the scenario as TOML")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser(
         "backtest",

@@ -182,3 +182,19 @@ def write_files_into(directory: Path, texts: dict[str, str]) -> None:
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_new_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a file that must not exist yet, all at once: a temporary file beside it
+    is hard-linked into place (which fails, leaving nothing, when the name exists meanwhile)."""
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~current_umask())
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)

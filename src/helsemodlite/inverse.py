@@ -1,0 +1,199 @@
+"""The inverse question: what lever value meets a gap target (docs/solve.md)?
+
+``solve`` finds, per group, the one constant value of a lever (from a start year on) at which
+the group's gap in the target year equals the target, and returns it as a :class:`Scenario`
+that reproduces it exactly (``to_toml``). Groups are independent on the supply side (no flows
+between groups in a projection), so every group is solved in the same batches: each round
+projects a grid of candidate values for all groups at once (``project_batch`` on the draw axis)
+and narrows each group's bracket; the gap is monotone in each lever. A target the lever cannot
+reach within its declared range is reported with what the range's end gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import dims
+from .errors import ConfigError
+from .model.inputs import Inputs
+from .model.paths import ReferencePath, reference_demand_plan
+from .model.run import run
+from .scenarios.compile import scenario_paths
+from .scenarios.files import Scenario
+
+
+@dataclass(frozen=True)
+class Lever:
+    hook: str
+    key: str
+    bounds: tuple[float, float]
+    label: str
+    """Norwegian, for messages: what the value changes."""
+    unit: str
+    """"relative" (a fraction shown in per cent) or "years"."""
+
+
+LEVERS: dict[str, Lever] = {
+    "graduates": Lever(
+        "utdanningskapasitet", "relative_change", (-1.0, 1.0), "nyutdannede", "relative"
+    ),
+    "immigrants": Lever("innvandring", "relative_change", (-1.0, 1.0), "innvandrere", "relative"),
+    "stillingsprosent": Lever(
+        "stillingsprosent", "relative_change", (-1.0, 1.0), "stillingsprosent", "relative"
+    ),
+    "avgangsalder": Lever("avgangsalder", "years", (-10.0, 10.0), "avgangsalder", "years"),
+}
+"""The levers ``solve`` can move, with the declared range of their key."""
+
+TOLERANCE = 50.0
+"""The solved gap meets the target within this many årsverk (in practice far closer)."""
+GRID = 21
+ROUNDS = 4
+"""Rounds of GRID candidates each: the bracket shrinks 20-fold per round (to 1e-5 of the range
+after four), then linear interpolation inside it."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved lever: the scenario, the value per group and the gap paths."""
+
+    scenario: Scenario
+    lever: str
+    values: dict[str, float]
+    target_year: int
+    target_gap: float
+    gaps: pd.DataFrame
+    """year × group: the gap of the solved scenario (årsverk)."""
+    reference: pd.DataFrame
+    """year × group: the gap without it."""
+
+    def describe(self, group: str) -> str:
+        lev = LEVERS[self.lever]
+        v = self.values[group]
+        what = f"{v * 100:+.1f} %" if lev.unit == "relative" else f"{v:+.2f} år"
+        return f"{lev.label} {what}"
+
+
+def _n(x: float) -> str:
+    """A whole number of årsverk with a space between thousands (Norwegian style)."""
+    return f"{x:,.0f}".replace(",", " ")
+
+
+def _scenario(
+    lever: Lever, values: dict[str, float], start_year: int | None, name: str, title: str
+) -> Scenario:
+    tables: dict[str, Any] = {}
+    for g, v in values.items():
+        t: dict[str, Any] = {lever.key: float(v)}
+        if start_year is not None:
+            t["start_year"] = start_year
+        tables[g] = t
+    return Scenario.from_dict({"title": title, lever.hook: {"grupper": tables}}, name=name)
+
+
+def _gaps(inputs: Inputs, scenarios: list[Scenario], year: int) -> np.ndarray:
+    """(scenario, group) gap in ``year``, one batch."""
+    path, plan, names, adjust = scenario_paths(inputs, scenarios)
+    proj = run(inputs, path, plan, names, detail=False, adjust=adjust)
+    return np.asarray(proj.gap[:, inputs.years.index(year), :])
+
+
+def solve(
+    inputs: Inputs,
+    lever: str,
+    groups: list[str],
+    target_year: int,
+    target_gap: float = 0.0,
+    start_year: int | None = None,
+) -> Solution:
+    """Solve ``lever`` for every group in ``groups`` (see the module docstring)."""
+    if lever not in LEVERS:
+        raise ConfigError(f"solve: unknown lever {lever!r} (expected {', '.join(LEVERS)})")
+    lev = LEVERS[lever]
+    unknown = [g for g in groups if g not in inputs.groups]
+    if not groups or unknown:
+        raise ConfigError(
+            f"solve: unknown group(s) {', '.join(map(repr, unknown)) or '(none given)'} "
+            f"(expected some of {', '.join(inputs.groups)})"
+        )
+    if target_year not in inputs.years[1:]:
+        raise ConfigError(
+            f"solve: target year {target_year} is not a projection year "
+            f"({inputs.years[1]}–{inputs.years[-1]})"
+        )
+    if start_year is not None and not inputs.years[1] <= start_year <= target_year:
+        raise ConfigError(
+            f"solve: start year {start_year} must lie between {inputs.years[1]} and the target "
+            f"year {target_year}"
+        )
+    if not np.isfinite(target_gap):
+        raise ConfigError(f"solve: target gap must be a finite number, got {target_gap!r}")
+    gi = [inputs.groups.index(g) for g in groups]
+    lo = np.full(len(groups), lev.bounds[0])
+    hi = np.full(len(groups), lev.bounds[1])
+
+    def candidates(grid: np.ndarray) -> list[Scenario]:
+        # grid: (candidate, group) → one scenario per candidate, all groups at once
+        return [
+            _scenario(lev, dict(zip(groups, row, strict=True)), start_year, f"c{k}", "c")
+            for k, row in enumerate(grid)
+        ]
+
+    ends = _gaps(inputs, candidates(np.stack([lo, hi])), target_year)[:, gi]
+    short = ends[1] < target_gap - 1e-9
+    if short.any():
+        g = groups[int(np.flatnonzero(short)[0])]
+        k = int(np.flatnonzero(short)[0])
+        end = lev.bounds[1]
+        shown = f"{end * 100:+.0f} %" if lev.unit == "relative" else f"{end:+.0f} år"
+        raise ConfigError(
+            f"solve: not reachable with {lev.label}: even {shown} (the largest value allowed) "
+            f"from {start_year or inputs.years[1]} leaves {dims.group_label(g)} with a gap of "
+            f"{_n(ends[1, k])} årsverk in {target_year}, short of the target {_n(target_gap)}"
+        )
+    over = ends[0] > target_gap + 1e-9
+    if over.any():
+        g = groups[int(np.flatnonzero(over)[0])]
+        raise ConfigError(
+            f"solve: {dims.group_label(g)} meets the target {_n(target_gap)} in {target_year} "
+            f"even at the lowest value of {lev.label} allowed; nothing to solve"
+        )
+    for _ in range(ROUNDS):
+        grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, GRID)[:, None]
+        gaps = _gaps(inputs, candidates(grid), target_year)[:, gi]  # (candidate, group)
+        for j in range(len(groups)):
+            above = np.flatnonzero(gaps[:, j] >= target_gap)
+            k = int(above[0]) if above.size else GRID - 1
+            k = max(k, 1)
+            lo[j], hi[j] = grid[k - 1, j], grid[k, j]
+    # linear interpolation inside the last bracket, then a check
+    g_lo = _gaps(inputs, candidates(np.stack([lo, hi])), target_year)[:, gi]
+    span = np.where(g_lo[1] - g_lo[0] != 0, g_lo[1] - g_lo[0], 1.0)
+    value = lo + (hi - lo) * np.clip((target_gap - g_lo[0]) / span, 0.0, 1.0)
+    value = np.round(value, 6)
+    values = dict(zip(groups, (float(v) for v in value), strict=True))
+    target_txt = _n(target_gap)
+    sc = _scenario(
+        lev,
+        values,
+        start_year,
+        f"solve_{lever}_{target_year}",
+        f"Løst: {lev.label} slik at gapet i {target_year} blir {target_txt} årsverk",
+    )
+    path, plan, names, adjust = scenario_paths(inputs, [sc])
+    proj = run(inputs, path, plan, names, detail=False, adjust=adjust)
+    ref = run(inputs, ReferencePath(inputs), reference_demand_plan(inputs), ("r",), detail=False)
+    got = proj.gap[0, inputs.years.index(target_year), gi]
+    miss = np.abs(got - target_gap)
+    if (miss > TOLERANCE).any():  # pragma: no cover - a non-monotone lever
+        raise ConfigError(
+            f"solve: could not meet the target within ±{TOLERANCE:.0f} årsverk (missed by "
+            f"{miss.max():.0f}); the gap is not monotone in {lev.label} here"
+        )
+    frame = pd.DataFrame(proj.gap[0][:, gi], index=list(inputs.years), columns=groups)
+    before = pd.DataFrame(ref.gap[0][:, gi], index=list(inputs.years), columns=groups)
+    return Solution(sc, lever, values, target_year, float(target_gap), frame, before)
