@@ -23,6 +23,7 @@ from .model.inputs import Inputs
 from .model.paths import ReferencePath, reference_demand_plan
 from .model.run import run
 from .scenarios.compile import scenario_paths
+from .scenarios.declarations import hook
 from .scenarios.files import Scenario
 
 
@@ -30,24 +31,26 @@ from .scenarios.files import Scenario
 class Lever:
     hook: str
     key: str
-    bounds: tuple[float, float]
     label: str
     """Norwegian, for messages: what the value changes."""
     unit: str
     """"relative" (a fraction shown in per cent) or "years"."""
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The key's declared range (the hook declarations, docs/scenarios.md)."""
+        return hook(self.hook).key(self.key).bounds
+
 
 LEVERS: dict[str, Lever] = {
-    "graduates": Lever(
-        "utdanningskapasitet", "relative_change", (-1.0, 1.0), "nyutdannede", "relative"
-    ),
-    "immigrants": Lever("innvandring", "relative_change", (-1.0, 1.0), "innvandrere", "relative"),
+    "graduates": Lever("utdanningskapasitet", "relative_change", "nyutdannede", "relative"),
+    "immigrants": Lever("innvandring", "relative_change", "innvandrere", "relative"),
     "stillingsprosent": Lever(
-        "stillingsprosent", "relative_change", (-1.0, 1.0), "stillingsprosent", "relative"
+        "stillingsprosent", "relative_change", "stillingsprosent", "relative"
     ),
-    "avgangsalder": Lever("avgangsalder", "years", (-10.0, 10.0), "avgangsalder", "years"),
+    "avgangsalder": Lever("avgangsalder", "years", "avgangsalder", "years"),
 }
-"""The levers ``solve`` can move, with the declared range of their key."""
+"""The levers ``solve`` can move: a hook key each (its range is the declared one)."""
 
 TOLERANCE = 50.0
 """The solved gap meets the target within this many årsverk (in practice far closer)."""
