@@ -99,4 +99,9 @@ def test_cli_prints_and_writes_a_new_file_only(
     assert main(argv) == 2  # never overwritten
     assert out.read_bytes() == before
     assert "exists" in capsys.readouterr().err
-    assert main(["solve", "--group", "sykepleier", "--out", str(tmp_path / "no" / "x.toml")]) == 2
+    deep = tmp_path / "ny" / "mappe" / "x.toml"  # missing folders are made, as for --out DIR
+    assert main(["solve", "--group", "sykepleier", "--out", str(deep)]) == 0 and deep.is_file()
+    assert main(["solve", "--group", "sykepleier", "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    twice = hm.solve("graduates", ["sykepleier", "sykepleier"], 2035)
+    assert list(twice.values) == ["sykepleier"] and list(twice.gaps.columns) == ["sykepleier"]

@@ -94,7 +94,15 @@ def test_drivers_rank_the_inputs(sim: hm.Simulation, inputs, spec) -> None:  # t
     drv = sim.drivers(2040)
     assert drv.share.sum() == pytest.approx(1.0)
     assert 0.5 < drv.attrs["r2"] <= 1.0
-    assert list(drv.columns) == ["input", "label", "srrc", "share"]
+    assert list(drv.columns) == ["input", "label", "srrc", "r2_alone", "share"]
+    assert drv.attrs["columns"] == 50 and "use at least 500" in drv.attrs["note"]
+    enough = hm.simulate(draws=500, seed=7, inputs=inputs, spec=spec).drivers(2040)
+    assert enough.attrs["note"] == "" and enough.share.sum() == pytest.approx(1.0)
+    # the population alternative is a category (indicator columns), not a number
+    assert set(sim.sampled().befolkning) <= set(inputs.alternatives)
+    assert "befolkning" in set(drv.input)
+    few = hm.simulate(draws=20, seed=3, inputs=inputs, spec=spec).drivers(2040)
+    assert "not reliable" in few.attrs["note"]
     only = spec.with_zero(*[k for k in spec.inputs if k != "standardvekst"])
     one = hm.simulate(draws=100, seed=3, inputs=inputs, spec=only)
     top = one.drivers(2040)
@@ -158,6 +166,8 @@ def test_a_toy_with_a_spec_of_its_own(tmp_path: Path) -> None:
         ("[standardvekst]\ndistribution = 'normal'\nsd = 0.1\nby_group = true\n", "one value"),
         ("[friskere_aldring]\ndistribution = 'triangular'\nlo = 1\nmode = 0\nhi = 2\n", "lo <="),
         ("[exits\n", "not valid TOML"),
+        ("", "declares no uncertain input"),
+        ("[initial_shortage]\ndistribution = 'normal'\nsd = 0.1\nmean = -1\n", "a factor"),
     ],
 )
 def test_bad_uncertainty_files_are_refused(
@@ -241,3 +251,38 @@ def test_the_weighted_sum_is_the_year_loop(inputs, spec, tmp_path: Path) -> None
     assert 0 < slow.sum() < len(slow)  # both kinds of draws were exercised
     with pytest.raises(hm.ConfigError, match="method"):
         hm.simulate(draws=2, inputs=inputs, spec=spec, method="fast")
+
+
+def test_a_spec_as_a_dict_a_directory_and_inputs_check(tmp_path: Path, inputs) -> None:  # type: ignore[no-untyped-def]
+    d = {"exits": {"distribution": "lognormal", "sd": 0.2, "by_group": True}}
+    s = hm.simulate(draws=5, inputs=inputs, spec=d)
+    assert s.spec.source == "simulate(spec={...})" and set(s.spec.inputs) == {"exits"}
+    with pytest.raises(hm.ConfigError, match="is a directory"):
+        hm.uncertainty_spec(spec=tmp_path)
+    root = tmp_path / "inputs"
+    hm.export_inputs(root)
+    (root / "assumptions" / "uncertainty.toml").write_text("[grads]\n", encoding="utf-8")
+    assert main(["inputs", "check", "--inputs", str(root)]) == 2
+
+
+def test_population_scenarios_keep_their_alternative_and_pair_with_the_reference(
+    inputs, spec
+) -> None:  # type: ignore[no-untyped-def]
+    hh = hm.simulate("befolkning_hhmh", draws=80, seed=1, inputs=inputs, spec=spec)
+    effect = hm.compare(["befolkning_hhmh"], inputs=inputs).set_index(["group", "year"]).gap
+    eq = hh.effect_quantiles()
+    row = eq[(eq.group == "Sum") & (eq.variable == "gap") & (eq.year == 2040)].iloc[0]
+    assert row.q05 <= effect.loc[("Sum", 2040)] <= row.q95
+    assert row.q95 < 0  # the high alternative always widens the gap: paired on MMMM
+    mm = hm.simulate("befolkning_mmmm", draws=80, seed=1, inputs=inputs, spec=spec)
+    assert mm.effect_supply is not None
+    assert np.abs(mm.effect_supply).max() < 1e-6 and np.abs(mm.effect_demand).max() < 1e-6
+
+
+def test_the_cli_checks_every_scenario_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sykefravaer]\nrelative_change = -0.1\nstart_year = 2099\n", encoding="utf-8")
+    assert main(["uncertainty", "heltid_10", str(bad), "--draws", "5"]) == 2
+    assert "Sum, 14 grupper" not in capsys.readouterr().out  # nothing printed first

@@ -30,7 +30,7 @@ from .scenarios.compile import as_scenario, scenario_list, scenario_paths
 from .scenarios.measures import REFERENCE_NAME
 from .uncertainty.simulate import DEFAULT_CHUNK, Simulation
 from .uncertainty.simulate import simulate as run_simulation
-from .uncertainty.spec import SPEC_FILE, UncertaintySpec, read_spec
+from .uncertainty.spec import SPEC_FILE, UncertaintySpec, read_spec, spec_from_dict
 
 InputsLike = Inputs | str | Path | None
 
@@ -314,11 +314,14 @@ def supply_effect_by_age(scenario: Any, *, inputs: InputsLike = None) -> pd.Data
 
 
 def uncertainty_spec(inputs: InputsLike = None, spec: Any = None) -> UncertaintySpec:
-    """The declared uncertainty: ``spec`` (an :class:`UncertaintySpec` or a TOML path), else the
+    """The declared uncertainty: ``spec`` (an :class:`UncertaintySpec`, a TOML path, or a dict
+    with the tables of such a file), else the
     inputs directory's ``assumptions/uncertainty.toml``, else the embedded data set's."""
     if isinstance(spec, UncertaintySpec):
         return spec
     inp = resolve_inputs(inputs)
+    if isinstance(spec, dict):
+        return spec_from_dict(spec, inp.groups, inp.alternatives, "simulate(spec={...})")
     if spec is not None:
         path = as_path(spec, "simulate: spec")
     else:
@@ -372,7 +375,7 @@ def solve(
     makes the group's gap in ``target_year`` equal ``target_gap`` (docs/solve.md). Returns a
     :class:`~helsemodlite.inverse.Solution`: ``.scenario`` (reproduces it exactly, also through
     ``to_toml()``), ``.values``, ``.gaps`` and ``.reference`` (year × group)."""
-    groups = [group] if isinstance(group, str) else list(group)
+    groups = list(dict.fromkeys([group] if isinstance(group, str) else group))
     return solve_lever(
         resolve_inputs(inputs), lever, groups, int(target_year), float(target_gap), start_year
     )

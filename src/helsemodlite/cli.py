@@ -88,8 +88,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if args.by_age:
         return _explain_by_age(proj, args, year)
     parts = proj.decompose()
+    if args.group is not None:
+        parts = parts[parts.group.isin([args.group, dims.SUM_LABEL])]
     table = parts[parts.year == year].pivot(index="group", columns="driver", values="value")
-    order = [dims.group_label(g) for g in dims.PUBLICATION_ORDER if g in proj.inputs.groups]
+    shown = set(parts.group)
+    order = [dims.group_label(g) for g in dims.PUBLICATION_ORDER if g in shown]
     table.index = [dims.group_label(g) if g != dims.SUM_LABEL else g for g in table.index]
     table = table.loc[[*order, dims.SUM_LABEL], list(dict.fromkeys(parts.driver))]
     table["gap"] = table.sum(axis=1)
@@ -114,8 +117,12 @@ SOURCE_LABELS = {
 
 
 def _by_band(frame, group: str, year: int, columns: str | None):  # type: ignore[no-untyped-def]
-    """Rows of one group and year as an age band × source table with a Sum row."""
+    """Rows of one group and year as an age band × source table with a Sum row (the Sum of the
+    groups summed here where the frame has no Sum rows of its own)."""
     sub = frame[(frame.group == group) & (frame.year == year)]
+    if sub.empty and group == dims.SUM_LABEL:
+        keys = ["age_band"] + ([] if columns is None else [columns])
+        sub = frame[frame.year == year].groupby(keys, sort=False, as_index=False)["value"].sum()
     if columns is None:
         table = sub.set_index("age_band")[["value"]]
     else:
@@ -183,6 +190,11 @@ def _progress(done: int, total: int) -> None:
         print(f"\r  trekk {done:,}/{total:,}".replace(",", " "), end=end, file=sys.stderr)
 
 
+def _comma(x: float, decimals: int) -> str:
+    """A number with a decimal comma (Norwegian)."""
+    return f"{x:.{decimals}f}".replace(".", ",")
+
+
 def _quantile_rows(frame, variable: str):  # type: ignore[no-untyped-def]
     cols = ["q05", "q25", "q50", "q75", "q95"]
     sub = frame[frame.variable == variable]
@@ -201,7 +213,17 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     scenarios = [None] if not args.scenarios else [as_scenario(s) for s in args.scenarios]
     names = ["referanse" if s is None else s.name for s in scenarios]
     if len(set(names)) < len(names):
-        raise ConfigError(f"uncertainty: a scenario is named twice ({', '.join(names)})")
+        raise ConfigError(
+            f"uncertainty: a scenario name appears twice ({', '.join(names)}); each writes "
+            '--out DIR/<name>/: give each file its own `name = "..."`'
+        )
+    from .api import uncertainty_spec
+    from .scenarios.compile import scenario_paths
+
+    for sc in scenarios:  # every scenario and the widths checked before anything runs
+        if sc is not None:
+            scenario_paths(inp, [sc])
+    uncertainty_spec(inp, args.spec)
     targets = []
     if args.out is not None:
         one = len(scenarios) == 1
@@ -247,7 +269,7 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
     sums["trekk 0"] = [sim.gap[0, sim.years.index(y), -1] for y in shown]
     groups = [g for g in dims.PUBLICATION_ORDER if g in sim.groups]
     out = [
-        f"Usikkerhet: {sim.n_draws} trekk, frø {sim.inputs_drawn.seed} (trekk 0 = "
+        f"Usikkerhet: {sim.n_draws} trekk, startverdi (seed) {sim.inputs_drawn.seed} (trekk 0 = "
         f"referansens forutsetninger). Scenario: {name}. Differanse tilbud − etterspørsel, "
         "årsverk (negativt = underskudd), avrundet til nærmeste 100.",
         "",
@@ -279,10 +301,16 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
     drv = sim.drivers(year)
     out += [
         "",
-        f"Hva forklarer spredningen i gapet {year} (Sum)? Standardisert rangregresjon, "
-        f"R² = {drv.attrs['r2']:.2f}; andel av forklart varians:",
+        f"Hva forklarer spredningen i gapet {year} (Sum)? Rangregresjon, R² = "
+        f"{_comma(drv.attrs['r2'], 2)}; hver forutsetnings andel av forklart varians:",
     ]
-    out += [f"  {r.label:<28} {r.share * 100:5.1f} %" for r in drv.itertuples()]
+    out += [f"  {r.label:<28} {_comma(r.share * 100, 1):>5} %" for r in drv.itertuples()]
+    if drv.attrs.get("note"):
+        k = drv.attrs["columns"]
+        out.append(
+            f"  Merk: {drv.attrs['draws']} trekk er for få for {k} forklaringsvariabler til en "
+            f"pålitelig rangering; bruk minst {10 * k} trekk."
+        )
     return "\n".join(out)
 
 
@@ -292,15 +320,19 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else None
     if out is not None and (out.exists() or out.is_symlink()):
-        raise ConfigError(
-            f"--out {out}: exists; give a new file name (a scenario file is never overwritten)"
-        )
-    groups = args.group or ["sykepleier"]
+        what = "is a directory" if out.is_dir() else "exists (a file is never overwritten)"
+        raise ConfigError(f"--out {out}: {what}; give a new file name, e.g. --out losning.toml")
+    groups = list(dict.fromkeys(args.group or ["sykepleier"]))
     sol = solve(args.lever, groups, args.year, args.target, args.start_year, inputs=args.inputs)
     start = args.start_year or sol.gaps.index[1]
-    print(f"Hva som skal til: {sol.scenario.title} (fra {start}, uendret resten av perioden).")
+    target = f"{args.target:,.0f}".replace(",", " ")
+    print(
+        f"Hva som skal til for at gapet i {args.year} blir {target} årsverk: én fast endring "
+        f"fra {start}, holdt hvert år ut perioden."
+    )
     for g in groups:
-        print(f"  {dims.group_label(g)}: {sol.describe(g)}")
+        cut = " (gruppen har overskudd: målet nås med mindre)" if sol.values[g] < 0 else ""
+        print(f"  {dims.group_label(g)}: {sol.describe(g)}{cut}")
     shown = [y for y in (2025, 2030, 2035, 2040) if y in sol.gaps.index]
     if sol.target_year not in shown:
         shown = sorted({*shown, sol.target_year})
@@ -309,6 +341,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     print(_printable(render_gap_table(table, "Gap, årsverk: referanse og løst", header="")))
     if out is not None:
         try:
+            out.parent.mkdir(parents=True, exist_ok=True)
             write_new_file(out, sol.scenario.to_toml().encode("utf-8"))
         except FileExistsError:
             raise ConfigError(f"--out {out}: exists; give a new file name") from None
@@ -350,7 +383,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         return 0
     print(
         "Etterprøving utenfor utvalget: grunnlaget for 2015 bygd på observasjoner til og med "
-        "2016, framskrevet til 2020 og sammenlignet med det som ble observert (docs/backtest.md)."
+        "2016, framskrevet til 2020 (aggregatet til 2023) og sammenlignet med det som ble "
+        "observert (docs/backtest.md)."
     )
     for check, sub in bt.table.groupby("check", sort=False):
         print(f"\n{BACKTEST_LABELS.get(str(check), str(check))}")
@@ -385,6 +419,14 @@ def _cmd_inputs_check(args: argparse.Namespace) -> int:
 
     directory = Path(args.inputs) if args.inputs else default_inputs_dir()
     problems = check_inputs(directory)
+    spec = directory / "assumptions" / "uncertainty.toml"
+    if not problems and spec.exists():  # the declared uncertainty, read by `uncertainty`
+        from .api import uncertainty_spec
+
+        try:
+            uncertainty_spec(directory, spec)
+        except ConfigError as exc:
+            problems = list(exc.problems)
     if problems:
         print(
             f"helsemodlite: {len(problems)} problem(s) in inputs directory {directory}:",

@@ -74,16 +74,29 @@ class Solution:
     reference: pd.DataFrame
     """year × group: the gap without it."""
 
+    reference_flow: dict[str, float] | None = None
+    """Per group: the lever's reference flow a year (graduates or immigrants, persons), where
+    the lever is one; the change in persons is ``value × flow``."""
+
     def describe(self, group: str) -> str:
+        """Norwegian: the change, e.g. "nyutdannede +37,9 % (om lag +1 660 personer i året)"."""
         lev = LEVERS[self.lever]
         v = self.values[group]
-        what = f"{v * 100:+.1f} %" if lev.unit == "relative" else f"{v:+.2f} år"
+        what = f"{_sign(v * 100, 1)} %" if lev.unit == "relative" else f"{_sign(v, 2)} år"
+        flow = (self.reference_flow or {}).get(group)
+        if flow:
+            what += f" (om lag {_n(v * flow, sign=True)} personer i året)"
         return f"{lev.label} {what}"
 
 
-def _n(x: float) -> str:
-    """A whole number of årsverk with a space between thousands (Norwegian style)."""
-    return f"{x:,.0f}".replace(",", " ")
+def _n(x: float, sign: bool = False) -> str:
+    """A whole number with a space between thousands (Norwegian style)."""
+    return (f"{x:+,.0f}" if sign else f"{x:,.0f}").replace(",", " ")
+
+
+def _sign(x: float, decimals: int) -> str:
+    """A signed number with a decimal comma (Norwegian style)."""
+    return f"{x:+.{decimals}f}".replace(".", ",")
 
 
 def _scenario(
@@ -152,9 +165,9 @@ def solve(
         g = groups[int(np.flatnonzero(short)[0])]
         k = int(np.flatnonzero(short)[0])
         end = lev.bounds[1]
-        shown = f"{end * 100:+.0f} %" if lev.unit == "relative" else f"{end:+.0f} år"
+        shown = f"{end * 100:+.0f} %" if lev.unit == "relative" else f"{end:+.0f} years"
         raise ConfigError(
-            f"solve: not reachable with {lev.label}: even {shown} (the largest value allowed) "
+            f"solve: not reachable with {lever}: even {shown} (the largest value allowed) "
             f"from {start_year or inputs.years[1]} leaves {dims.group_label(g)} with a gap of "
             f"{_n(ends[1, k])} årsverk in {target_year}, short of the target {_n(target_gap)}"
         )
@@ -163,7 +176,7 @@ def solve(
         g = groups[int(np.flatnonzero(over)[0])]
         raise ConfigError(
             f"solve: {dims.group_label(g)} meets the target {_n(target_gap)} in {target_year} "
-            f"even at the lowest value of {lev.label} allowed; nothing to solve"
+            f"even at the lowest value of {lever} allowed; nothing to solve"
         )
     for _ in range(ROUNDS):
         grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, GRID)[:, None]
@@ -195,8 +208,22 @@ def solve(
     if (miss > TOLERANCE).any():  # pragma: no cover - a non-monotone lever
         raise ConfigError(
             f"solve: could not meet the target within ±{TOLERANCE:.0f} årsverk (missed by "
-            f"{miss.max():.0f}); the gap is not monotone in {lev.label} here"
+            f"{miss.max():.0f}); the gap is not monotone in {lever} here"
         )
     frame = pd.DataFrame(proj.gap[0][:, gi], index=list(inputs.years), columns=groups)
     before = pd.DataFrame(ref.gap[0][:, gi], index=list(inputs.years), columns=groups)
-    return Solution(sc, lever, values, target_year, float(target_gap), frame, before)
+    flow = _reference_flows(inputs, lever, groups)
+    return Solution(sc, lever, values, target_year, float(target_gap), frame, before, flow)
+
+
+def _reference_flows(inputs: Inputs, lever: str, groups: list[str]) -> dict[str, float] | None:
+    """Graduates or immigrants a year per group (calibrated reference), for inflow levers."""
+    cal = inputs.calibration
+    flows = {
+        "graduates": inputs.graduates * cal.graduates_factor[:, None, None],
+        "immigrants": inputs.immigrants * cal.immigrants_factor[:, None, None],
+    }
+    if lever not in flows:
+        return None
+    per_group = flows[lever].sum(axis=(1, 2))
+    return {g: float(per_group[inputs.groups.index(g)]) for g in groups}

@@ -251,7 +251,7 @@ _HOOKS: list[Hook] = [
                 "per_person",
                 "boolean",
                 False,
-                doc="Cap per person instead of on the cell average: full-timers (the group's "
+                doc="Cap per person instead of on the cell average: full-timers (the cell's "
                 "`fulltime_share`) cannot rise, part-timers rise up to `cap`. Default: the "
                 "average, as Helsemod.",
             ),

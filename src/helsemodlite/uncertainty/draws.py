@@ -116,6 +116,8 @@ def sample(
         if u is not None and not u.is_zero:
             out1 = _draw_scalar(np.random.default_rng(streams[name]), u, centres[name], n)
         values[name] = out1
+    for name in ("friskere_aldring", "initial_shortage"):  # strengths and factors: never < 0
+        values[name] = np.maximum(values[name], 0.0)
     values["friskere_aldring"] = np.round(values["friskere_aldring"] / HEALTHY_GRID) * HEALTHY_GRID
     alt = np.full(n, reference_alternative, dtype=np.int64)
     u = spec.inputs.get("befolkning")

@@ -80,9 +80,12 @@ class UncertainPath:
         return drv
 
 
-def uncertain_plan(inputs: Inputs, plan: DemandPlan, draws: Draws) -> DemandPlan:
+def uncertain_plan(
+    inputs: Inputs, plan: DemandPlan, draws: Draws, fixed_alternative: bool = False
+) -> DemandPlan:
     """The scenario's demand plan (one draw) for every draw of the chunk: the draw's population
-    alternative (unless the scenario sets one), standardvekst and strength of healthier ageing."""
+    alternative (unless ``fixed_alternative``: the scenario sets one, or is the reference paired
+    with such a scenario), standardvekst and strength of healthier ageing."""
     n = draws.n
     t = np.arange(len(inputs.years), dtype=float)
     r0 = float(inputs.parameters["standard_growth"])
@@ -90,8 +93,7 @@ def uncertain_plan(inputs: Inputs, plan: DemandPlan, draws: Draws) -> DemandPlan
     # The scenario's growth index relative to the reference's, times the draw's own growth.
     ref = (1.0 + r0) ** t
     growth = plan.growth_index[0] / ref * (1.0 + rate[:, None]) ** t[None, :]
-    own = int(plan.alternative[0]) != inputs.alternative_index
-    alt = np.full(n, int(plan.alternative[0])) if own else draws.alternative
+    alt = np.full(n, int(plan.alternative[0])) if fixed_alternative else draws.alternative
     return DemandPlan(
         alternative=alt,
         healthy_ageing=plan.healthy_ageing[0][None, :] * draws.values["friskere_aldring"][:, None],

@@ -44,13 +44,23 @@ class _Compiled:
     adjust: Any
     comp: Any = None
     demand_cache: dict[Any, Any] = field(default_factory=dict)
+    fixed_alternative: bool = False
+    """The population alternative is the plan's in every draw (a befolkning scenario, and the
+    reference it is paired with), not drawn."""
 
 
-def _compile(inputs: Inputs, scenario: Any) -> _Compiled:
+def _compile(inputs: Inputs, scenario: Any, fixed_alternative: bool = False) -> _Compiled:
     if scenario is None:
-        return _Compiled(ReferencePath(inputs), reference_demand_plan(inputs), ("referanse",), None)
+        return _Compiled(
+            ReferencePath(inputs),
+            reference_demand_plan(inputs),
+            ("referanse",),
+            None,
+            fixed_alternative=fixed_alternative,
+        )
     base, plan, names, adjust = scenario_paths(inputs, [scenario])
-    return _Compiled(base, plan, names, adjust)
+    own = scenario.hooks().get("befolkning") is not None
+    return _Compiled(base, plan, names, adjust, fixed_alternative=own)
 
 
 def _chunk_result(
@@ -58,7 +68,7 @@ def _chunk_result(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(draw, year, group) supply and demand of one chunk for one compiled scenario."""
     n = draws.n
-    uplan = uncertain_plan(inputs, c.plan, draws)
+    uplan = uncertain_plan(inputs, c.plan, draws, c.fixed_alternative)
     draws = Draws(draws.values, np.asarray(uplan.alternative), draws.seed)
     uadj = None if c.adjust is None else uncertain_adjustments(c.adjust, n)
     if method == "loop":
@@ -96,6 +106,8 @@ class Simulation:
     inputs_drawn: Draws
     spec: UncertaintySpec
     scenario: str
+    alternatives: tuple[str, ...]
+    """The inputs' population alternatives (``inputs_drawn.alternative`` indexes them)."""
     effect_supply: np.ndarray | None = None
     """Scenario minus reference on the same draws (None without a scenario)."""
     effect_demand: np.ndarray | None = None
@@ -161,8 +173,8 @@ class Simulation:
 
     def sampled(self) -> pd.DataFrame:
         """The sampled inputs: one row per draw, one column per input (and group where it
-        varies by group), e.g. ``graduates.sykepleier``."""
-        cols: dict[str, np.ndarray] = {}
+        varies by group), e.g. ``graduates.sykepleier``; ``befolkning`` as SSB's code."""
+        cols: dict[str, Any] = {}
         v = self.inputs_drawn.values
         for name in GROUP_INPUTS:
             u = self.spec.inputs.get(name)
@@ -173,15 +185,19 @@ class Simulation:
                 cols[name] = v[name][:, 0]
         for name in SCALAR_INPUTS:
             cols[name] = v[name]
-        cols["befolkning"] = self.inputs_drawn.alternative.astype(float)
+        cols["befolkning"] = np.asarray(self.alternatives, dtype=object)[
+            self.inputs_drawn.alternative
+        ]
         return pd.DataFrame(cols)
 
     def drivers(self, year: int = 2040, group: str = dims.SUM_LABEL) -> pd.DataFrame:
-        """Which inputs explain the spread of the gap: standardised rank regression (SRRC) of
-        the gap's rank on the inputs' ranks, from the same draws. ``input, label, srrc,
-        share`` (share: srrc² over Σ srrc², the part of the explained variance), largest
-        first; ``r2`` of the regression in ``attrs``. Inputs that vary by group enter once per
-        group; rows are summed per input (shares add)."""
+        """Which inputs explain the spread of the gap, from the same draws: a regression of the
+        gap's rank on the inputs' ranks (standardised; the population alternative as indicator
+        columns). ``input, label, srrc, r2_alone, share``: ``srrc`` the standardised rank
+        regression coefficient (inputs with one value; NaN for inputs by group and for the
+        alternative), ``r2_alone`` the R² of the input's own columns alone (the inputs are drawn
+        independently of each other, so these add up to about the joint R²), ``share`` that
+        over their sum; largest first. ``attrs``: ``r2`` (joint), ``note`` (too few draws)."""
         if year not in self.years:
             raise ConfigError(
                 f"drivers: year {year} is not projected ({self.years[0]}–{self.years[-1]})"
@@ -189,26 +205,53 @@ class Simulation:
         if group not in self.groups:
             raise ConfigError(f"drivers: unknown group {group!r}")
         x = self.sampled()
-        x = x.loc[:, x.std(axis=0) > 0]
+        blocks: dict[str, list[np.ndarray]] = {}
+        for col in x.columns:
+            name = col.split(".")[0]
+            if col == "befolkning":
+                codes = x[col].astype(str)
+                levels = sorted(set(codes))
+                cols = [(codes == lv).to_numpy(float) for lv in levels[1:]]
+            else:
+                cols = [x[col].rank().to_numpy(float)]
+            cols = [c for c in cols if np.std(c) > 0]
+            if cols:
+                blocks.setdefault(name, []).extend((c - c.mean()) / c.std() for c in cols)
         y = self.gap[:, self.years.index(year), self.groups.index(group)]
-        if x.empty or np.std(y) == 0:
-            out = pd.DataFrame(columns=["input", "label", "srrc", "share"])
-            out.attrs["r2"] = 0.0
+        columns = ["input", "label", "srrc", "r2_alone", "share"]
+        if not blocks or np.std(y) == 0:
+            out = pd.DataFrame(columns=columns)
+            out.attrs.update(r2=0.0, note="")
             return out
-        rx = x.rank().to_numpy()
-        ry = pd.Series(y).rank().to_numpy()
-        rx = (rx - rx.mean(axis=0)) / rx.std(axis=0)
+        ry = pd.Series(y).rank().to_numpy(float)
         ry = (ry - ry.mean()) / ry.std()
-        coef, *_ = np.linalg.lstsq(rx, ry, rcond=None)
-        r2 = 1.0 - float(((ry - rx @ coef) ** 2).mean())
-        base = [c.split(".")[0] for c in x.columns]
-        frame = pd.DataFrame({"input": base, "srrc": coef, "sq": coef**2})
-        agg = frame.groupby("input", sort=False).agg(srrc=("srrc", "sum"), sq=("sq", "sum"))
-        agg["share"] = agg["sq"] / agg["sq"].sum()
-        agg["label"] = [INPUTS[i].label for i in agg.index]
-        out = agg.reset_index()[["input", "label", "srrc", "share"]]
+
+        def fit(mat: np.ndarray) -> tuple[np.ndarray, float]:
+            coef, *_ = np.linalg.lstsq(mat, ry, rcond=None)
+            return coef, 1.0 - float(((ry - mat @ coef) ** 2).mean())
+
+        names = list(blocks)
+        full = np.column_stack([c for n in names for c in blocks[n]])
+        coef, r2 = fit(full)
+        rows, at = [], 0
+        for n in names:
+            k = len(blocks[n])
+            alone = max(fit(np.column_stack(blocks[n]))[1], 0.0)
+            single = k == 1 and n != "befolkning"
+            rows.append((n, INPUTS[n].label, float(coef[at]) if single else np.nan, alone))
+            at += k
+        out = pd.DataFrame(rows, columns=columns[:-1])
+        total = out["r2_alone"].sum()
+        out["share"] = out["r2_alone"] / total if total > 0 else 0.0
         out = out.sort_values("share", ascending=False, kind="mergesort").reset_index(drop=True)
-        out.attrs["r2"] = r2
+        n_draws, n_cols = full.shape
+        note = (
+            f"{n_draws} draws for {n_cols} input columns: the ranking is not reliable; use at "
+            f"least {10 * n_cols} draws"
+            if n_draws < 10 * n_cols
+            else ""
+        )
+        out.attrs.update(r2=r2, note=note, draws=n_draws, columns=n_cols)
         return out
 
 
@@ -250,8 +293,10 @@ def simulate(
     eff_d = np.empty(shape) if scenario is not None else None
     if method not in ("auto", "loop"):
         raise ConfigError(f'simulate: method must be "auto" or "loop", got {method!r}')
-    ref = _compile(inputs, None)
     own = None if scenario is None else _compile(inputs, scenario)
+    # A scenario that sets the population alternative is compared with the reference on the
+    # reference's alternative (its effect is that of the alternative, as in compare()).
+    ref = _compile(inputs, None, fixed_alternative=own is not None and own.fixed_alternative)
     for lo in range(0, draws, chunk):
         hi = min(lo + chunk, draws)
         part = sampled.chunk(lo, hi)
@@ -274,6 +319,7 @@ def simulate(
         inputs_drawn=sampled,
         spec=spec,
         scenario=name,
+        alternatives=tuple(inputs.alternatives),
         effect_supply=None if eff_s is None else _with_sum(eff_s),
         effect_demand=None if eff_d is None else _with_sum(eff_d),
     )

@@ -136,6 +136,22 @@ def read_spec(
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        what = "is a directory, not a TOML file" if path.is_dir() else (exc.strerror or str(exc))
+        raise ConfigError(f"{path}: cannot be read ({what})") from exc
+    return spec_from_dict(raw, groups, alternatives, str(path))
+
+
+def spec_from_dict(
+    raw: dict[str, Any], groups: tuple[str, ...], alternatives: tuple[str, ...], source: str
+) -> UncertaintySpec:
+    """The same checks on the tables of a file already parsed (``hm.simulate(spec={...})``)."""
+    path = source
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(
+            f"{path}: declares no uncertain input (expected tables such as [graduates]; "
+            "docs/uncertainty.md). To switch every input off, give each a width of 0"
+        )
     problems: list[str] = []
     unknown = sorted(set(raw) - set(INPUTS))
     if unknown:
@@ -155,7 +171,7 @@ def read_spec(
             out[name] = u
     if problems:
         raise ConfigError(problems)
-    return UncertaintySpec(out, str(path))
+    return UncertaintySpec(out, source)
 
 
 _COMMON = {"distribution", "by_group", "correlation", "groups", "kind", "evidence"}
@@ -172,7 +188,7 @@ def _number(v: Any) -> bool:
 
 
 def _read_one(  # noqa: C901 - one check per key, each with its own message
-    path: Path,
+    path: str,
     name: str,
     t: dict[str, Any],
     groups: tuple[str, ...],
@@ -218,6 +234,9 @@ def _read_one(  # noqa: C901 - one check per key, each with its own message
             problems.append(f"{where}: needs lo <= mode <= hi")
         if params["lo"] < 0:
             problems.append(f"{where} lo must be >= 0 (a strength), got {params['lo']:g}")
+    factor = name in ("initial_shortage", "friskere_aldring") and dist == "normal"
+    if factor and (params.get("mean", 1.0) < 0 or params.get("lo", 0.0) < 0):
+        problems.append(f"{where}: a factor: mean and lo must be >= 0")
     if dist == "normal" and "lo" in params and "hi" in params and params["lo"] > params["hi"]:
         problems.append(f"{where}: needs lo <= hi")
     by_group = t.get("by_group", False)
