@@ -271,3 +271,32 @@ def test_fixed_graduates_for_a_group_without_graduates_is_a_note_not_inf() -> No
     )
     assert np.isfinite(proj.supply).all()
     assert any("no graduates in the inputs" in n for n in proj.notes)
+
+
+def test_study_places_give_graduates_a_programme_later() -> None:
+    """Extra study places from a year: graduates rise by places × completion rate, programme
+    years later (toy: 3 years, 80 %)."""
+    from helsemodlite.testing import TOY_YEARS
+
+    inp = toy_inputs()
+    first = TOY_YEARS[1]
+    sc = {"utdanningskapasitet": {"study_places": 5, "start_year": first}}
+    p = hm.project(sc, inputs=inp)
+    r = hm.project(inputs=inp)
+    extra = p.supply_result.flows["graduates"][0] - r.supply_result.flows["graduates"][0]
+    n = len(TOY_YEARS)
+    for i in range(n):  # the toy has 4 years: none reaches graduation before the last + 2
+        expected = 5 * 0.8 if i >= 1 + 3 else 0.0
+        assert extra[i].tolist() == pytest.approx([expected, expected]), i
+    longer = toy_inputs(programme_years=np.array([1.0, 2.0]), completion_rate=np.array([1.0, 0.5]))
+    e = (
+        hm.project(sc, inputs=longer).supply_result.flows["graduates"][0]
+        - hm.project(inputs=longer).supply_result.flows["graduates"][0]
+    )
+    assert e[1].tolist() == pytest.approx([0.0, 0.0])
+    assert e[2].tolist() == pytest.approx([5.0, 0.0])
+    assert e[3].tolist() == pytest.approx([5.0, 2.5])
+    # fewer places can remove the graduates, never more than all of them
+    cut = {"utdanningskapasitet": {"study_places": -1000, "start_year": first}}
+    g = hm.project(cut, inputs=longer).supply_result.flows["graduates"][0]
+    assert (g >= 0).all() and g[2, 0] == 0.0

@@ -853,3 +853,20 @@ def test_a_calibration_of_the_old_format_is_refused_with_the_way_out(copy: Path)
     old.to_csv(path, index=False)
     problems = hm.check_inputs(copy)
     assert any("earlier helsemodlite" in p and "helsemodlite calibrate" in p for p in problems)
+
+
+def test_a_bad_education_pipeline_is_refused(
+    copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = copy / "assumptions" / "education_pipeline.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(ln for ln in lines if not ln.startswith("lege,")), encoding="utf-8")
+    before = (copy / "model" / "education.csv").read_bytes()
+    assert main(["inputs", "build", "--inputs", str(copy)]) == 2
+    assert (
+        "education_pipeline.csv: needs one row per group (missing: lege" in capsys.readouterr().err
+    )
+    assert (copy / "model" / "education.csv").read_bytes() == before
+    edu = copy / "model" / "education.csv"
+    edu.write_text(edu.read_text(encoding="utf-8").replace("lege,6", "lege,60"), encoding="utf-8")
+    assert any("programme_years" in p for p in hm.check_inputs(copy))

@@ -507,7 +507,7 @@ def test_education_capacity_rules() -> None:
     one(probs, "either relative_change or follow_population = true, not both")
     probs = dict_problems({"utdanningskapasitet": {}})
     assert "[utdanningskapasitet.grupper.<id>] table" in one(
-        probs, "set one of relative_change or follow_population = true"
+        probs, "set one of relative_change, follow_population = true or study_places"
     )
     probs = dict_problems({"utdanningskapasitet": {"fixed_graduates": 9}})
     one(probs, "fixed_graduates: not allowed here: only in a [utdanningskapasitet.grupper.<id>]")

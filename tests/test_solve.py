@@ -105,3 +105,18 @@ def test_cli_prints_and_writes_a_new_file_only(
     assert "is a directory" in capsys.readouterr().err
     twice = hm.solve("graduates", ["sykepleier", "sykepleier"], 2035)
     assert list(twice.values) == ["sykepleier"] and list(twice.gaps.columns) == ["sykepleier"]
+
+
+def test_solve_in_study_places(capsys: pytest.CaptureFixture[str]) -> None:
+    s = hm.solve("study_places", "sykepleier", 2035, 0.0, start_year=2026)
+    places = s.values["sykepleier"]
+    assert 500 < places < 10_000
+    assert abs(_gap(s.scenario, "sykepleier", 2035)) <= 50
+    # nothing changes before the first graduates (start + 3 years for a bachelor)
+    assert s.gaps.loc[2028, "sykepleier"] == pytest.approx(s.reference.loc[2028, "sykepleier"])
+    assert s.gaps.loc[2029, "sykepleier"] > s.reference.loc[2029, "sykepleier"]
+    assert "studieplasser +" in s.describe("sykepleier") and "fra 2029" in s.describe("sykepleier")
+    argv = ["solve", "--lever", "study_places", "--group", "lege", "--year", "2030"]
+    assert main([*argv, "--target", "2000"]) == 2
+    err = capsys.readouterr().err
+    assert "not reachable" in err and "give graduates from 2031" in err  # a 6-year programme

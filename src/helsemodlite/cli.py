@@ -699,7 +699,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lever",
         default="graduates",
-        choices=("graduates", "immigrants", "stillingsprosent", "avgangsalder"),
+        choices=("graduates", "immigrants", "stillingsprosent", "avgangsalder", "study_places"),
     )
     p.add_argument("--group", action="append", metavar="GROUP", help="a group (repeat for several)")
     p.add_argument("--year", type=int, default=2035, help="target year (default 2035)")

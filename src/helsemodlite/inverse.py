@@ -11,7 +11,7 @@ reach within its declared range is reported with what the range's end gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,12 +34,23 @@ class Lever:
     label: str
     """Norwegian, for messages: what the value changes."""
     unit: str
-    """"relative" (a fraction shown in per cent) or "years"."""
+    """"relative" (a fraction shown in per cent), "years" or "places" (study places a year)."""
 
     @property
     def bounds(self) -> tuple[float, float]:
         """The key's declared range (the hook declarations, docs/scenarios.md)."""
         return hook(self.hook).key(self.key).bounds
+
+    def group_bounds(self, inputs: Inputs, group: str) -> tuple[float, float]:
+        """The range searched for one group: the declared range; for study places, from none
+        of the group's graduates to five times as many (within the declared range)."""
+        lo, hi = self.bounds
+        if self.unit != "places":
+            return lo, hi
+        g = inputs.groups.index(group)
+        grads = float(inputs.graduates[g].sum() * inputs.calibration.graduates_factor[g])
+        per_place = max(float(inputs.completion_rate[g]), 1e-9)
+        return max(lo, -grads / per_place), min(hi, 4.0 * grads / per_place)
 
 
 LEVERS: dict[str, Lever] = {
@@ -49,6 +60,7 @@ LEVERS: dict[str, Lever] = {
         "stillingsprosent", "relative_change", "stillingsprosent", "relative"
     ),
     "avgangsalder": Lever("avgangsalder", "years", "avgangsalder", "years"),
+    "study_places": Lever("utdanningskapasitet", "study_places", "studieplasser", "places"),
 }
 """The levers ``solve`` can move: a hook key each (its range is the declared one)."""
 
@@ -77,11 +89,21 @@ class Solution:
     reference_flow: dict[str, float] | None = None
     """Per group: the lever's reference flow a year (graduates or immigrants, persons), where
     the lever is one; the change in persons is ``value × flow``."""
+    completion: dict[str, float] | None = None
+    """study_places: per group the share of an intake that graduates."""
+    first_graduates: dict[str, int] = field(default_factory=dict)
+    """study_places: per group the first year with extra graduates."""
 
     def describe(self, group: str) -> str:
         """Norwegian: the change, e.g. "nyutdannede +37,9 % (om lag +1 660 personer i året)"."""
         lev = LEVERS[self.lever]
         v = self.values[group]
+        if lev.unit == "places":
+            extra = v * (self.completion or {}).get(group, 0.0)
+            return (
+                f"{lev.label} {_n(v, sign=True)} i året (om lag {_n(extra, sign=True)} "
+                f"nyutdannede i året fra {self.first_graduates[group]})"
+            )
         what = f"{_sign(v * 100, 1)} %" if lev.unit == "relative" else f"{_sign(v, 2)} år"
         flow = (self.reference_flow or {}).get(group)
         if flow:
@@ -149,8 +171,8 @@ def solve(
     if not np.isfinite(target_gap):
         raise ConfigError(f"solve: target gap must be a finite number, got {target_gap!r}")
     gi = [inputs.groups.index(g) for g in groups]
-    lo = np.full(len(groups), lev.bounds[0])
-    hi = np.full(len(groups), lev.bounds[1])
+    lo = np.array([lev.group_bounds(inputs, g)[0] for g in groups])
+    hi = np.array([lev.group_bounds(inputs, g)[1] for g in groups])
 
     def candidates(grid: np.ndarray) -> list[Scenario]:
         # grid: (candidate, group) → one scenario per candidate, all groups at once
@@ -164,12 +186,15 @@ def solve(
     if short.any():
         g = groups[int(np.flatnonzero(short)[0])]
         k = int(np.flatnonzero(short)[0])
-        end = lev.bounds[1]
-        shown = f"{end * 100:+.0f} %" if lev.unit == "relative" else f"{end:+.0f} years"
+        end = float(hi[k])
+        shown = {"relative": f"{end * 100:+.0f} %", "years": f"{end:+.0f} years"}.get(
+            lev.unit, f"{_n(end, sign=True)} study places a year (five times the graduates)"
+        )
         raise ConfigError(
             f"solve: not reachable with {lever}: even {shown} (the largest value allowed) "
             f"from {start_year or inputs.years[1]} leaves {dims.group_label(g)} with a gap of "
             f"{_n(ends[1, k])} årsverk in {target_year}, short of the target {_n(target_gap)}"
+            + _first_graduates_hint(inputs, lev, g, start_year)
         )
     over = ends[0] > target_gap + 1e-9
     if over.any():
@@ -213,7 +238,30 @@ def solve(
     frame = pd.DataFrame(proj.gap[0][:, gi], index=list(inputs.years), columns=groups)
     before = pd.DataFrame(ref.gap[0][:, gi], index=list(inputs.years), columns=groups)
     flow = _reference_flows(inputs, lever, groups)
-    return Solution(sc, lever, values, target_year, float(target_gap), frame, before, flow)
+    completion, first = _pipeline(inputs, lev, groups, start_year)
+    return Solution(
+        sc, lever, values, target_year, float(target_gap), frame, before, flow, completion, first
+    )
+
+
+def _first_graduates_hint(inputs: Inputs, lev: Lever, group: str, start: int | None) -> str:
+    if lev.unit != "places":
+        return ""
+    first = _pipeline(inputs, lev, [group], start)[1][group]
+    return f" (study places from {start or inputs.years[1]} give graduates from {first})"
+
+
+def _pipeline(
+    inputs: Inputs, lev: Lever, groups: list[str], start_year: int | None
+) -> tuple[dict[str, float] | None, dict[str, int]]:
+    """study_places: per group the completion rate and the first year with extra graduates."""
+    if lev.unit != "places":
+        return None, {}
+    start = start_year if start_year is not None else inputs.years[1]
+    idx = {g: inputs.groups.index(g) for g in groups}
+    completion = {g: float(inputs.completion_rate[i]) for g, i in idx.items()}
+    first = {g: start + int(np.ceil(inputs.programme_years[i])) for g, i in idx.items()}
+    return completion, first
 
 
 def _reference_flows(inputs: Inputs, lever: str, groups: list[str]) -> dict[str, float] | None:

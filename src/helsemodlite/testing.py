@@ -22,7 +22,7 @@ def toy_inputs(**overrides: Any) -> Inputs:
     """A hand-checkable :class:`Inputs`. Keyword arguments replace fields (arrays broadcast).
 
     Defaults: 10 persons in every group × sex × age cell; P = 0.5, E = 0.8 (no full-time
-    share); no mortality, no
+    share; a 3-year programme with 80 % completion); no mortality, no
     exits; 1 graduate a year per group and sex at age 20, no immigrants; sick leave 0.1; a
     constant population of 100 per sex and age; two services ("a" with all staff, "b" with
     none of the groups), use 1 at every age; standard growth 0; no calibration terms.
@@ -55,6 +55,8 @@ def toy_inputs(**overrides: Any) -> Inputs:
         graduates=grads,
         immigrants=np.zeros(cell),
         sick_leave=np.full(cell, 0.1),
+        programme_years=np.full(n_g, 3.0),
+        completion_rate=np.full(n_g, 0.8),
         services=("a", "b"),
         service_labels=("Tjeneste A", "Tjeneste B"),
         service_arsverk=staffing.sum(axis=1),

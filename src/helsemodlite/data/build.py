@@ -61,6 +61,41 @@ def build_parameters(assumptions_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["parameter", "value", "unit", "source"])
 
 
+EDUCATION_FILE = "education_pipeline.csv"
+
+
+def build_education(assumptions_dir: Path) -> pd.DataFrame:
+    """education.csv from ``assumptions/education_pipeline.csv`` (one row per group; problems
+    name the file, the column and the row)."""
+    where = f"assumptions/{EDUCATION_FILE}"
+    df = pd.read_csv(assumptions_dir / EDUCATION_FILE, comment="#")
+    problems = [
+        f"{where}: missing column '{c}'"
+        for c in ("group", "programme_years", "completion_rate")
+        if c not in df.columns
+    ]
+    if problems:
+        raise InputError(problems, title="inputs build: invalid assumptions")
+    missing = sorted(set(dims.GROUPS) - set(df["group"]))
+    extra = sorted(set(df["group"]) - set(dims.GROUPS))
+    if missing or extra or df["group"].duplicated().any():
+        problems.append(
+            f"{where}: needs one row per group (missing: {', '.join(missing) or '-'}; unknown: "
+            f"{', '.join(extra) or '-'})"
+        )
+    for col, lo, hi in (("programme_years", 0.5, 10.0), ("completion_rate", 0.0, 1.0)):
+        v = pd.to_numeric(df[col], errors="coerce")
+        bad = df["group"][~v.between(lo, hi)]
+        if not bad.empty:
+            problems.append(f"{where}: {col} must be a number in [{lo:g}, {hi:g}] ({bad.iloc[0]})")
+    if problems:
+        raise InputError(problems, title="inputs build: invalid assumptions")
+    out = df[["group", "programme_years", "completion_rate"]].astype(
+        {"programme_years": float, "completion_rate": float}
+    )
+    return out.sort_values("group", kind="mergesort").reset_index(drop=True)
+
+
 def supply_by_group(personnel: pd.DataFrame) -> pd.Series:
     """Base-year supply Σ stock·P·E by group (årsverk), in dims.GROUPS order."""
     arsverk = personnel["stock"] * personnel["p_work"] * personnel["fte"]
@@ -181,6 +216,7 @@ def _build_tables(root: Path) -> dict[str, pd.DataFrame]:
     tables["personnel.csv"] = personnel
     tables.update(build_demand(sources, assumptions, supply_by_group(personnel)))
     tables["parameters.csv"] = build_parameters(assumptions)
+    tables["education.csv"] = build_education(assumptions)
     model_files = {s.name for s in SCHEMAS if s.folder == "model"}
     if set(tables) != model_files:  # a defect of the build itself, not of the data
         raise RuntimeError(f"build produced {sorted(tables)}, expected {sorted(model_files)}")

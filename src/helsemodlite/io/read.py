@@ -321,6 +321,8 @@ def inputs_from_tables(
         graduates=pcube("graduates"),
         immigrants=pcube("immigrants"),
         sick_leave=pcube("sick_leave"),
+        programme_years=_cube(tables["education.csv"], ["group"], [groups], "programme_years"),
+        completion_rate=_cube(tables["education.csv"], ["group"], [groups], "completion_rate"),
         services=services,
         service_labels=tuple(services_df["label"]),
         service_arsverk=services_df["arsverk_2024"].to_numpy(dtype=float),

@@ -150,6 +150,16 @@ SCHEMAS: tuple[FileSchema, ...] = (
         description="Scalar reference assumptions.",
     ),
     FileSchema(
+        name="education.csv",
+        keys={"group": dims.GROUPS},
+        values={"programme_years": "positive", "completion_rate": "rate"},
+        value_bounds={"programme_years": (0.5, 10.0)},
+        description=(
+            "The education pipeline per group: years from intake to graduation and the share "
+            "of an intake that graduates (read only by the study_places key)."
+        ),
+    ),
+    FileSchema(
         name="calibration.csv",
         keys={"group": dims.GROUPS},
         values={

@@ -47,6 +47,8 @@ ARRAY_AXES: dict[str, tuple[str, ...]] = {
     "graduates": ("group", "sex", "age"),
     "immigrants": ("group", "sex", "age"),
     "sick_leave": ("group", "sex", "age"),
+    "programme_years": ("group",),
+    "completion_rate": ("group",),
     "service_arsverk": ("service",),
     "healthy_ageing": ("service",),
     "public": ("service",),
@@ -68,6 +70,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "graduates": (0.0, np.inf),
     "immigrants": (0.0, np.inf),
     "sick_leave": (0.0, SICK_LEAVE_MAX),
+    "programme_years": (0.5, 10.0),
+    "completion_rate": (0.0, 1.0),
     "service_arsverk": (0.0, np.inf),
     "use": (0.0, np.inf),
     "staffing": (0.0, np.inf),
@@ -172,6 +176,10 @@ class Inputs:
     """(group, sex, age): immigrants with the education per year, reference level (persons)."""
     sick_leave: np.ndarray
     """(group, sex, age): base-year share of agreed årsverk lost to sick leave."""
+    programme_years: np.ndarray
+    """(group,): years from intake to graduation (the study_places key)."""
+    completion_rate: np.ndarray
+    """(group,): share of an intake that graduates into the group."""
 
     services: tuple[str, ...]
     service_labels: tuple[str, ...]

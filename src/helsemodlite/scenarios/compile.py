@@ -276,6 +276,16 @@ def _education_capacity(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
                     b.adjust.notes.append((d, _no_graduates_note(inp.groups[gi], v)))
                     continue
                 factor[d, :, gi] = 1.0 + w * (v / grads[gi] - 1.0)
+        elif rule.study_places is not None:
+            v, w = b.effect(rule, "study_places")
+            for gi in np.flatnonzero(gm):
+                if not grads[gi] >= MIN_GRADUATES:
+                    b.adjust.notes.append(
+                        (d, _no_graduates_note(inp.groups[gi], v, "study_places"))
+                    )
+                    continue
+                extra = _after(v * w, float(inp.programme_years[gi])) * inp.completion_rate[gi]
+                factor[d, :, gi] = np.maximum(1.0 + extra / grads[gi], 0.0)
         elif rule.follow_population:
             start = rule.timing(b.years)[0]
             first = inp.years.index(min(max(start, inp.years[1]), inp.years[-1]))
@@ -286,11 +296,19 @@ def _education_capacity(b: _Batch, d: int, m: Measure, sc: Scenario) -> None:
             factor[d][:, gm] = (1.0 + w * v)[:, None]
 
 
-def _no_graduates_note(group: str, v: np.ndarray) -> str:
+def _no_graduates_note(group: str, v: np.ndarray, key: str = "fixed_graduates") -> str:
     return (
-        f"utdanningskapasitet: {group} has no graduates in the inputs, so fixed_graduates = "
-        f"{float(v.max()):g} cannot be spread over sex and age; graduates left unchanged"
+        f"utdanningskapasitet: {group} has no graduates in the inputs, so {key} = "
+        f"{float(np.abs(v).max()):g} cannot be spread over sex and age; graduates left unchanged"
     )
+
+
+def _after(intake: np.ndarray, years: float) -> np.ndarray:
+    """The intake of every year, ``years`` later (graduates by year of graduation): a shift
+    along the year axis, linear between whole years for a non-whole programme length."""
+    n = len(intake)
+    t = np.arange(n, dtype=float) - years
+    return np.interp(t, np.arange(n, dtype=float), intake, left=0.0, right=float(intake[-1]))
 
 
 MIN_GRADUATES = 1e-6

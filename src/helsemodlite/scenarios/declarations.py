@@ -356,8 +356,20 @@ _HOOKS: list[Hook] = [
                 doc="The group's domestic graduates fixed at this many persons a year (only in "
                 "a `grupper.<id>` table).",
             ),
+            Key(
+                "study_places",
+                "number",
+                None,
+                -MAX_PERSONS,
+                MAX_PERSONS,
+                path=True,
+                neutral=0.0,
+                unit="study places a year",
+                doc="Extra study places a year from `start_year` (negative: fewer): graduates "
+                "rise by places × `completion_rate` `programme_years` later (`education.csv`).",
+            ),
         ),
-        one_of=(("relative_change", "follow_population", "fixed_graduates"),),
+        one_of=(("relative_change", "follow_population", "fixed_graduates", "study_places"),),
     ),
     Hook(
         "innvandring",
