@@ -51,9 +51,9 @@ class UncertainPath:
         return labels
 
     def at(self, i: int) -> Drivers:
-        base = self.base.at(i)
         if self._last is not None and self._last[0] == i:
             return self._last[1]
+        base = self.base.at(i)
         v = self.draws.values
         t = float(i)
         p = base.p_work * (1.0 + v["p_drift"] * t)[:, :, None, None]
