@@ -223,7 +223,7 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     for sc in scenarios:  # every scenario and the widths checked before anything runs
         if sc is not None:
             scenario_paths(inp, [sc])
-    uncertainty_spec(inp, args.spec)
+    spec = uncertainty_spec(inp, args.spec)
     targets = []
     if args.out is not None:
         one = len(scenarios) == 1
@@ -239,7 +239,7 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
             draws=args.draws,
             seed=args.seed,
             inputs=inp,
-            spec=args.spec,
+            spec=spec,
             chunk=args.chunk,
             progress=_progress,
         )

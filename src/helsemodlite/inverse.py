@@ -47,9 +47,8 @@ class Lever:
         lo, hi = self.bounds
         if self.unit != "places":
             return lo, hi
-        g = inputs.groups.index(group)
-        grads = float(inputs.graduates[g].sum() * inputs.calibration.graduates_factor[g])
-        per_place = max(float(inputs.completion_rate[g]), 1e-9)
+        grads = (_reference_flows(inputs, "graduates", [group]) or {})[group]
+        per_place = max(float(inputs.completion_rate[inputs.groups.index(group)]), 1e-9)
         return max(lo, -grads / per_place), min(hi, 4.0 * grads / per_place)
 
 

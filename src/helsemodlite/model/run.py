@@ -22,6 +22,19 @@ def personnel_mortality(inputs: Inputs) -> np.ndarray:
     return inputs.mortality[..., ages[0] : ages[-1] + 1]
 
 
+def run_demand(
+    inputs: Inputs, plan: engine.DemandPlan, adjust: Any = None, cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The demand half of :func:`run`: cells (after the demand-side measures ``adjust``),
+    observed-composition and total demand by group. ``cache``: see ``engine.demand_cells``."""
+    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+    cells = engine.demand_cells(inputs, plan, base_supply, cache)
+    if adjust is not None:
+        cells = adjust.apply(cells)
+    observed, total = engine.group_demand(inputs, cells)
+    return cells, observed, total
+
+
 def run(
     inputs: Inputs,
     path: Any,
@@ -37,13 +50,8 @@ def run(
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         q = personnel_mortality(inputs)
         supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
-        base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-        cells = engine.demand_cells(inputs, plan, base_supply)
-        notes: list[str] = []
-        if adjust is not None:
-            cells = adjust.apply(cells)
-            notes = [f"{names[d]}: {text}" for d, text in adjust.notes]
-        observed, total = engine.group_demand(inputs, cells)
+        cells, observed, total = run_demand(inputs, plan, adjust)
+        notes = [] if adjust is None else [f"{names[d]}: {text}" for d, text in adjust.notes]
     proj = ProjectionData(
         inputs=inputs,
         scenarios=names,

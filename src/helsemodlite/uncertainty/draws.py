@@ -36,8 +36,12 @@ class Draws:
         return len(self.alternative)
 
     def chunk(self, lo: int, hi: int) -> Draws:
+        return self.take(np.arange(lo, min(hi, self.n)))
+
+    def take(self, rows: np.ndarray) -> Draws:
+        """The draws ``rows`` (indices), in that order."""
         return Draws(
-            {k: v[lo:hi] for k, v in self.values.items()}, self.alternative[lo:hi], self.seed
+            {k: v[rows] for k, v in self.values.items()}, self.alternative[rows], self.seed
         )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model.engine import DemandPlan, Drivers, run_supply
+from ..model.engine import Drivers, run_supply
 from ..model.inputs import Inputs
 from ..model.run import personnel_mortality
 from .draws import Draws
@@ -150,17 +150,3 @@ def fast_supply(
             sick = v["sick_leave_drift"][rows, g][:, None] * t
             out[rows, :, g] = drift * (mix[:, 0] - sick * mix[:, 1])
     return out, slow
-
-
-def demand_only(
-    inputs: Inputs, plan: DemandPlan, adjust: Any, cache: dict[Any, np.ndarray] | None = None
-) -> np.ndarray:
-    """(draw, year, group) total demand of the plan's draws (the demand half of ``run``);
-    ``cache``: see :func:`..model.engine.demand_cells`."""
-    from ..model import engine
-
-    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-    cells = engine.demand_cells(inputs, plan, base_supply, cache)
-    if adjust is not None:
-        cells = adjust.apply(cells)
-    return engine.group_demand(inputs, cells)[1]

@@ -8,15 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
-from ..io.outputs import UNCERTAINTY_FILES, _inputs_label, environment
+from ..io.outputs import UNCERTAINTY_FILES, _inputs_label, _utf8, environment
 from ..io.read import calibration_status
 from ..io.tables import to_csv_text
 from ..model.inputs import Inputs
 from .simulate import Simulation
-
-
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "backslashreplace")
 
 
 def _spec_label(spec: Path) -> str:

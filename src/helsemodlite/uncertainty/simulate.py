@@ -21,10 +21,10 @@ from ..errors import ConfigError, ResultError
 from ..model.engine import run_supply
 from ..model.inputs import Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
-from ..model.run import personnel_mortality
+from ..model.run import personnel_mortality, run_demand
 from ..scenarios.compile import scenario_paths
 from .draws import GROUP_INPUTS, SCALAR_INPUTS, Draws, sample
-from .fast import components, demand_only, fast_supply
+from .fast import components, fast_supply
 from .path import UncertainPath, uncertain_adjustments, uncertain_plan
 from .spec import INPUTS, UncertaintySpec
 
@@ -81,12 +81,11 @@ def _chunk_result(
         supply, slow = fast_supply(c.comp, draws, tuple(inputs.years))
     if slow.any():
         rows = np.flatnonzero(slow)
-        part = draws.chunk(0, n)
-        part = Draws({k: v[rows] for k, v in part.values.items()}, part.alternative[rows], 0)
+        part = draws.take(rows)
         path: Any = UncertainPath(inputs, c.base, part)
         q = personnel_mortality(inputs)
         supply[rows] = run_supply(inputs, path, q, part.alternative).arsverk
-    demand = demand_only(inputs, uplan, uadj, c.demand_cache)
+    demand = run_demand(inputs, uplan, uadj, c.demand_cache)[2]
     shortage = inputs.calibration.initial_shortage[None, None, :]
     demand = demand + (draws.values["initial_shortage"][:, None, None] - 1.0) * shortage
     if not (np.isfinite(supply).all() and np.isfinite(demand).all()):
