@@ -55,7 +55,9 @@ def test_all_widths_zero_reproduce_the_reference(inputs, spec) -> None:  # type:
     assert np.allclose(q.q05, q.q95)
 
 
-@pytest.mark.parametrize("name", ["standardvekst", "e_drift", "graduates", "befolkning"])
+@pytest.mark.parametrize(
+    "name", ["standardvekst", "e_drift", "graduates", "befolkning", "staffing_drift"]
+)
 def test_a_width_set_to_zero_narrows_the_spread(sim: hm.Simulation, inputs, spec, name) -> None:  # type: ignore[no-untyped-def]
     less = hm.simulate(draws=300, seed=7, inputs=inputs, spec=spec.with_zero(name), chunk=300)
     y = sim.years.index(2040)
@@ -95,8 +97,8 @@ def test_drivers_rank_the_inputs(sim: hm.Simulation, inputs, spec) -> None:  # t
     assert drv.share.sum() == pytest.approx(1.0)
     assert 0.5 < drv.attrs["r2"] <= 1.0
     assert list(drv.columns) == ["input", "label", "srrc", "r2_alone", "share"]
-    assert drv.attrs["columns"] == 50 and "use at least 500" in drv.attrs["note"]
-    enough = hm.simulate(draws=500, seed=7, inputs=inputs, spec=spec).drivers(2040)
+    assert drv.attrs["columns"] == 64 and "use at least 640" in drv.attrs["note"]
+    enough = hm.simulate(draws=700, seed=7, inputs=inputs, spec=spec).drivers(2040)
     assert enough.attrs["note"] == "" and enough.share.sum() == pytest.approx(1.0)
     # the population alternative is a category (indicator columns), not a number
     assert set(sim.sampled().befolkning) <= set(inputs.alternatives)

@@ -17,7 +17,15 @@ HEALTHY_GRID = 0.1
 """Healthier-ageing strengths are drawn on this grid (the demand index is computed once per
 grid value and population alternative)."""
 
-GROUP_INPUTS = ("graduates", "immigrants", "exits", "p_drift", "e_drift", "sick_leave_drift")
+GROUP_INPUTS = (
+    "graduates",
+    "immigrants",
+    "exits",
+    "p_drift",
+    "e_drift",
+    "sick_leave_drift",
+    "staffing_drift",
+)
 """Inputs with one value per draw and group (a common value where not by group)."""
 SCALAR_INPUTS = ("standardvekst", "friskere_aldring", "initial_shortage")
 
@@ -62,6 +70,7 @@ CENTRES = {
     "p_drift": 0.0,
     "e_drift": 0.0,
     "sick_leave_drift": 0.0,
+    "staffing_drift": 0.0,
     "friskere_aldring": 1.0,
     "initial_shortage": 1.0,
 }

@@ -85,9 +85,13 @@ def _chunk_result(
         path: Any = UncertainPath(inputs, c.base, part)
         q = personnel_mortality(inputs)
         supply[rows] = run_supply(inputs, path, q, part.alternative).arsverk
-    demand = run_demand(inputs, uplan, uadj, c.demand_cache)[2]
+    observed = run_demand(inputs, uplan, uadj, c.demand_cache)[1]
+    # Staffing composition: the group's share of every service area's årsverk drifts by
+    # (1 + d)^t; the outside categories take the difference, so the areas' totals are kept.
+    t = np.arange(len(inputs.years), dtype=float)
+    drift = (1.0 + draws.values["staffing_drift"][:, None, :]) ** t[None, :, None]
     shortage = inputs.calibration.initial_shortage[None, None, :]
-    demand = demand + (draws.values["initial_shortage"][:, None, None] - 1.0) * shortage
+    demand = observed * drift + draws.values["initial_shortage"][:, None, None] * shortage
     if not (np.isfinite(supply).all() and np.isfinite(demand).all()):
         raise ResultError("simulate: a draw gave a non-finite supply or demand")
     return supply, demand

@@ -62,6 +62,13 @@ INPUTS: dict[str, Declared] = {
         ("discrete",),
         per_group=False,
     ),
+    # Last, so that the other inputs keep their random streams (draws.sample spawns them in
+    # this order).
+    "staffing_drift": Declared(
+        "Bemanningssammensetning, drift",
+        "relative change per year of the group's share of every service area's årsverk",
+        ("normal",),
+    ),
 }
 """Every uncertain input, declared once."""
 
