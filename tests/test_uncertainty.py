@@ -288,3 +288,64 @@ def test_the_cli_checks_every_scenario_before_running(
     bad.write_text("[sykefravaer]\nrelative_change = -0.1\nstart_year = 2099\n", encoding="utf-8")
     assert main(["uncertainty", "heltid_10", str(bad), "--draws", "5"]) == 2
     assert "Sum, 14 grupper" not in capsys.readouterr().out  # nothing printed first
+
+
+def test_local_processes_and_dask_give_the_same_numbers(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    """The chunks are pure functions of the sampled draws: in this process, in two local
+    processes and on a two-worker Dask cluster the quantiles and the paired effect agree."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    distributed = pytest.importorskip("distributed")
+    here = hm.simulate("heltid_10", draws=96, seed=4, inputs=inputs, spec=spec, chunk=32)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        procs = hm.simulate(
+            "heltid_10", draws=96, seed=4, inputs=inputs, spec=spec, chunk=24, executor=pool
+        )
+    pd.testing.assert_frame_equal(here.quantiles(), procs.quantiles())
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dask = hm.simulate(
+            "heltid_10", draws=96, seed=4, inputs=inputs, spec=spec, chunk=48, executor=client
+        )
+        assert len(client.scheduler_info()["workers"]) == 2
+    pd.testing.assert_frame_equal(here.quantiles(), dask.quantiles())
+    pd.testing.assert_frame_equal(here.effect_quantiles(), dask.effect_quantiles())
+    other = hm.simulate(draws=96, seed=5, inputs=inputs, spec=spec, executor=2)
+    assert not here.quantiles().equals(other.quantiles())
+    with pytest.raises(hm.ConfigError, match="executor must be"):
+        hm.simulate(draws=4, inputs=inputs, spec=spec, executor="lots")
+
+
+def test_sobol_indices_find_what_was_switched_on(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    """With only standardvekst and the population alternative uncertain, their total indices
+    carry the variance and the others are exactly 0; the same seed gives the same indices."""
+    two = spec.with_zero(*[k for k in spec.inputs if k not in ("standardvekst", "befolkning")])
+    sob = hm.sobol(n=200, seed=2, year=2040, inputs=inputs, spec=two)
+    assert sob.attrs["runs"] == 200 * 4 and set(sob.input) == {"standardvekst", "befolkning"}
+    total = sob[sob.group == "Sum"].set_index("input")
+    assert total.ST.sum() == pytest.approx(1.0, abs=0.15)
+    assert total.loc["standardvekst", "ST"] > total.loc["befolkning", "ST"] > 0.05
+    assert (sob.ST_lo <= sob.ST).all() and (sob.ST <= sob.ST_hi).all()
+    again = hm.sobol(n=200, seed=2, year=2040, inputs=inputs, spec=two, chunk=77)
+    pd.testing.assert_frame_equal(sob, again)
+    with pytest.raises(hm.ConfigError, match="width of 0"):
+        hm.sobol(n=20, inputs=inputs, spec=spec.with_zero())
+    with pytest.raises(hm.ConfigError, match="not a projection year"):
+        hm.sobol(n=20, year=2024, inputs=inputs, spec=spec)
+
+
+def test_cli_sobol_and_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "u"
+    argv = ["uncertainty", "--draws", "30", "--sobol", "20", "--workers", "2", "--out", str(out)]
+    assert main(argv) == 0
+    assert "Sobol-indekser for gapet 2040" in capsys.readouterr().out
+    sob = pd.read_csv(out / "sobol.csv")
+    assert {"S1", "ST", "group", "input"} <= set(sob.columns) and sob.notna().all().all()
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["sobol"]["n"] == 20
+    assert main(["uncertainty", "--draws", "5", "--sobol", "3"]) == 2
+    assert main(["uncertainty", "--draws", "5", "--workers", "2", "--scheduler", "x:1"]) == 2
+    assert "not both" in capsys.readouterr().err

@@ -8,10 +8,12 @@ the file and key or column, without a traceback and without writing anything.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import dims
 from .errors import ConfigError, HelsemodliteError
@@ -232,26 +234,89 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
 
         for t in targets:
             check_target(t)
+    if args.sobol is not None and args.sobol < 10:
+        raise ConfigError(f"--sobol must be a whole number >= 10, got {args.sobol}")
     items: list[tuple[Path, dict[str, bytes]]] = []
-    for sc, name in zip(scenarios, names, strict=True):
-        sim = simulate(
-            sc,
-            draws=args.draws,
-            seed=args.seed,
-            inputs=inp,
-            spec=spec,
-            chunk=args.chunk,
-            progress=_progress,
-        )
-        print(_printable(_render_simulation(sim, name, year)))
-        if targets:
-            from .uncertainty.outputs import simulation_files
+    with _executor(args) as executor:
+        for sc, name in zip(scenarios, names, strict=True):
+            sim = simulate(
+                sc,
+                draws=args.draws,
+                seed=args.seed,
+                inputs=inp,
+                spec=spec,
+                chunk=args.chunk,
+                progress=_progress,
+                executor=executor,
+            )
+            print(_printable(_render_simulation(sim, name, year)))
+            sob = None
+            if args.sobol is not None:
+                from .api import sobol
 
-            items.append((targets[len(items)], simulation_files(sim, inp, sc, args.chunk, year)))
+                sob = sobol(
+                    sc,
+                    n=args.sobol,
+                    seed=args.seed,
+                    year=year,
+                    inputs=inp,
+                    spec=spec,
+                    chunk=args.chunk,
+                    executor=executor,
+                )
+                print(_printable(_render_sobol(sob)))
+            if targets:
+                from .uncertainty.outputs import simulation_files
+
+                files = simulation_files(sim, inp, sc, args.chunk, year, sob)
+                items.append((targets[len(items)], files))
     if items:
         for t in write_many(items):
             print(_printable(f"→ {t}/"))
     return 0
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace) -> Iterator[Any]:
+    """None (this process), local processes (--workers) or a Dask client (--scheduler)."""
+    if args.workers is not None and args.scheduler is not None:
+        raise ConfigError("give --workers or --scheduler, not both")
+    if args.workers is not None:
+        if args.workers < 1:
+            raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+        yield args.workers
+        return
+    if args.scheduler is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError(
+            "--scheduler needs dask.distributed: pip install 'helsemodlite[distributed]'"
+        ) from None
+    try:
+        client = Client(args.scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+    with client:
+        yield client
+
+
+def _render_sobol(sob) -> str:  # type: ignore[no-untyped-def]
+    a = sob.attrs
+    rows = sob[sob.group == dims.SUM_LABEL]
+    out = [
+        "",
+        f"Sobol-indekser for gapet {a['year']} (Sum), egen utvalgsplan: n = {a['n']}, "
+        f"{a['runs']} framskrivinger; 95 %-intervaller ved bootstrap.",
+        f"  {'Forutsetning':<32} {'førsteordens S1':>22} {'total ST':>22}",
+    ]
+    for r in rows.itertuples():
+        s1 = f"{_comma(r.S1, 2)} [{_comma(r.S1_lo, 2)}; {_comma(r.S1_hi, 2)}]"
+        st = f"{_comma(r.ST, 2)} [{_comma(r.ST_lo, 2)}; {_comma(r.ST_hi, 2)}]"
+        out.append(f"  {r.label:<32} {s1:>22} {st:>22}")
+    return "\n".join(out)
 
 
 def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-untyped-def]
@@ -684,6 +749,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=2040, help="year of the group table and drivers")
     p.add_argument("--spec", default=None, metavar="FILE", help="an uncertainty TOML of your own")
     p.add_argument("--out", default=None, metavar="DIR", help="write quantiles.csv etc. there")
+    p.add_argument(
+        "--sobol",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also Sobol indices of the gap in --year, from a design of N × (inputs + 2) runs",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="run the chunks in N processes"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the chunks on a dask.distributed cluster "
+        "(pip install 'helsemodlite[distributed]')",
+    )
     inputs_arg(p)
     p.set_defaults(func=_cmd_uncertainty)
 

@@ -94,6 +94,7 @@ UNCERTAINTY_FILES = (
     "prob_shortage.csv",
     "drivers.csv",
     "sampled_inputs.csv",
+    "sobol.csv",
     "run.json",
 )
 """What ``helsemodlite uncertainty --out DIR`` writes (docs/uncertainty.md)."""

@@ -46,6 +46,22 @@ class Draws:
     def chunk(self, lo: int, hi: int) -> Draws:
         return self.take(np.arange(lo, min(hi, self.n)))
 
+    @staticmethod
+    def concat(parts: list[Draws]) -> Draws:
+        """The draws of ``parts`` one after the other."""
+        return Draws(
+            {k: np.concatenate([p.values[k] for p in parts]) for k in parts[0].values},
+            np.concatenate([p.alternative for p in parts]),
+            parts[0].seed,
+        )
+
+    def with_input(self, name: str, other: Draws) -> Draws:
+        """These draws with input ``name`` (``befolkning``: the alternative) taken from
+        ``other`` (a Sobol design's A with column i from B)."""
+        if name == "befolkning":
+            return Draws(self.values, other.alternative, self.seed)
+        return Draws({**self.values, name: other.values[name]}, self.alternative, self.seed)
+
     def take(self, rows: np.ndarray) -> Draws:
         """The draws ``rows`` (indices), in that order."""
         return Draws(
@@ -97,14 +113,19 @@ def sample(
     standard_growth: float,
     n: int,
     seed: int,
+    *,
+    reference_first: bool = True,
+    stream: np.random.SeedSequence | None = None,
 ) -> Draws:
-    """``n`` draws (draw 0 the reference) from ``seed``. Every input has its own stream
-    (``SeedSequence(seed).spawn``, in the fixed order of the declarations), so switching one
-    input off leaves the others' draws unchanged."""
+    """``n`` draws (draw 0 the reference unless not ``reference_first``) from ``seed``. Every
+    input has its own stream (``SeedSequence(seed).spawn``, in the fixed order of the
+    declarations), so switching one input off leaves the others' draws unchanged. ``stream``
+    replaces ``SeedSequence(seed)`` (a Sobol design's two independent samples)."""
     from .spec import INPUTS
 
     n_g = len(groups)
-    streams = dict(zip(INPUTS, np.random.SeedSequence(seed).spawn(len(INPUTS)), strict=True))
+    root = np.random.SeedSequence(seed) if stream is None else stream
+    streams = dict(zip(INPUTS, root.spawn(len(INPUTS)), strict=True))
     centres = {**CENTRES, "standardvekst": standard_growth}
     values: dict[str, np.ndarray] = {}
     for name in GROUP_INPUTS:
@@ -139,7 +160,8 @@ def sample(
         p = np.array([u.weights[k] for k in names])
         picks = np.random.default_rng(streams["befolkning"]).choice(len(names), size=n, p=p)
         alt = np.array([alternatives.index(names[i]) for i in picks], dtype=np.int64)
-    for name, v in values.items():  # draw 0: the reference
-        v[0] = centres[name]
-    alt[0] = reference_alternative
+    if reference_first:
+        for name, v in values.items():  # draw 0: the reference
+            v[0] = centres[name]
+        alt[0] = reference_alternative
     return Draws(values, alt, seed)

@@ -23,7 +23,9 @@ def _spec_label(spec: Path) -> str:
     return str(spec)
 
 
-def simulation_record(sim: Simulation, inputs: Inputs, scenario: Any, chunk: int) -> dict[str, Any]:
+def simulation_record(
+    sim: Simulation, inputs: Inputs, scenario: Any, chunk: int, sobol: Any = None
+) -> dict[str, Any]:
     """run.json: what reproduces the simulation (seed, draws, the declared widths' file and
     sha256, the inputs) and no timestamps."""
     spec = Path(sim.spec.source)
@@ -46,13 +48,19 @@ def simulation_record(sim: Simulation, inputs: Inputs, scenario: Any, chunk: int
         "input_files_sha256": inputs.file_hashes,
         "years": [inputs.years[0], inputs.years[-1]],
         "calibration": calibration_status(inputs),
-        "outputs": [f for f in UNCERTAINTY_FILES if f != "effect_quantiles.csv" or scenario],
+        "sobol": None if sobol is None else {"n": sobol.attrs["n"], "runs": sobol.attrs["runs"]},
+        "outputs": [
+            f
+            for f in UNCERTAINTY_FILES
+            if (f != "effect_quantiles.csv" or scenario) and (f != "sobol.csv" or sobol is not None)
+        ],
     }
 
 
 def simulation_files(
-    sim: Simulation, inputs: Inputs, scenario: Any, chunk: int, year: int
+    sim: Simulation, inputs: Inputs, scenario: Any, chunk: int, year: int, sobol: Any = None
 ) -> dict[str, bytes]:
+    """Every file's bytes; ``sobol``: the frame of :func:`.sobol.sobol`, if computed."""
     files = {
         "quantiles.csv": _utf8(to_csv_text(sim.quantiles())),
         "prob_shortage.csv": _utf8(to_csv_text(sim.prob_shortage())),
@@ -61,6 +69,8 @@ def simulation_files(
     }
     if scenario is not None:
         files["effect_quantiles.csv"] = _utf8(to_csv_text(sim.effect_quantiles()))
-    record = simulation_record(sim, inputs, scenario, chunk)
+    if sobol is not None:
+        files["sobol.csv"] = _utf8(to_csv_text(sobol.assign(year=sobol.attrs["year"])))
+    record = simulation_record(sim, inputs, scenario, chunk, sobol)
     files["run.json"] = _utf8(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     return files
