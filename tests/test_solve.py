@@ -120,3 +120,113 @@ def test_solve_in_study_places(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*argv, "--target", "2000"]) == 2
     err = capsys.readouterr().err
     assert "not reachable" in err and "give graduates from 2031" in err  # a 6-year programme
+
+
+# --- the costed plan: several levers, relative costs, year by year ------------------------
+
+
+def _gaps(sc: hm.Scenario | Path, group: str, years: range) -> list[float]:
+    proj = hm.project(sc, detail=False)
+    gi = proj.inputs.groups.index(group)
+    return [float(proj.gap[0, proj.years.index(y), gi]) for y in years]
+
+
+@pytest.fixture(scope="module")
+def plan():  # type: ignore[no-untyped-def]
+    costs = {"graduates": 1.0, "immigrants": 1.5}
+    return hm.solve(["graduates", "immigrants"], "sykepleier", 2035, costs=costs, max_step=0.1)
+
+
+def test_a_costed_plan_meets_the_target_every_year_and_round_trips(plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    years = range(2035, 2041)
+    assert min(plan.gaps.loc[2035:2040, "sykepleier"]) >= -1e-6
+    path = tmp_path / "plan.toml"
+    path.write_text(plan.scenario.to_toml(), encoding="utf-8")
+    assert _gaps(path, "sykepleier", years) == pytest.approx(
+        list(plan.gaps.loc[2035:2040, "sykepleier"]), abs=1e-6
+    )
+    assert min(_gaps(path, "sykepleier", years)) >= 0.0
+    # the binding year meets the target closely: the plan buys no more than it must
+    assert min(plan.gaps.loc[2035:2040, "sykepleier"]) < 5.0
+    grads = plan.plan[(plan.plan.lever == "graduates")].sort_values("year")
+    steps = grads.value.diff().fillna(grads.value).abs()
+    assert steps.max() <= 0.1 + 1e-6  # the bounded change from one year to the next
+    assert plan.total_cost["sykepleier"] == pytest.approx(plan.plan.cost.sum())
+
+
+def test_the_cheaper_lever_carries_the_plan() -> None:
+    args = (["graduates", "immigrants"], "helsefagarbeider", 2035)
+    cheap_imm = hm.solve(*args, costs={"graduates": 5.0, "immigrants": 1.0}, max_step=None)
+    cheap_grad = hm.solve(*args, costs={"graduates": 1.0, "immigrants": 5.0}, max_step=None)
+
+    def used(sol, lever):  # type: ignore[no-untyped-def]
+        return float(sol.plan[sol.plan.lever == lever].amount.sum())
+
+    assert used(cheap_imm, "immigrants") > used(cheap_grad, "immigrants")
+    assert used(cheap_grad, "graduates") > used(cheap_imm, "graduates")
+
+
+def test_the_plan_is_no_dearer_than_the_constant_answer() -> None:
+    """With no bound on the step, one constant change that meets the target every year is one
+    of the plans the programme chooses from, so the optimum costs at most as much."""
+    each = [hm.solve("graduates", "sykepleier", y, 0.0) for y in range(2035, 2041)]
+    const = max(each, key=lambda s: s.values["sykepleier"])  # meets every year 2035-2040
+    assert min(const.gaps.loc[2035:2040, "sykepleier"]) >= -50
+    lp = hm.solve(
+        "graduates", "sykepleier", 2035, costs={"graduates": 1.0}, max_step=None, until=2040
+    )
+    flow = float(const.reference_flow["sykepleier"])  # type: ignore[index]
+    constant_cost = const.values["sykepleier"] * flow * len(range(2025, 2041))
+    assert lp.total_cost["sykepleier"] < constant_cost  # timing is worth something
+    assert lp.total_cost["sykepleier"] <= constant_cost * 1.001
+
+
+def test_a_non_linear_lever_in_a_costed_plan() -> None:
+    sol = hm.solve(
+        ["graduates", "stillingsprosent"],
+        "sykepleier",
+        2035,
+        costs={"graduates": 1.0, "stillingsprosent": 500.0},
+    )
+    assert min(sol.gaps.loc[2035:2040, "sykepleier"]) >= 0.0
+    sp = sol.plan[sol.plan.lever == "stillingsprosent"].value
+    assert sp.nunique() == 1 and 0.0 < sp.iloc[0] < 1.0  # one constant value from the start
+    assert min(_gaps(sol.scenario, "sykepleier", range(2035, 2041))) >= 0.0
+    lines = sol.describe("sykepleier")
+    assert any(line.startswith("stillingsprosent +") for line in lines)
+
+
+def test_costed_refusals() -> None:
+    with pytest.raises(hm.ConfigError, match="not reachable") as info:
+        hm.solve("graduates", "sykepleier", 2035, costs={"graduates": 1.0}, max_step=0.02)
+    assert "2 percentage points a year" in str(info.value)
+    with pytest.raises(hm.ConfigError, match="need relative costs"):
+        hm.solve(["graduates", "immigrants"], "sykepleier", 2035)
+    with pytest.raises(hm.ConfigError, match="no cost for 'immigrants'"):
+        hm.solve(["graduates", "immigrants"], "sykepleier", 2035, costs={"graduates": 1})
+    with pytest.raises(hm.ConfigError, match="choose one"):
+        hm.solve(
+            ["graduates", "study_places"], "lege", 2035, costs={"graduates": 1, "study_places": 1}
+        )
+    with pytest.raises(hm.ConfigError, match="must be a number > 0"):
+        hm.solve("graduates", "lege", 2035, costs={"graduates": -1})
+    with pytest.raises(hm.ConfigError, match="max_step"):
+        hm.solve("graduates", "lege", 2035, costs={"graduates": 1}, max_step=5)
+    with pytest.raises(hm.ConfigError, match="until"):
+        hm.solve("graduates", "lege", 2035, costs={"graduates": 1}, until=2030)
+
+
+def test_cli_costed_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "plan.toml"
+    argv = ["solve", "--lever", "graduates", "--lever", "immigrants", "--cost", "graduates=1"]
+    argv += ["--cost", "immigrants=1.5", "--max-step", "0.1", "--group", "sykepleier"]
+    assert main([*argv, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "Billigste plan" in text and "Gap, med planen" in text and "nyutdannede (personer)" in text
+    )
+    assert min(_gaps(out, "sykepleier", range(2035, 2041))) >= 0.0
+    assert main([*argv[:-2], "--cost", "x"]) == 2
+    assert "LEVER=NUMBER" in capsys.readouterr().err
+    assert main(["solve", "--lever", "graduates", "--lever", "immigrants"]) == 2
+    assert "relative cost each" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,9 @@ import pandas as pd
 
 from . import dims
 from .errors import ConfigError, InputError
-from .inverse import Solution
+from .inverse import CostedSolution, Solution, solve_costed
 from .inverse import solve as solve_lever
+from .inverse.costed import DEFAULT_MAX_STEP
 from .io.outputs import check_target, output_files, write_many, write_outputs
 from .io.read import as_path, default_inputs_dir, load_inputs
 from .io.schema import SCHEMAS
@@ -396,20 +397,48 @@ def sobol(
 
 
 def solve(
-    lever: str = "graduates",
+    lever: str | Sequence[str] = "graduates",
     group: str | Sequence[str] = "sykepleier",
     target_year: int = 2035,
     target_gap: float = 0.0,
     start_year: int | None = None,
     *,
     inputs: InputsLike = None,
-) -> Solution:
-    """The one constant value of ``lever`` (graduates, immigrants, stillingsprosent,
-    avgangsalder) per group, from ``start_year`` (default: the first projection year), that
-    makes the group's gap in ``target_year`` equal ``target_gap`` (docs/solve.md). Returns a
-    :class:`~helsemodlite.inverse.Solution`: ``.scenario`` (reproduces it exactly, also through
-    ``to_toml()``), ``.values``, ``.gaps`` and ``.reference`` (year × group)."""
+    costs: Mapping[str, float] | None = None,
+    max_step: float | None = DEFAULT_MAX_STEP,
+    until: int | None = None,
+) -> Solution | CostedSolution:
+    """What it takes (docs/solve.md).
+
+    Without ``costs``: the one constant value of ``lever`` (graduates, immigrants,
+    stillingsprosent, avgangsalder, study_places) per group, from ``start_year`` (default: the
+    first projection year), that makes the group's gap in ``target_year`` equal ``target_gap``.
+    Returns a :class:`~helsemodlite.inverse.Solution`: ``.scenario`` (reproduces it exactly,
+    also through ``to_toml()``), ``.values``, ``.gaps`` and ``.reference`` (year × group).
+
+    With ``costs`` (lever → relative cost; one or several levers): the cheapest plan, year by
+    year, that keeps the gap at least ``target_gap`` in every year from ``target_year`` to
+    ``until`` (default 2040), each inflow lever changing by at most ``max_step`` a year
+    (None: unbounded). Returns a :class:`~helsemodlite.inverse.CostedSolution` (``.plan``,
+    ``.total_cost``, ``.scenario``, ``.gaps``)."""
     groups = list(dict.fromkeys([group] if isinstance(group, str) else group))
-    return solve_lever(
-        resolve_inputs(inputs), lever, groups, int(target_year), float(target_gap), start_year
+    levers = [lever] if isinstance(lever, str) else list(lever)
+    inp = resolve_inputs(inputs)
+    if costs is None:
+        if len(levers) != 1:
+            raise ConfigError(
+                f"solve: several levers ({', '.join(map(str, levers))}) need relative costs "
+                '(costs={"graduates": 1.0, "immigrants": 1.5}) to be weighed against each other'
+            )
+        return solve_lever(inp, levers[0], groups, int(target_year), float(target_gap), start_year)
+    return solve_costed(
+        inp,
+        levers,
+        groups,
+        int(target_year),
+        float(target_gap),
+        start_year,
+        costs=dict(costs) if isinstance(costs, Mapping) else costs,
+        max_step=max_step,
+        until=until,
     )

@@ -381,14 +381,19 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from .api import solve
-    from .io.atomic import write_new_file
 
     out = Path(args.out) if args.out else None
     if out is not None and (out.exists() or out.is_symlink()):
         what = "is a directory" if out.is_dir() else "exists (a file is never overwritten)"
         raise ConfigError(f"--out {out}: {what}; give a new file name, e.g. --out losning.toml")
     groups = list(dict.fromkeys(args.group or ["sykepleier"]))
-    sol = solve(args.lever, groups, args.year, args.target, args.start_year, inputs=args.inputs)
+    levers = args.lever or ["graduates"]
+    if args.cost is not None or len(levers) > 1:
+        return _solve_costed(args, groups, levers, out)
+    from .inverse import Solution
+
+    sol = solve(levers[0], groups, args.year, args.target, args.start_year, inputs=args.inputs)
+    assert isinstance(sol, Solution)
     start = args.start_year or sol.gaps.index[1]
     target = f"{args.target:,.0f}".replace(",", " ")
     print(
@@ -404,15 +409,105 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     table = pd_table(sol, groups, shown)
     print()
     print(_printable(render_gap_table(table, "Gap, årsverk: referanse og løst", header="")))
-    if out is not None:
+    _write_solved(out, sol.scenario)
+    return 0
+
+
+def _write_solved(out: Path | None, scenario) -> None:  # type: ignore[no-untyped-def]
+    from .io.atomic import write_new_file
+
+    if out is None:
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_new_file(out, scenario.to_toml().encode("utf-8"))
+    except FileExistsError:
+        raise ConfigError(f"--out {out}: exists; give a new file name") from None
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
+    print(_printable(f"→ {out}"))
+
+
+def _parse_costs(items: list[str] | None, levers: list[str]) -> dict[str, float]:
+    if not items:
+        raise ConfigError(
+            f"solve: several levers ({', '.join(levers)}) need a relative cost each: "
+            "--cost graduates=1 --cost immigrants=1.5"
+        )
+    costs: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            write_new_file(out, sol.scenario.to_toml().encode("utf-8"))
-        except FileExistsError:
-            raise ConfigError(f"--out {out}: exists; give a new file name") from None
-        except OSError as exc:
-            raise ConfigError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
-        print(_printable(f"→ {out}"))
+            costs[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(
+                f"--cost {item!r}: expected LEVER=NUMBER, e.g. --cost graduates=1"
+            ) from None
+        if not sep:
+            raise ConfigError(f"--cost {item!r}: expected LEVER=NUMBER, e.g. --cost graduates=1")
+    return costs
+
+
+PLAN_UNITS = {
+    "graduates": "personer",
+    "immigrants": "personer",
+    "study_places": "studieplasser",
+    "stillingsprosent": "%",
+    "avgangsalder": "år",
+}
+
+
+def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str], out) -> int:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from .api import solve
+    from .inverse import LEVERS, CostedSolution
+
+    costs = _parse_costs(args.cost, levers)
+    step = None if args.max_step == 0 else args.max_step
+    sol = solve(
+        levers,
+        groups,
+        args.year,
+        args.target,
+        args.start_year,
+        inputs=args.inputs,
+        costs=costs,
+        max_step=step,
+        until=args.until,
+    )
+    assert isinstance(sol, CostedSolution)
+    target = f"{args.target:,.0f}".replace(",", " ")
+    bound = "ingen grense" if step is None else f"{_comma(step * 100, 1)} prosentpoeng"
+    print(
+        f"Billigste plan: gapet minst {target} årsverk hvert år {sol.target_year}–{sol.until}, "
+        f"endring fra {sol.start_year}; største endring av en tilgang fra ett år til det neste: "
+        f"{bound}. Relative kostnader: "
+        + ", ".join(f"{LEVERS[k].label} {_comma(v, 2)}" for k, v in sol.costs.items())
+        + "."
+    )
+    years = [y for y in sol.gaps.index if sol.start_year <= y <= sol.until]
+    for g in groups:
+        print()
+        print(f"{dims.group_label(g)}:")
+        for line in sol.describe(g):
+            print(f"  {line}")
+        rows = sol.plan[sol.plan.group == g]
+        table = rows.pivot_table(index="lever", columns="year", values="amount", sort=False)
+        table.index = [f"{LEVERS[lv].label} ({PLAN_UNITS[lv]})" for lv in table.index]
+        gaps = pd.DataFrame(
+            [sol.reference.loc[years, g].to_numpy(), sol.gaps.loc[years, g].to_numpy()],
+            index=["Gap, referanse", "Gap, med planen"],
+            columns=years,
+        )
+        both = pd.concat([table[years], gaps])
+        both.columns = [str(y) for y in years]
+        print(
+            _printable(
+                both.round(0).to_string(float_format=lambda x: f"{x:,.0f}".replace(",", " "))
+            )
+        )
+    _write_solved(out, sol.scenario)
     return 0
 
 
@@ -780,9 +875,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--lever",
-        default="graduates",
+        action="append",
         choices=("graduates", "immigrants", "stillingsprosent", "avgangsalder", "study_places"),
+        help="the lever (default graduates); repeat with --cost for a costed plan",
     )
+    p.add_argument(
+        "--cost",
+        action="append",
+        metavar="LEVER=COST",
+        help="relative cost of a lever (repeat): a costed plan, year by year, that keeps the gap "
+        "at least --target every year from --year to --until (docs/solve.md)",
+    )
+    p.add_argument(
+        "--max-step",
+        type=float,
+        default=0.05,
+        help="costed plan: largest change of an inflow lever from one year to the next "
+        "(default 0.05 = 5 percentage points; 0 = no bound)",
+    )
+    p.add_argument("--until", type=int, default=None, help="costed plan: last year (default 2040)")
     p.add_argument("--group", action="append", metavar="GROUP", help="a group (repeat for several)")
     p.add_argument("--year", type=int, default=2035, help="target year (default 2035)")
     p.add_argument("--target", type=float, default=0.0, help="target gap, årsverk (default 0)")

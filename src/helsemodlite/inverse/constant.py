@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import dims
-from .errors import ConfigError
-from .model.inputs import Inputs
-from .model.paths import ReferencePath, reference_demand_plan
-from .model.run import run
-from .scenarios.compile import scenario_paths
-from .scenarios.declarations import hook
-from .scenarios.files import Scenario
+from .. import dims
+from ..errors import ConfigError
+from ..model.inputs import Inputs
+from ..model.paths import ReferencePath, reference_demand_plan
+from ..model.run import run
+from ..scenarios.compile import scenario_paths
+from ..scenarios.declarations import hook
+from ..scenarios.files import Scenario
 
 
 @dataclass(frozen=True)
