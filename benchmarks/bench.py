@@ -14,6 +14,8 @@ Plain script, no test framework: ``python benchmarks/bench.py [--json results.js
 4. ``hm.simulate`` of the reference (``--draws``, default 10 000, in chunks of 1 000): time of a
    first and a second run, cost per draw against one ``hm.project``, peak memory
    (``--only uncertainty`` runs just this one).
+5. The inverse solve (constant and costed plans), Sobol indices and 10 000 draws in two local
+   processes (``--only solve``).
 
 Runs on the default data set (``HELSEMODLITE_INPUTS`` or ``--inputs`` for another).
 """
@@ -188,6 +190,54 @@ def bench_uncertainty(inputs: Any, draws: int) -> dict[str, float]:
     }
 
 
+def bench_solve(inputs: Any) -> dict[str, float]:
+    """The inverse solve and the uncertainty extras, each the median of 3 runs after a warm-up:
+    the constant solve (nurses' 2035 gap), the costed plan over graduates and immigrants and over
+    graduates and stillingsprosent (a grid of 27 points), Sobol indices with n = 1 000 (13 000
+    projections), and 10 000 draws in two local processes."""
+    spec = hm.uncertainty_spec(inputs)
+    costs = {"graduates": 1.0, "immigrants": 1.5}
+    cases: dict[str, Callable[[], Any]] = {
+        "solve_constant_s": lambda: hm.solve("graduates", "sykepleier", 2035, inputs=inputs),
+        "solve_costed_linear_s": lambda: hm.solve(
+            ["graduates", "immigrants"],
+            "sykepleier",
+            2035,
+            costs=costs,
+            max_step=0.1,
+            inputs=inputs,
+        ),
+        "solve_costed_nonlinear_s": lambda: hm.solve(
+            ["graduates", "stillingsprosent"],
+            "sykepleier",
+            2035,
+            costs={"graduates": 1.0, "stillingsprosent": 500.0},
+            inputs=inputs,
+        ),
+        "sobol_1000_s": lambda: hm.sobol(n=1000, inputs=inputs, spec=spec),
+        "mc_10000_processes_2_s": lambda: hm.simulate(
+            draws=10_000, inputs=inputs, spec=spec, executor=2
+        ),
+    }
+    out = {}
+    for key, fn in cases.items():
+        fn()
+        out[key] = statistics.median(timed(fn, 3))
+    return out
+
+
+def report_solve(r: dict[str, Any]) -> str:
+    rows = [
+        ("hm.solve, constant (nurses, 2035)", r["solve_constant_s"]),
+        ("hm.solve, costed: graduates + immigrants", r["solve_costed_linear_s"]),
+        ("hm.solve, costed: graduates + stillingsprosent", r["solve_costed_nonlinear_s"]),
+        ("hm.sobol, n = 1 000 (13 000 projections)", r["sobol_1000_s"]),
+        ("hm.simulate, 10 000 draws in 2 processes", r["mc_10000_processes_2_s"]),
+    ]
+    w = max(len(a) for a, _ in rows)
+    return "\n".join(f"{a.ljust(w)}  {b:>10.2f} s" for a, b in rows)
+
+
 def report_uncertainty(r: dict[str, Any]) -> str:
     n = r["mc_draws"]
     scaled = r["mc_s"] * 10_000 / n
@@ -300,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--inputs", metavar="DIR", default=None, help="inputs directory")
     ap.add_argument(
-        "--only", choices=("uncertainty",), default=None, help="run only this benchmark"
+        "--only", choices=("uncertainty", "solve"), default=None, help="run only this benchmark"
     )
     ap.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10 000)")
     args = ap.parse_args(argv)
@@ -328,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         return 0
+    if args.only == "solve":
+        results.update(bench_solve(inputs))
+        print(report_solve(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
     results.update(bench_reference(args.inputs, args.repeats))
     results.update(bench_process(args.inputs, args.processes))
     results["batch_repeats"] = args.batch_repeats
@@ -335,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     results.update(bench_uncertainty(inputs, args.draws))
     print(report(results))
     print(report_uncertainty(results))
+    results.update(bench_solve(inputs))
+    print(report_solve(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
