@@ -22,6 +22,8 @@ _LAZY = {
     "simulate": ("api", "simulate"),
     "solve": ("api", "solve"),
     "sobol": ("api", "sobol"),
+    "write_report": ("api", "write_report"),
+    "plot": ("report", "plot"),
     "Simulation": ("uncertainty.simulate", "Simulation"),
     "uncertainty_spec": ("api", "uncertainty_spec"),
     "combine": ("scenarios.combine", "combine"),
@@ -52,6 +54,7 @@ __all__ = [
     "export_inputs",
     "load_inputs",
     "load_scenario",
+    "plot",
     "project",
     "project_batch",
     "run_to_dir",
@@ -62,6 +65,7 @@ __all__ = [
     "solve",
     "supply_effect_by_age",
     "uncertainty_spec",
+    "write_report",
 ]
 
 if TYPE_CHECKING:
@@ -75,11 +79,13 @@ if TYPE_CHECKING:
         solve,
         supply_effect_by_age,
         uncertainty_spec,
+        write_report,
     )
     from .embedded import shipped_scenarios
     from .io.read import check_inputs, default_inputs_dir, export_inputs, load_inputs
     from .io.tables import Projection
     from .model.inputs import Inputs
+    from .report import plot
     from .scenarios.combine import combine
     from .scenarios.derived import json_schema as scenario_json_schema
     from .scenarios.files import Scenario, load_scenario

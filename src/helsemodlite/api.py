@@ -314,6 +314,183 @@ def supply_effect_by_age(scenario: Any, *, inputs: InputsLike = None) -> pd.Data
     return both[[*keys, "value"]]
 
 
+REPORT_DRAWS = 500
+"""Monte Carlo draws of a report's fan charts (``--draws 0``: none)."""
+
+
+def write_report(
+    scenarios: Sequence[Any] = (),
+    out: str | Path = "",
+    *,
+    inputs: InputsLike = None,
+    draws: int = REPORT_DRAWS,
+    seed: int = 0,
+    year: int = 2040,
+    horizon: int = 2040,
+    svg: bool = False,
+) -> Path:
+    """Write a report folder (``helsemodlite report``; docs/report.md): ``report.html`` (one
+    self-contained file), every chart as PNG (with ``svg`` also as SVG), ``report.xlsx`` and
+    ``run.json``, for the reference and each of ``scenarios`` (shipped names, files, dicts or
+    Scenarios; none: the reference run alone). ``draws`` Monte Carlo draws from ``seed`` for
+    the fan charts (0: none); ``year``: the year of the waterfall and the effects chart;
+    ``horizon``: the last year of the paths.
+
+    Everything is checked and computed before anything is written; the folder is written whole
+    to a temporary sibling and swapped into place. ``out`` must be new, empty or a previous
+    report folder (never another directory). Returns ``out``."""
+    from .report.build import ALL_REPORT_FILES, ReportInputs, ScenarioRun, report_files
+    from .report.provenance import collect
+
+    target = as_out_path(out, "out")
+    if not str(target).strip():
+        raise ConfigError("--out: empty path; give a directory, e.g. --out rapport")
+    refs = (
+        []
+        if isinstance(scenarios, Sequence) and not scenarios
+        else scenario_list(scenarios, "write_report")
+    )
+    for name, value in (("draws", draws), ("seed", seed), ("year", year), ("horizon", horizon)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"report: {name} must be a whole number, got {value!r}")
+    if draws < 0 or seed < 0:
+        raise ConfigError(f"report: --draws and --seed must be ≥ 0, got {draws} and {seed}")
+    check_target(target, ALL_REPORT_FILES)
+    scs = _report_scenarios(refs)
+    inp = resolve_inputs(inputs)
+    check_years((year, horizon), inp.years)
+    years = tuple(dict.fromkeys([*default_years(inp.years)[0], year]))
+    reference = project(inputs=inp, detail=True)
+    runs = [
+        ScenarioRun(sc, project(sc, inputs=inp, detail=True), _scenario_text(ref, sc))
+        for ref, sc in zip(refs, scs, strict=True)
+    ]
+    comparison = (
+        compare(scs, combined=len(scs) > 1, inputs=inp, years=sorted(years)) if scs else None
+    )
+    sim, combined_sim = _report_simulations(scs, inp, draws, seed)
+    settings = {
+        "Trekk (Monte Carlo)": draws,
+        "Startverdi (seed)": seed,
+        "År for drivere og virkninger": year,
+        "Siste år i figurene": horizon,
+    }
+    command = _report_command(refs, scs, target, inputs, draws, seed, year, horizon, svg)
+    data = ReportInputs(
+        reference=reference,
+        runs=runs,
+        comparison=comparison,
+        simulation=sim,
+        combined_simulation=combined_sim,
+        provenance=collect(inp, command, settings),
+        year=year,
+        horizon=horizon,
+        svg=svg,
+        titles={sc.name: sc.title for sc in scs},
+    )
+    return write_many([(target, report_files(data))], allowed=ALL_REPORT_FILES)[0]
+
+
+def _report_scenarios(refs: Sequence[Any]) -> list[Any]:
+    """The report's scenarios, validated, with unique names that are not the reserved ones."""
+    scs = [as_scenario(r) for r in refs]
+    names = [s.name for s in scs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"report: scenario names must be unique; repeated: {', '.join(dup)}")
+    reserved = sorted({COMBINED, SUM_OF_SINGLES, REFERENCE_NAME} & set(names))
+    if reserved:
+        raise ConfigError(
+            f"report: scenario name(s) {', '.join(reserved)} are reserved for the reference and "
+            "the rows a report adds (kombinert, sum_enkelttiltak); give the scenario another name"
+        )
+    return scs
+
+
+def _scenario_text(ref: Any, sc: Any) -> str:
+    """The text of the file that defines a scenario (its TOML when it was given in Python)."""
+    from .scenarios.files import locate_scenario
+
+    try:
+        if isinstance(ref, str | os.PathLike) and not isinstance(ref, bytes):
+            return locate_scenario(ref).read_text(encoding="utf-8")
+        if sc.source is not None:
+            return Path(sc.source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
+    return str(sc.to_toml())
+
+
+def _report_simulations(
+    scs: Sequence[Any], inp: Inputs, draws: int, seed: int
+) -> tuple[Simulation | None, Simulation | None]:
+    """Monte Carlo of the reference and of all measures together (None without draws)."""
+    from dataclasses import replace
+
+    from .scenarios.combine import combine
+
+    if draws == 0:
+        return None, None
+    spec = uncertainty_spec(inp)
+    if not scs:
+        return simulate(None, draws=draws, seed=seed, inputs=inp, spec=spec), None
+    together = scs[0] if len(scs) == 1 else combine(scs)
+    both = simulate(together, draws=draws, seed=seed, inputs=inp, spec=spec)
+    if together.hooks().get("befolkning") is not None or both.effect_supply is None:
+        # A befolkning scenario pairs with a reference of its own alternative: run it apart.
+        return simulate(None, draws=draws, seed=seed, inputs=inp, spec=spec), both
+    # The paired run holds the reference on the same draws: one Monte Carlo run, not two.
+    assert both.effect_demand is not None
+    reference = replace(
+        both,
+        supply=both.supply - both.effect_supply,
+        demand=both.demand - both.effect_demand,
+        effect_supply=None,
+        effect_demand=None,
+        scenario=REFERENCE_NAME,
+    )
+    return reference, both
+
+
+def _report_command(
+    refs: Sequence[Any],
+    scs: Sequence[Any],
+    target: Path,
+    inputs: InputsLike,
+    draws: int,
+    seed: int,
+    year: int,
+    horizon: int,
+    svg: bool,
+) -> str:
+    """The command that writes the same report: shipped names and paths as given; a scenario
+    given in Python as ``NAME.toml`` (the report shows its text, to be saved under that name)."""
+    import shlex
+
+    args = ["helsemodlite", "report"]
+    for ref, sc in zip(refs, scs, strict=True):
+        if isinstance(ref, str | os.PathLike) and not isinstance(ref, bytes):
+            args.append(os.fspath(ref))
+        elif sc.source is not None:
+            args.append(os.fspath(sc.source))
+        else:
+            args.append(f"{sc.name}.toml")
+    args += ["--out", os.fspath(target)]
+    if isinstance(inputs, str | os.PathLike):
+        args += ["--inputs", os.fspath(inputs)]
+    for flag, value, default in (
+        ("--draws", draws, REPORT_DRAWS),
+        ("--seed", seed, 0),
+        ("--year", year, 2040),
+        ("--horizon", horizon, 2040),
+    ):
+        if value != default:
+            args += [flag, str(value)]
+    if svg:
+        args.append("--svg")
+    return shlex.join(args)
+
+
 def uncertainty_spec(inputs: InputsLike = None, spec: Any = None) -> UncertaintySpec:
     """The declared uncertainty: ``spec`` (an :class:`UncertaintySpec`, a TOML path, or a dict
     with the tables of such a file), else the

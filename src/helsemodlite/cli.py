@@ -753,6 +753,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .api import write_report
+
+    target = write_report(
+        args.scenarios,
+        args.out,
+        inputs=args.inputs,
+        draws=args.draws,
+        seed=args.seed,
+        year=args.year,
+        horizon=args.horizon,
+        svg=args.svg,
+    )
+    print(_printable(f"→ {target}/report.html (med figurene som PNG og report.xlsx)"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helsemodlite",
@@ -946,6 +963,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="do not print the gap tables")
     inputs_arg(p)
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "report",
+        help="a report to hand on: report.html (one self-contained file), the charts as PNG "
+        "and report.xlsx, for the reference and scenarios",
+        description="Writes DIR/report.html (charts embedded, no network needed, in Norwegian: "
+        "gap tables, charts, the scenarios' definitions, each measure's effect alone and "
+        "combined, the inputs' provenance, the calibration fit and how to reproduce it), every "
+        "chart as PNG, report.xlsx (one sheet per table) and run.json. With no scenario it "
+        "reports the reference run (docs/report.md).",
+    )
+    p.add_argument(
+        "scenarios", nargs="*", metavar="SCENARIO", help="scenario TOML files or shipped names"
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="report folder: a new or empty directory, or a previous report folder (replaced "
+        "whole); never another directory",
+    )
+    p.add_argument(
+        "--draws", type=int, default=500, help="Monte Carlo draws of the fan charts (0: none)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="master seed of the draws (default 0)")
+    p.add_argument(
+        "--year", type=int, default=2040, help="year of the waterfall and effects (default 2040)"
+    )
+    p.add_argument("--horizon", type=int, default=2040, help="last year of the paths (2040)")
+    p.add_argument("--svg", action="store_true", help="also write every chart as SVG")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("compare", help="effects of scenarios against the reference")
     p.add_argument(

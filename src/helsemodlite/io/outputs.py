@@ -100,8 +100,11 @@ UNCERTAINTY_FILES = (
 """What ``helsemodlite uncertainty --out DIR`` writes (docs/uncertainty.md)."""
 
 
-def check_target(target: Path) -> None:
-    """Only a missing path, an empty directory or a previous run's output may be replaced."""
+def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
+    """Only a missing path, an empty directory or a previous run's output may be replaced.
+
+    ``allowed``: the file names a previous output of this kind may hold (default: those of
+    ``run`` and ``uncertainty``; a report folder passes its own)."""
     text = os.fspath(target)
     if not text.strip():
         raise ConfigError("--out: empty path; give a directory")
@@ -122,7 +125,7 @@ def check_target(target: Path) -> None:
         if target.is_symlink() or (target.exists() and not target.is_dir()):
             raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
         if target.is_dir():
-            _check_previous_output(target)
+            _check_previous_output(target, allowed)
     except (OSError, RuntimeError, ValueError) as exc:
         reason = _reason(exc) if isinstance(exc, OSError) else str(exc)
         raise ConfigError(f"--out {target}: cannot use this path ({reason})") from exc
@@ -136,17 +139,17 @@ def _is_run_record(path: Path) -> bool:
     return isinstance(record, dict) and "helsemodlite_version" in record
 
 
-def _check_previous_output(target: Path) -> None:
+def _check_previous_output(target: Path, allowed: tuple[str, ...] | None = None) -> None:
     """A non-empty directory may be replaced only when it is a previous run's output: nothing
     but the output files, each a regular file, and a run.json written by helsemodlite."""
     entries = list(target.iterdir())
     if not entries:
         return
+    names = set(allowed) if allowed is not None else {*OUTPUT_FILES, *UNCERTAINTY_FILES}
     foreign = sorted(
         p.name + ("/" if p.is_dir() else "")
         for p in entries
-        if p.name != MARKER
-        and (p.name not in {*OUTPUT_FILES, *UNCERTAINTY_FILES} or p.is_symlink() or not p.is_file())
+        if p.name != MARKER and (p.name not in names or p.is_symlink() or not p.is_file())
     )
     if not foreign and not _is_run_record(target / "run.json"):
         foreign = ["(no run.json written by helsemodlite)"]
@@ -183,11 +186,14 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def write_many(items: list[tuple[Path, dict[str, bytes]]]) -> list[Path]:
-    """Write several output directories as one: each target checked first, then all written
-    in full and swapped; a failure (or an interrupt) leaves every target as it was."""
+def write_many(
+    items: list[tuple[Path, dict[str, bytes]]], allowed: tuple[str, ...] | None = None
+) -> list[Path]:
+    """Write several output directories as one: each target checked first (``allowed``: see
+    :func:`check_target`), then all written in full and swapped; a failure (or an interrupt)
+    leaves every target as it was."""
     for target, _ in items:
-        check_target(target)
+        check_target(target, allowed)
     try:
         write_dirs([(Path(t), files) for t, files in items])
     except OSError as exc:

@@ -1,0 +1,91 @@
+"""Norwegian labels and number formatting for charts, the HTML report and the workbook.
+
+Numbers are årsverk written as in Norwegian print: thousands separated by a thin space (the
+narrow no-break space U+202F, so a number never breaks across lines), a real minus sign
+(U+2212) and a decimal comma. Group names are SSB's (:data:`helsemodlite.dims.GROUP_LABELS`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import dims
+from ..io.tables import AGE_BANDS
+
+THIN = "\u202f"
+"""Thousands separator: a thin (narrow no-break) space."""
+MINUS = "\u2212"
+
+GAP_CONVENTION = (
+    "Gap = tilbud − etterspørsel, årsverk. Negativt tall = underskudd, som i "
+    "Helsepersonellplan 2040."
+)
+
+VARIABLE_LABELS = {"supply": "Tilbud", "demand": "Etterspørsel", "gap": "Gap"}
+DEFINITE = {"supply": "tilbudet", "demand": "etterspørselen", "gap": "gapet"}
+"""The variables in the definite form (``virkning på gapet``)."""
+
+SCENARIO_LABELS = {
+    "referanse": "Referansebane",
+    "kombinert": "Alle tiltak samlet",
+    "sum_enkelttiltak": "Sum av enkelttiltak",
+}
+"""Display names of the rows that helsemodlite adds itself."""
+
+DRIVER_SHORT = {
+    "basisår": "Gap i basisåret",
+    "avgang": "Avgang",
+    "utdannede": "Nyutdannede",
+    "innvandrere": "Innvandrere",
+    "tiltak_tilbud": "Tiltak, tilbud",
+    "befolkning": "Befolkning og aldring",
+    "friskere_aldring": "Friskere aldring",
+    "standardvekst": "Standardvekst",
+    "trend": "Kalibrert trend",
+    "tiltak_etterspørsel": "Tiltak, etterspørsel",
+}
+"""Short labels of the drivers of :meth:`~helsemodlite.Projection.decompose` (chart axes)."""
+
+AGE_BAND_LABELS = {f"{lo}-{hi}": f"{lo}–{hi} år" for lo, hi in AGE_BANDS}
+
+
+def group_label(group: str) -> str:
+    """SSB's label of a group id; ``Sum`` stays ``Sum``."""
+    return dims.group_label(group)
+
+
+def scenario_label(name: str, titles: dict[str, str] | None = None) -> str:
+    """A scenario's display name: its title when known, else the name (``referanse``,
+    ``kombinert`` and ``sum_enkelttiltak`` in words)."""
+    if titles and name in titles:
+        return titles[name]
+    return SCENARIO_LABELS.get(name, name)
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number in Norwegian print: ``-12345.6`` → ``−12 346`` (thin space, minus sign)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = f"{abs(value):,.{decimals}f}".replace(",", THIN).replace(".", ",")
+    if text.strip("0,\u202f") == "":  # rounds to zero: no sign
+        return text
+    return f"{MINUS}{text}" if value < 0 else text
+
+
+def arsverk(value: float, step: int = 100) -> str:
+    """Årsverk rounded to the nearest ``step`` (100 as in the publication), formatted."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return number(round(value / step) * step)
+
+
+def signed(value: float, step: int = 100) -> str:
+    """Like :func:`arsverk` with an explicit plus sign for a positive change."""
+    text = arsverk(value, step)
+    rounded = round(value / step) * step if math.isfinite(value) else 0
+    return f"+{text}" if rounded > 0 else text
+
+
+def percent(share: float, decimals: int = 0) -> str:
+    """A share (0.25) as ``25 %`` (with a thin space, as Norwegian print)."""
+    return f"{number(100 * share, decimals)}{THIN}%"
