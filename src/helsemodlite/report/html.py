@@ -104,7 +104,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 tbody th { font-weight: 600; }
 th, td { vertical-align: top; }
 table.text { width: 100%; font-size: .82em; }
-table.text tbody th { overflow-wrap: anywhere; max-width: 16em; }
+table.text tbody th { overflow-wrap: anywhere; min-width: 13em; max-width: 19em;
+                      font-weight: normal; }
 td.neg { color: #a0281b; }
 tr.sum td, tr.sum th { font-weight: bold; border-top: 2px solid #555; }
 thead th.num { white-space: normal; max-width: 10em; }

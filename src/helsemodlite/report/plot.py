@@ -68,10 +68,9 @@ STYLE: dict[str, Any] = {
     "legend.fontsize": 8.5,
     "figure.titlesize": 11.0,
     "svg.fonttype": "none",
-    "svg.hashsalt": "helsemodlite",
 }
 """One look for every chart, applied while a figure is built (the user's rcParams are left
-alone). ``svg.hashsalt`` makes SVG output reproducible."""
+alone)."""
 
 DPI = 120
 
@@ -234,7 +233,8 @@ def png(fig: Figure, dpi: int = DPI) -> bytes:
 
 
 def svg(fig: Figure) -> bytes:
-    """The figure as SVG bytes (text kept as text; no date, fixed ids)."""
+    """The figure as SVG bytes (text kept as text, so it stays searchable and editable; no
+    date)."""
     buf = io.BytesIO()
     with _style():
         fig.savefig(buf, format="svg", metadata={"Date": None}, facecolor="white")
