@@ -658,6 +658,84 @@ def _cmd_inputs_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _now():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _cmd_inputs_update(args: argparse.Namespace) -> int:
+    from .data.statbank.client import Client
+    from .data.statbank.tables import TABLES
+    from .data.statbank.update import check_target, describe, fetch, plan, write
+
+    target = check_target(Path(args.inputs)) if not args.dry_run or args.inputs else None
+    ids = list(dict.fromkeys(args.table or TABLES))
+    client = Client(args.base_url)
+    items = plan(client, ids, _now())
+    for line in describe(items, client):
+        print(_printable(line))
+    if args.dry_run:
+        print("(dry run: nothing fetched, nothing written)")
+        return 0
+    assert target is not None
+    fetch(client, items)
+    for f in items:
+        written = write(target, f, _now())
+        print(_printable(f"{f.table.id}: wrote {', '.join(written)}"))
+    print(
+        f"next: helsemodlite inputs build --inputs {target}   (then `inputs diff` against the "
+        "old directory to see what the new data change)"
+    )
+    return 0
+
+
+def _cmd_inputs_import(args: argparse.Namespace) -> int:
+    from .data.statbank.update import check_target, read_import, write
+
+    target = check_target(Path(args.inputs))
+    f = read_import(Path(args.file), args.table, _now())
+    for w in f.warnings:
+        print(_printable(f"warning: {w}"), file=sys.stderr)
+    written = write(target, f, _now())
+    print(_printable(f"{f.table.id}: wrote {', '.join(written)}"))
+    print(f"next: helsemodlite inputs build --inputs {target}")
+    return 0
+
+
+def _cmd_inputs_diff(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .api import project
+    from .data.statbank.diff import file_changes
+    from .io.read import calibration_note
+
+    changes = file_changes(Path(args.old), Path(args.new))
+    print(f"Filer som er endret fra {args.old} til {args.new}: {len(changes) or 'ingen'}")
+    for c in changes:
+        print(_printable(f"  {c.kind:<8} {c.path}"))
+        for d in c.detail:
+            print(_printable(f"           {d}"))
+    years = tuple(args.years) if args.years else None
+    tables = []
+    for d in (args.old, args.new):
+        proj = project(inputs=d, detail=False)
+        note = calibration_note(proj.inputs)
+        if note:
+            print(_printable(f"note ({d}): {note}"), file=sys.stderr)
+        tables.append(proj.gap_table(years=years))
+    old, new = tables
+    both = pd.concat({"gammel": old, "ny": new, "endring": new - old}, axis=1)
+    print()
+    for y in old.columns:
+        block = both.xs(y, axis=1, level=1)[["gammel", "ny", "endring"]]
+        print(
+            _printable(render_gap_table(block, f"Referansebanens gap {y}: gammel og ny", header=""))
+        )
+        print()
+    return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate
 
@@ -817,6 +895,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("directory", metavar="DIR", help="a new (or empty) directory")
     e.set_defaults(func=_cmd_inputs_export)
+    u = isub.add_parser(
+        "update",
+        help="refresh source tables from SSB's StatBank API into your inputs directory",
+        description="Reads each table's record and metadata (warns when discontinued or not "
+        "updated for longer than its cycle, refuses a changed structure), fetches the data in "
+        "extracts within SSB's 800 000-cell limit, and writes the raw JSON-stat2 answers, a "
+        "manifest, the converted source file and its catalogue entry into --inputs (never the "
+        "embedded data set). Then run `inputs build` (docs/data.md).",
+    )
+    u.add_argument("--inputs", default=None, metavar="DIR", help="your inputs directory")
+    u.add_argument(
+        "--table", action="append", metavar="ID", help="a table id (repeat; default all)"
+    )
+    u.add_argument(
+        "--dry-run", action="store_true", help="show what would be fetched, fetch nothing"
+    )
+    u.add_argument(
+        "--base-url", default="https://data.ssb.no/api/pxwebapi/v2", help=argparse.SUPPRESS
+    )
+    u.set_defaults(func=_cmd_inputs_update)
+    m = isub.add_parser(
+        "import", help="a StatBank table downloaded by hand (JSON-stat2) into your inputs directory"
+    )
+    m.add_argument("file", metavar="FILE", help="a JSON-stat2 file of the table's data")
+    m.add_argument("--table", required=True, metavar="ID", help="the table id, e.g. 07459")
+    m.add_argument("--inputs", required=True, metavar="DIR", help="your inputs directory")
+    m.set_defaults(func=_cmd_inputs_import)
+    f = isub.add_parser(
+        "diff", help="what changed between two inputs directories, and what it does to the gap"
+    )
+    f.add_argument("old", metavar="OLD")
+    f.add_argument("new", metavar="NEW")
+    f.add_argument("--years", type=int, nargs="+", default=None, help="years of the gap table")
+    f.set_defaults(func=_cmd_inputs_diff)
 
     p = sub.add_parser("scenarios", help="the shipped scenarios")
     ssub = p.add_subparsers(dest="scenarios_command", required=True, metavar="ACTION")

@@ -1,0 +1,134 @@
+"""``helsemodlite inputs diff OLD NEW``: what changed between two inputs directories, file by
+file and table by table, and what it does to the gap table (docs/data.md).
+
+Files are compared by content; a changed CSV is compared row by row on its key - the fewest
+leading columns that identify a row, in both versions (rows
+added and removed, values changed, the largest changes). The gap table is the reference run of
+each directory with the calibration each holds (keep, the default: the parameters stay and the
+projection shows what the new data change; docs/calibration.md, "Modes").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...errors import InputError
+
+PARTS = ("sources.toml", "sources", "assumptions", "model", "calibration")
+SHOWN = 3
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    kind: str
+    """added, removed or changed."""
+    detail: tuple[str, ...] = ()
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    out = {}
+    for part in PARTS:
+        p = root / part
+        items = (
+            [p]
+            if p.is_file()
+            else sorted(q for q in p.rglob("*") if q.is_file())
+            if p.is_dir()
+            else []
+        )
+        for q in items:
+            if not any(s.startswith(".") for s in q.relative_to(root).parts):
+                out[str(q.relative_to(root))] = q.read_bytes()
+    return out
+
+
+def _table(data: bytes) -> pd.DataFrame | None:
+    from io import StringIO
+
+    try:
+        df = pd.read_csv(StringIO(data.decode("utf-8-sig")), comment="#", skipinitialspace=True)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    for k in range(1, len(df.columns)):  # the shortest leading columns that identify a row
+        keys = list(df.columns[:k])
+        if not df.duplicated(keys).any():
+            return df.set_index(keys[0] if k == 1 else keys)
+    return None
+
+
+def _some(keys: list[object]) -> str:
+    return ", ".join(map(str, keys[:SHOWN])) + (" …" if len(keys) > SHOWN else "")
+
+
+def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
+    a, b = _table(old), _table(new)
+    if a is None or b is None:
+        return ("content changed (not a table with a key in its leading columns)",)
+    out = []
+    added = [k for k in b.index if k not in a.index]
+    removed = [k for k in a.index if k not in b.index]
+    cols_added = [c for c in b.columns if c not in a.columns]
+    cols_removed = [c for c in a.columns if c not in b.columns]
+    if added:
+        out.append(f"rows added: {len(added)} ({_some(added)})")
+    if removed:
+        out.append(f"rows removed: {len(removed)} ({_some(removed)})")
+    if cols_added:
+        out.append(f"columns added: {', '.join(cols_added)}")
+    if cols_removed:
+        out.append(f"columns removed: {', '.join(cols_removed)}")
+    rows = [k for k in a.index if k in b.index]
+    cols = [c for c in a.columns if c in b.columns]
+    x, y = a.loc[rows, cols], b.loc[rows, cols]
+    num = [
+        c
+        for c in cols
+        if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])
+    ]
+    other = [c for c in cols if c not in num]
+    changed = 0
+    biggest = []
+    if num:
+        xv, yv = x[num].to_numpy(float), y[num].to_numpy(float)
+        diff = ~np.isclose(xv, yv, rtol=0, atol=0, equal_nan=True)
+        changed += int(diff.sum())
+        rel = np.abs(yv - xv) / np.maximum(np.abs(xv), 1e-12)
+        rel = np.where(diff, rel, -1.0)
+        for i in np.argsort(rel, axis=None)[::-1][:SHOWN]:
+            r, c = np.unravel_index(i, rel.shape)
+            if rel[r, c] >= 0:
+                old_v, new_v = xv[r, c], yv[r, c]
+                change = (new_v - old_v) / max(abs(old_v), 1e-12)
+                key = rows[r]
+                key = " ".join(map(str, key)) if isinstance(key, tuple) else key
+                biggest.append(f"{key} {num[c]}: {old_v:g} → {new_v:g} ({change:+.1%})")
+    for c in other:
+        changed += int((x[c].astype(str) != y[c].astype(str)).sum())
+    if changed:
+        out.append(
+            f"values changed: {changed}" + (f"; largest: {'; '.join(biggest)}" if biggest else "")
+        )
+    return tuple(out) or ("formatting or comments only",)
+
+
+def file_changes(old: Path, new: Path) -> list[FileChange]:
+    for d in (old, new):
+        if not Path(d).is_dir():
+            raise InputError(f"inputs diff: {d} is not a directory")
+    a, b = _files(Path(old)), _files(Path(new))
+    out = []
+    for name in sorted(set(a) | set(b)):
+        if name not in b:
+            out.append(FileChange(name, "removed"))
+        elif name not in a:
+            out.append(FileChange(name, "added"))
+        elif hashlib.sha256(a[name]).digest() != hashlib.sha256(b[name]).digest():
+            detail = csv_changes(a[name], b[name]) if name.endswith(".csv") else ()
+            out.append(FileChange(name, "changed", detail))
+    return out

@@ -1,0 +1,276 @@
+"""``helsemodlite inputs update`` and ``inputs import``: StatBank tables into a user's inputs
+directory (docs/data.md, "Refreshing from SSB").
+
+For every table: the table's record (``updated``, ``discontinued``) and metadata first - a
+discontinued table or one not updated for longer than its usual cycle gets a warning, a table
+whose structure changed is refused - then the data in extracts within the cell limit. Written
+into the inputs directory, never the embedded one: the raw JSON-stat2 answers and a manifest
+(table, title, SSB's ``updated``, the query, the fetch time, sha256 of every file) under
+``sources/statbank/<id>/``, the converted source file under ``sources/``, and the catalogue
+entry in ``sources.toml`` last - so until the catalogue names the new file, the build reads the
+old one, and a failure half-way changes nothing the build sees. ``inputs build`` then rebuilds
+the model files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ...errors import InputError
+from ...io.atomic import current_umask
+from ..catalogue import CATALOGUE
+from .client import Client, cells, split
+from .jsonstat import Dataset, parse
+from .tables import Table, check_structure, table
+
+
+@dataclass
+class Fetched:
+    table: Table
+    meta: Dataset
+    info: dict[str, Any]
+    selection: dict[str, list[str]]
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    origin: str = ""
+
+
+def _when(stamp: Any) -> dt.datetime | None:
+    if not isinstance(stamp, str):
+        return None
+    s = re.sub(r"(\.\d{6})\d+", r"\1", stamp.strip()).replace("Z", "+00:00")
+    try:
+        when = dt.datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _warnings(t: Table, meta: Dataset, info: dict[str, Any], now: dt.datetime) -> list[str]:
+    out = []
+    if info.get("discontinued") or meta.discontinued:
+        notes = " ".join(meta.note)[:300]
+        out.append(
+            f"table {t.id} is discontinued: SSB no longer updates it and may have replaced it "
+            f"with a new table (a note may name it{': ' + notes if notes else ''})"
+        )
+    updated = _when(info.get("updated") or meta.updated)
+    if updated is None:
+        out.append(f"table {t.id}: no 'updated' stamp")
+    elif (now - updated).days > t.cycle_days:
+        out.append(
+            f"table {t.id} was last updated {updated:%Y-%m-%d}, {(now - updated).days} days ago "
+            f"(its usual cycle is under {t.cycle_days} days): it may be frozen"
+        )
+    return out
+
+
+def plan(client: Client, ids: list[str], now: dt.datetime) -> list[Fetched]:
+    """Read every table's record and metadata and check them (no data yet)."""
+    out = []
+    for tid in ids:
+        t = table(tid)
+        info = client.table(tid)
+        meta = parse(client.metadata(tid), f"StatBank table {tid} metadata", metadata=True)
+        check_structure(t, meta, f"StatBank table {tid}")
+        out.append(
+            Fetched(t, meta, info, t.selection(meta), warnings=_warnings(t, meta, info, now))
+        )
+    return out
+
+
+def describe(items: list[Fetched], client: Client) -> list[str]:
+    """The dry run: what would be fetched."""
+    lines = []
+    for f in items:
+        n = cells(f.selection)
+        parts = len(split(f.selection, client.max_cells))
+        when = f.info.get("updated") or f.meta.updated or "?"
+        lines.append(
+            f"{f.table.id} {f.meta.label}: {n:,} cells in {parts} extract(s), updated {when}; "
+            f"feeds {f.table.feeds}".replace(",", " ", 1)
+        )
+        lines += [f"  warning: {w}" for w in f.warnings]
+    return lines
+
+
+def fetch(client: Client, items: list[Fetched]) -> None:
+    for f in items:
+        f.docs = client.data(f.table.id, f.selection)
+        f.origin = f"{client.base_url}/tables/{f.table.id}/data"
+
+
+def tidy(f: Fetched) -> pd.DataFrame:
+    """The cells of all extracts, restricted to the selection, each exactly once."""
+    frames = []
+    for k, doc in enumerate(f.docs):
+        ds = parse(doc, f"StatBank table {f.table.id} data ({k + 1} of {len(f.docs)})")
+        missing = [d for d in f.table.dimensions if d not in ds.ids]
+        if missing:
+            raise InputError(f"StatBank table {f.table.id}: the data has no dimension(s) {missing}")
+        frames.append(ds.frame())
+    out = pd.concat(frames, ignore_index=True)
+    for d, codes in f.selection.items():
+        out = out[out[d].isin(codes)]
+    keys = list(f.selection)
+    if out.duplicated(keys).any():
+        raise InputError(f"StatBank table {f.table.id}: a cell came twice in the extracts")
+    want = cells(f.selection)
+    if len(out) != want:
+        raise InputError(
+            f"StatBank table {f.table.id}: the extracts hold {len(out)} of the {want} cells "
+            "asked for"
+        )
+    return out.reset_index(drop=True)
+
+
+def check_target(inputs_dir: Path) -> Path:
+    """An inputs directory of the user's (never the embedded one) with a catalogue."""
+    from ...io.read import default_inputs_dir
+
+    d = Path(inputs_dir)
+    if not (d / CATALOGUE).is_file() or not (d / "sources").is_dir():
+        raise InputError(
+            f"--inputs {d}: not an inputs directory (no {CATALOGUE} and sources/); make one with "
+            f"`helsemodlite inputs export {d}`"
+        )
+    if d.resolve() == default_inputs_dir().resolve():
+        raise InputError(
+            f"--inputs {d}: the embedded data set is never changed; export a copy first "
+            "(`helsemodlite inputs export mine/`) and update that"
+        )
+    return d
+
+
+def _sha(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def _catalogue_entry(text: str, t: Table, name: str, meta: Dataset, years: str, note: str) -> str:
+    """The catalogue with the entry of the table's role naming the new file (other entries and
+    comments untouched); a new entry at the end when the role has none."""
+    fields = {
+        "file": name,
+        "role": t.role,
+        "publisher": t.catalogue["publisher"],
+        "table_id": t.id,
+        "title": t.catalogue["title"],
+        "reference_date": years,
+        "url": t.catalogue["url"],
+        "unit": t.catalogue["unit"],
+        "note": note,
+    }
+    blocks = re.split(r"(?m)^(?=\[\[source\]\]\s*$)", text)
+    for i, block in enumerate(blocks):
+        if re.search(rf'(?m)^role\s*=\s*"{re.escape(t.role)}"\s*$', block):
+            for key in ("file", "reference_date", "table_id", "note"):
+                line = f"{key} = {json.dumps(fields[key], ensure_ascii=False)}"
+                pattern = rf"(?m)^{key}\s*=.*$"
+                if re.search(pattern, block):
+                    block = re.sub(pattern, lambda _m, line=line: line, block, count=1)
+                else:
+                    block = block.rstrip("\n") + "\n" + line + "\n\n"
+            blocks[i] = block
+            return "".join(blocks)
+    entry = "[[source]]\n" + "".join(
+        f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in fields.items()
+    )
+    return text.rstrip("\n") + "\n\n" + entry
+
+
+def write(inputs_dir: Path, f: Fetched, now: dt.datetime) -> list[str]:
+    """Write one fetched (or imported) table; returns the files written (relative)."""
+    cells_frame = tidy(f)
+    assert f.table.convert is not None
+    name, csv_text = f.table.convert(cells_frame, f.meta)
+    years = ", ".join(sorted(cells_frame[f.table.time].unique()))
+    raw_dir = f"sources/statbank/{f.table.id}"
+    files: dict[str, bytes] = {}
+    for k, doc in enumerate(f.docs):
+        files[f"{raw_dir}/data-{k + 1}.json"] = (
+            json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        ).encode()
+    files[f"{raw_dir}/metadata.json"] = (
+        json.dumps(f.info, ensure_ascii=False, indent=1) + "\n"
+    ).encode()
+    files[f"sources/{name}"] = csv_text.encode("utf-8")
+    updated = f.info.get("updated") or f.meta.updated
+    manifest = {
+        "table_id": f.table.id,
+        "title": f.meta.label,
+        "updated": updated,
+        "discontinued": bool(f.info.get("discontinued") or f.meta.discontinued),
+        "query": {"from": f.origin, "selection": f.selection},
+        "fetched_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cells": int(len(cells_frame)),
+        "source_file": f"sources/{name}",
+        "role": f.table.role,
+        "used_by_build": f.table.used_by_build,
+        "sha256": {k: _sha(v) for k, v in sorted(files.items())},
+        "warnings": f.warnings,
+    }
+    files[f"{raw_dir}/manifest.json"] = (
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
+    ).encode()
+    catalogue = (inputs_dir / CATALOGUE).read_text(encoding="utf-8")
+    note = (
+        f"Fetched from SSB's StatBank API by helsemodlite inputs update on "
+        f"{now:%Y-%m-%d} (table updated {updated}); raw answers and manifest in {raw_dir}/."
+    )
+    files[CATALOGUE] = _catalogue_entry(catalogue, f.table, name, f.meta, years, note).encode(
+        "utf-8"
+    )
+    _write_all(inputs_dir, files)
+    return list(files)
+
+
+def _write_all(root: Path, files: dict[str, bytes]) -> None:
+    """Every file written in full beside its target first, then renamed into place, the
+    catalogue last (the build reads the old files until then)."""
+    order = sorted(files, key=lambda k: k == CATALOGUE)
+    tmps = []
+    try:
+        for rel in order:
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            tmp.write_bytes(files[rel])
+            tmp.chmod(0o666 & ~current_umask())
+            tmps.append((tmp, target))
+        for tmp, target in tmps:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in tmps:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def read_import(path: Path, table_id: str, now: dt.datetime) -> Fetched:
+    """A JSON-stat2 file downloaded by hand (the data of one table) as a fetched table."""
+    t = table(table_id)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"{path}: not a JSON-stat2 file ({exc}); download the table from "
+            f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data?outputFormat=json-stat2"
+        ) from None
+    ds = parse(doc, str(path))
+    if ds.table_id not in (None, table_id):
+        raise InputError(f"{path}: holds table {ds.table_id}, not {table_id}")
+    check_structure(t, ds, str(path))
+    info = {"id": table_id, "label": ds.label, "updated": ds.updated}
+    f = Fetched(t, ds, info, t.selection(ds), docs=[doc], origin=str(Path(path).name))
+    f.warnings = _warnings(t, ds, info, now)
+    return f

@@ -1,0 +1,318 @@
+"""Refreshing inputs from SSB's StatBank API (issue "Data refresh from SSB's open StatBank API";
+docs/data.md). Offline: the HTTP layer is mocked with respx on hand-built, synthetic JSON-stat2
+fixtures in SSB's structure (tests/fixtures/statbank/); the live API only with
+HELSEMODLITE_NETWORK=1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+import respx
+
+import helsemodlite as hm
+from helsemodlite.cli import main
+from helsemodlite.data.statbank import client as client_mod
+from helsemodlite.data.statbank.client import Client, split
+from helsemodlite.data.statbank.jsonstat import parse
+from helsemodlite.data.statbank.update import fetch, plan, tidy, write
+
+FIX = Path(__file__).parent / "fixtures" / "statbank"
+BASE = "https://data.ssb.no/api/pxwebapi/v2"
+SOURCE = "population_norway_1jan_2024_2026_single_age_sex.csv"
+
+
+def load(name: str) -> Any:
+    return json.loads((FIX / name).read_text(encoding="utf-8"))
+
+
+def subset(doc: dict[str, Any], selection: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fixture's cells for a POSTed selection, as SSB would answer it."""
+    ds = parse(doc, "fixture")
+    want = {s["variableCode"]: s["valueCodes"] for s in selection}
+    pos = [[ds.codes[d].index(c) for c in want.get(d, ds.codes[d])] for d in ds.ids]
+    cube = ds.values.reshape(ds.sizes)[np.ix_(*pos)]
+    out = json.loads(json.dumps(doc))
+    for d, idx in zip(ds.ids, pos, strict=True):
+        codes = [ds.codes[d][i] for i in idx]
+        cat = out["dimension"][d]["category"]
+        cat["index"] = {c: i for i, c in enumerate(codes)}
+        cat["label"] = {c: cat["label"][c] for c in codes}
+    out["size"] = [len(p) for p in pos]
+    out["value"] = [None if np.isnan(v) else v for v in cube.ravel().tolist()]
+    return out
+
+
+def serve(
+    mock: respx.MockRouter,
+    table: str,
+    *,
+    meta: Any = None,
+    info: Any = None,
+    limit: int | None = None,
+) -> respx.Route:
+    mock.get(f"/tables/{table}").respond(json=info or load(f"{table}_table.json"))
+    mock.get(f"/tables/{table}/metadata").respond(json=meta or load(f"{table}_metadata.json"))
+    data = load(f"{table}_data.json")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sel = json.loads(request.content)["selection"]
+        n = int(np.prod([len(s["valueCodes"]) for s in sel]))
+        if limit is not None and n > limit:
+            return httpx.Response(
+                400,
+                json={"type": "Parameter error", "title": "Too many cells selected", "status": 400},
+            )
+        return httpx.Response(200, json=subset(data, sel))
+
+    return mock.post(f"/tables/{table}/data").mock(side_effect=answer)
+
+
+@pytest.fixture()
+def mine(tmp_path: Path) -> Path:
+    d = tmp_path / "mine"
+    hm.export_inputs(d)
+    return d
+
+
+@pytest.fixture()
+def quick(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """No spacing between requests; waits are recorded, not slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(client_mod, "MIN_INTERVAL", 0.0)
+    monkeypatch.setattr(client_mod.time, "sleep", waits.append)
+    return waits
+
+
+NOW = __import__("datetime").datetime(2026, 12, 2, tzinfo=__import__("datetime").UTC)
+
+
+def test_a_fixture_of_the_committed_07459_rebuilds_the_source_file_exactly(mine: Path) -> None:
+    before = (mine / "sources" / SOURCE).read_bytes()
+    catalogue = (mine / "sources.toml").read_text(encoding="utf-8")
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07459_data.json"),
+                "--table",
+                "07459",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 0
+    )
+    assert (mine / "sources" / SOURCE).read_bytes() == before
+    manifest = json.loads(
+        (mine / "sources/statbank/07459/manifest.json").read_text(encoding="utf-8")
+    )
+    assert manifest["table_id"] == "07459" and manifest["updated"] == "2026-02-25T07:00:00Z"
+    assert manifest["cells"] == 2 * 106 * 3 and manifest["source_file"] == f"sources/{SOURCE}"
+    assert set(manifest["sha256"]) >= {f"sources/{SOURCE}", "sources/statbank/07459/data-1.json"}
+    new_catalogue = (mine / "sources.toml").read_text(encoding="utf-8")
+    assert new_catalogue.count("[[source]]") == catalogue.count("[[source]]")
+    assert "Fetched from SSB's StatBank API" in new_catalogue
+    assert main(["inputs", "build", "--check", "--inputs", str(mine)]) == 0
+
+
+def test_update_fetches_in_extracts_and_writes_raw_answers_manifest_and_source(
+    mine: Path, quick: list[float]
+) -> None:
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        route = serve(mock, "07459")
+        c = Client(max_cells=250)
+        items = plan(c, ["07459"], NOW)
+        assert items[0].warnings == []
+        fetch(c, items)
+        assert route.call_count == len(split(items[0].selection, 250)) > 1
+        assert len(tidy(items[0])) == 636
+        written = write(mine, items[0], NOW)
+    assert f"sources/{SOURCE}" in written and "sources.toml" in written
+    assert (mine / "sources/statbank/07459/data-3.json").is_file()
+    assert (mine / "sources" / SOURCE).read_bytes() == (
+        hm.default_inputs_dir() / "sources" / SOURCE
+    ).read_bytes()
+
+
+def test_too_many_cells_is_split_and_429_waits_as_told(mine: Path, quick: list[float]) -> None:
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        serve(mock, "07459", limit=400)
+        c = Client()
+        items = plan(c, ["07459"], NOW)
+        fetch(c, items)
+        assert len(items[0].docs) == 2 and len(tidy(items[0])) == 636
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        calls = iter(
+            [
+                httpx.Response(429, headers={"Retry-After": "7"}),
+                httpx.Response(200, json=load("07459_table.json")),
+            ]
+        )
+        mock.get("/tables/07459").mock(side_effect=lambda r: next(calls))
+        assert Client().table("07459")["id"] == "07459"
+    assert 7.0 in quick
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        mock.get("/tables/07459").mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(hm.InputError, match="no answer from"):
+            Client(timeout=5).table("07459")
+        mock.get("/tables/99999").respond(
+            404, json={"type": "Parameter error", "title": "Non-existent table", "status": 404}
+        )
+        with pytest.raises(hm.InputError, match="404 .Non-existent table"):
+            Client().table("99999")
+
+
+def test_a_changed_table_is_refused_and_nothing_is_written(
+    mine: Path, quick: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    meta = load("07459_metadata.json")
+    del meta["dimension"]["Alder"]["category"]["index"]["105+"]
+    meta["size"][2] -= 1
+    before = {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()}
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        serve(mock, "07459", meta=meta)
+        assert main(["inputs", "update", "--inputs", str(mine), "--table", "07459"]) == 2
+    err = capsys.readouterr().err
+    assert "codes of Alder changed" in err and "105+" in err
+    assert {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()} == before
+    meta = load("07459_metadata.json")
+    meta["id"].insert(1, "Landbakgrunn")
+    meta["size"].insert(1, 1)
+    meta["dimension"]["Landbakgrunn"] = {
+        "label": "x",
+        "category": {"index": {"A": 0}, "label": {"A": "A"}},
+    }
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        serve(mock, "07459", meta=meta)
+        with pytest.raises(hm.InputError, match="new Landbakgrunn"):
+            plan(Client(), ["07459"], NOW)
+
+
+def test_discontinued_and_stale_tables_are_warned_and_dry_run_fetches_nothing(
+    mine: Path, quick: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    info = {**load("07459_table.json"), "discontinued": True, "updated": "2023-02-20T07:00:00Z"}
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        route = serve(mock, "07459", info=info)
+        assert (
+            main(["inputs", "update", "--inputs", str(mine), "--table", "07459", "--dry-run"]) == 0
+        )
+        assert route.call_count == 0
+    out = capsys.readouterr().out
+    assert "636 cells in 1 extract(s)" in out and "discontinued" in out and "may be frozen" in out
+    assert not (mine / "sources" / "statbank").exists()
+
+
+def test_refusals(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    emb = str(hm.default_inputs_dir())
+    assert (
+        main(
+            ["inputs", "import", str(FIX / "07459_data.json"), "--table", "07459", "--inputs", emb]
+        )
+        == 2
+    )
+    assert "embedded data set is never changed" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07459_data.json"),
+                "--table",
+                "13599",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 2
+    )
+    assert "not supported yet" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07902_data.json"),
+                "--table",
+                "07459",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 2
+    )
+    assert "holds table 07902" in capsys.readouterr().err
+    bad = mine.parent / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert main(["inputs", "import", str(bad), "--table", "07459", "--inputs", str(mine)]) == 2
+    assert "not a JSON-stat2 file" in capsys.readouterr().err
+    doc = load("07459_data.json")
+    doc["value"][5] = None
+    doc["status"] = {"5": ".."}
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["inputs", "import", str(bad), "--table", "07459", "--inputs", str(mine)]) == 2
+    assert "have no value" in capsys.readouterr().err and "'..'" in capsys.readouterr().err + "'..'"
+
+
+def test_a_table_the_build_does_not_use_yet_gets_its_own_catalogue_entry(mine: Path) -> None:
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07902_data.json"),
+                "--table",
+                "07902",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 0
+    )
+    text = (mine / "sources.toml").read_text(encoding="utf-8")
+    assert 'role = "ssb_life_tables"' in text
+    assert (mine / "sources" / "ssb_07902_life_tables_2024_2025.csv").is_file()
+    assert main(["inputs", "check", "--inputs", str(mine)]) == 0
+
+
+def test_diff_shows_files_rows_and_the_gap(
+    mine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = tmp_path / "new"
+    shutil.copytree(mine, new)
+    doc = load("07459_data.json")
+    # 2024: 100 more people of each sex at every age 85-95 and 100 fewer at 20-30 (the totals
+    # stay those the projection's national totals start from)
+    for k in range(2):
+        for a in range(85, 96):
+            doc["value"][(k * 106 + a) * 3] += 100
+            doc["value"][(k * 106 + a - 65) * 3] -= 100
+    f = tmp_path / "more.json"
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["inputs", "import", str(f), "--table", "07459", "--inputs", str(new)]) == 0
+    assert main(["inputs", "build", "--inputs", str(new)]) == 0
+    capsys.readouterr()
+    assert main(["inputs", "diff", str(mine), str(new), "--years", "2030", "2040"]) == 0
+    out = capsys.readouterr().out
+    assert f"changed  sources/{SOURCE}" in out and "values changed" in out
+    assert (
+        "changed  model/population.csv" in out
+        and "added    sources/statbank/07459/manifest.json" in out
+    )
+    assert "Referansebanens gap 2040: gammel og ny" in out and "endring" in out
+
+
+@pytest.mark.skipif(
+    os.environ.get("HELSEMODLITE_NETWORK") != "1",
+    reason="needs the network: HELSEMODLITE_NETWORK=1",
+)
+def test_live_dry_run() -> None:  # pragma: no cover - network
+    assert main(["inputs", "update", "--dry-run"]) == 0
