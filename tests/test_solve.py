@@ -119,7 +119,9 @@ def test_solve_in_study_places(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["solve", "--lever", "study_places", "--group", "lege", "--year", "2030"]
     assert main([*argv, "--target", "2000"]) == 2
     err = capsys.readouterr().err
-    assert "not reachable" in err and "give graduates from 2031" in err  # a 6-year programme
+    assert "give graduates from 2031, after the target year 2030" in err  # a 6-year programme
+    assert main(argv) == 2  # even where the target is met anyway (lege has a surplus in 2030)
+    assert "after the target year" in capsys.readouterr().err
 
 
 # --- the costed plan: several levers, relative costs, year by year ------------------------
@@ -230,3 +232,36 @@ def test_cli_costed_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "LEVER=NUMBER" in capsys.readouterr().err
     assert main(["solve", "--lever", "graduates", "--lever", "immigrants"]) == 2
     assert "relative cost each" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"target_year": 2035.5}, "whole year"),
+        ({"target_year": True}, "whole year"),
+        ({"start_year": "2027"}, "whole year"),
+        ({"group": None}, "id or a list"),
+        ({"lever": None}, "id or a list"),
+        ({"target_gap": None}, "number of årsverk"),
+        ({"max_step": 0.3}, "belong to the costed plan"),
+        ({"until": 2036}, "belong to the costed plan"),
+        (
+            {"costs": {"graduates": 1e9, "immigrants": 1}, "lever": ["graduates", "immigrants"]},
+            "factor of",
+        ),
+    ],
+)
+def test_solve_checks_its_arguments(kwargs: dict, needle: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(hm.ConfigError, match=needle):
+        hm.solve(**kwargs)
+
+
+def test_every_group_that_cannot_be_solved_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["solve", "--lever", "immigrants", "--group", "sykepleier", "--group", "jordmor"]
+    assert main([*argv, "--group", "ergoterapeut"]) == 2
+    err = capsys.readouterr().err
+    assert "Sykepleier" in err and "Jordmor" in err and "Ergoterapeut meets the target" in err
+    assert main(["solve", "--group", "sykepleier", "--until", "2040"]) == 2
+    assert "belong to the costed plan" in capsys.readouterr().err
+    assert main(["solve", "--cost", "graduates=1", "--cost", "graduates=2"]) == 2
+    assert "given twice" in capsys.readouterr().err

@@ -104,7 +104,7 @@ def test_drivers_rank_the_inputs(sim: hm.Simulation, inputs, spec) -> None:  # t
     assert set(sim.sampled().befolkning) <= set(inputs.alternatives)
     assert "befolkning" in set(drv.input)
     few = hm.simulate(draws=20, seed=3, inputs=inputs, spec=spec).drivers(2040)
-    assert "not reliable" in few.attrs["note"]
+    assert few.empty and "too few for a ranking" in few.attrs["note"]
     only = spec.with_zero(*[k for k in spec.inputs if k != "standardvekst"])
     one = hm.simulate(draws=100, seed=3, inputs=inputs, spec=only)
     top = one.drivers(2040)
@@ -138,7 +138,8 @@ def test_a_toy_with_a_spec_of_its_own(tmp_path: Path) -> None:
     toy = toy_inputs(exit_rate=0.05)
     path = tmp_path / "u.toml"
     path.write_text(
-        '[exits]\ndistribution = "lognormal"\nsd = 0.5\nby_group = true\n', encoding="utf-8"
+        '[exits]\ndistribution = "lognormal"\nsd = 0.5\nby_group = true\nkind = "judgement"\n',
+        encoding="utf-8",
     )
     s = hm.simulate(draws=50, seed=0, inputs=toy, spec=path)
     assert s.gap[:, 1:, :].std(axis=0).max() > 0  # exits move supply
@@ -170,6 +171,20 @@ def test_a_toy_with_a_spec_of_its_own(tmp_path: Path) -> None:
         ("[exits\n", "not valid TOML"),
         ("", "declares no uncertain input"),
         ("[initial_shortage]\ndistribution = 'normal'\nsd = 0.1\nmean = -1\n", "a factor"),
+        (
+            "[p_drift]\ndistribution = 'normal'\nsd = 0.5\nkind = 'judgement'\n",
+            "sd must be <= 0.02",
+        ),
+        ("[befolkning]\ndistribution = 'discrete'\nweights = { HHMH = 1 }\n", "is a scenario"),
+        (
+            "[befolkning]\ndistribution = 'discrete'\nweights = { HHMH = 0.5, LLML = 0.4 }\n",
+            "add up to 1",
+        ),
+        ("[exits]\ndistribution = 'lognormal'\nsd = 0.1\n", "kind must be"),
+        (
+            "[friskere_aldring]\ndistribution = 'triangular'\nlo = 2\nmode = 2\nhi = 2\n",
+            "one value for",
+        ),
     ],
 )
 def test_bad_uncertainty_files_are_refused(
@@ -199,7 +214,8 @@ def test_cli_prints_and_writes_the_files(
     argv = ["uncertainty", "heltid_10", "--draws", "40", "--seed", "5", "--out", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert "Sum, 14 grupper" in text and "Tiltakenes virkning" in text and "R²" in text
+    assert "Sum, 14 grupper" in text and "Tiltakenes virkning" in text
+    assert "Usikkerhet: 40 trekk, startverdi" in text and "Ingen rangering" in text  # 40 < 130
     names = {p.name for p in out.iterdir()}
     assert names == {
         "quantiles.csv",
@@ -237,8 +253,8 @@ def test_the_weighted_sum_is_the_year_loop(inputs, spec, tmp_path: Path) -> None
         np.testing.assert_allclose(fast.demand, loop.demand, rtol=1e-12)
     wide = tmp_path / "wide.toml"
     wide.write_text(
-        "[p_drift]\ndistribution = 'normal'\nsd = 0.02\n"
-        "[exits]\ndistribution = 'lognormal'\nsd = 1.5\nby_group = true\n",
+        "[p_drift]\ndistribution = 'normal'\nsd = 0.02\nkind = 'judgement'\n"
+        "[exits]\ndistribution = 'lognormal'\nsd = 1.5\nby_group = true\nkind = 'judgement'\n",
         encoding="utf-8",
     )
     from helsemodlite.model.paths import ReferencePath
@@ -256,7 +272,7 @@ def test_the_weighted_sum_is_the_year_loop(inputs, spec, tmp_path: Path) -> None
 
 
 def test_a_spec_as_a_dict_a_directory_and_inputs_check(tmp_path: Path, inputs) -> None:  # type: ignore[no-untyped-def]
-    d = {"exits": {"distribution": "lognormal", "sd": 0.2, "by_group": True}}
+    d = {"exits": {"distribution": "lognormal", "sd": 0.2, "by_group": True, "kind": "judgement"}}
     s = hm.simulate(draws=5, inputs=inputs, spec=d)
     assert s.spec.source == "simulate(spec={...})" and set(s.spec.inputs) == {"exits"}
     with pytest.raises(hm.ConfigError, match="is a directory"):
@@ -349,3 +365,63 @@ def test_cli_sobol_and_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["uncertainty", "--draws", "5", "--sobol", "3"]) == 2
     assert main(["uncertainty", "--draws", "5", "--workers", "2", "--scheduler", "x:1"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_summaries_refuse_what_they_cannot_label(sim: hm.Simulation) -> None:
+    cols = sim.quantiles(q=(0.025, 0.5, 0.975)).columns.tolist()
+    assert cols[-3:] == ["q2.5", "q50", "q97.5"]
+    for q in ((0.5, 0.5), (float("nan"),), (1.5,), "x"):
+        with pytest.raises(hm.ConfigError, match="quantiles"):
+            sim.quantiles(q=q)  # type: ignore[arg-type]
+    for t in (float("nan"), "x", True):
+        with pytest.raises(hm.ConfigError, match="threshold"):
+            sim.prob_shortage(threshold=t)  # type: ignore[arg-type]
+
+
+def test_runs_too_large_for_memory_are_refused_before_any_work() -> None:
+    with pytest.raises(hm.ConfigError, match="use at most"):
+        hm.simulate(draws=2_000_000)
+    with pytest.raises(hm.ConfigError, match="chunk"):
+        hm.simulate(draws=10, chunk=100_000)
+
+
+def test_drifts_never_take_supply_below_zero(inputs, spec, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At the widest drift allowed, P, E and the sick-leave share stay within their bounds."""
+    wide = {
+        "p_drift": {"distribution": "normal", "sd": 0.02, "kind": "judgement"},
+        "e_drift": {"distribution": "normal", "sd": 0.02, "kind": "judgement"},
+        "sick_leave_drift": {"distribution": "normal", "sd": 0.05, "kind": "judgement"},
+    }
+    s = hm.simulate(draws=300, seed=1, inputs=inputs, spec=wide)
+    assert (s.supply >= 0).all() and np.isfinite(s.gap).all()
+    assert (s.inputs_drawn.values["p_drift"] >= -1 / (len(inputs.years) - 1)).all()
+
+
+def test_drivers_need_enough_draws_and_ignore_inputs_that_do_nothing(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    few = hm.simulate(draws=30, seed=1, inputs=inputs, spec=spec).drivers(2040)
+    assert few.empty and "too few for a ranking" in few.attrs["note"]
+    # with no graduates and no immigrants at all, their factors (14 columns each) move
+    # nothing: once R² is adjusted for the columns they get (almost) no share
+    none_in = {
+        "utdanningskapasitet": {"relative_change": -1.0},
+        "innvandring": {"relative_change": -1.0},
+    }
+    keep = ("standardvekst", "graduates", "immigrants")
+    three = spec.with_zero(*[k for k in spec.inputs if k not in keep])
+    d = hm.simulate(none_in, draws=300, seed=2, inputs=inputs, spec=three).drivers(2040)
+    share = d.set_index("input")["share"]
+    assert share["standardvekst"] > 0.95 and share.get("graduates", 0) < 0.03
+
+
+def test_uncertainty_never_replaces_another_commands_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "runout"
+    assert main(["run", "heltid_10", "--out", str(out), "--quiet"]) == 0
+    assert main(["uncertainty", "--draws", "5", "--out", str(out)]) == 2
+    assert (out / "summary.csv").is_file() and "not helsemodlite outputs" in capsys.readouterr().err
+
+
+def test_a_population_scenario_reports_the_alternative_it_used(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    s = hm.simulate("befolkning_hhmh", draws=20, seed=1, inputs=inputs, spec=spec)
+    assert set(s.sampled().befolkning) == {"HHMH"} and s.fixed_alternative == "HHMH"

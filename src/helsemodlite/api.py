@@ -499,13 +499,19 @@ def uncertainty_spec(inputs: InputsLike = None, spec: Any = None) -> Uncertainty
         return spec
     inp = resolve_inputs(inputs)
     if isinstance(spec, dict):
-        return spec_from_dict(spec, inp.groups, inp.alternatives, "simulate(spec={...})")
+        return spec_from_dict(
+            spec, inp.groups, inp.alternatives, "simulate(spec={...})", _reference_alt(inp)
+        )
     if spec is not None:
         path = as_path(spec, "simulate: spec")
     else:
         own = None if inp.directory is None else Path(inp.directory) / SPEC_FILE
         path = own if own is not None and own.is_file() else default_inputs_dir() / SPEC_FILE
-    return read_spec(path, inp.groups, inp.alternatives)
+    return read_spec(path, inp.groups, inp.alternatives, _reference_alt(inp))
+
+
+def _reference_alt(inp: Inputs) -> str:
+    return str(inp.alternatives[inp.alternative_index])
 
 
 def simulate(
@@ -573,6 +579,9 @@ def sobol(
     )
 
 
+_UNSET: Any = object()
+
+
 def solve(
     lever: str | Sequence[str] = "graduates",
     group: str | Sequence[str] = "sykepleier",
@@ -582,7 +591,7 @@ def solve(
     *,
     inputs: InputsLike = None,
     costs: Mapping[str, float] | None = None,
-    max_step: float | None = DEFAULT_MAX_STEP,
+    max_step: float | None = _UNSET,
     until: int | None = None,
 ) -> Solution | CostedSolution:
     """What it takes (docs/solve.md).
@@ -596,26 +605,60 @@ def solve(
     With ``costs`` (lever → relative cost; one or several levers): the cheapest plan, year by
     year, that keeps the gap at least ``target_gap`` in every year from ``target_year`` to
     ``until`` (default 2040), each inflow lever changing by at most ``max_step`` a year
-    (None: unbounded). Returns a :class:`~helsemodlite.inverse.CostedSolution` (``.plan``,
-    ``.total_cost``, ``.scenario``, ``.gaps``)."""
-    groups = list(dict.fromkeys([group] if isinstance(group, str) else group))
-    levers = [lever] if isinstance(lever, str) else list(lever)
+    (default 0.05; None: unbounded). Returns a :class:`~helsemodlite.inverse.CostedSolution`
+    (``.plan``, ``.total_cost``, ``.scenario``, ``.gaps``)."""
+    groups = _names("group", group)
+    levers = _names("lever", lever)
+    target_year = _whole("target_year", target_year)
+    start_year = None if start_year is None else _whole("start_year", start_year)
+    until = None if until is None else _whole("until", until)
+    if isinstance(target_gap, bool) or not isinstance(target_gap, int | float):
+        raise ConfigError(f"solve: target_gap must be a number of årsverk, got {target_gap!r}")
     inp = resolve_inputs(inputs)
     if costs is None:
+        given = [
+            k for k, v in (("max_step", max_step), ("until", until)) if v not in (_UNSET, None)
+        ]
+        if given:
+            raise ConfigError(
+                f"solve: {' and '.join(given)} belong to the costed plan; give costs "
+                '(costs={"graduates": 1.0}) or leave them out'
+            )
         if len(levers) != 1:
             raise ConfigError(
                 f"solve: several levers ({', '.join(map(str, levers))}) need relative costs "
                 '(costs={"graduates": 1.0, "immigrants": 1.5}) to be weighed against each other'
             )
-        return solve_lever(inp, levers[0], groups, int(target_year), float(target_gap), start_year)
+        return solve_lever(inp, levers[0], groups, target_year, float(target_gap), start_year)
     return solve_costed(
         inp,
         levers,
         groups,
-        int(target_year),
+        target_year,
         float(target_gap),
         start_year,
         costs=dict(costs) if isinstance(costs, Mapping) else costs,
-        max_step=max_step,
+        max_step=DEFAULT_MAX_STEP if max_step is _UNSET else max_step,
         until=until,
     )
+
+
+def _names(what: str, value: Any) -> list[str]:
+    """One id or a sequence of ids, each a string, without repeats."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, Sequence) or not items or not all(isinstance(x, str) for x in items):
+        raise ConfigError(f"solve: {what} must be an id or a list of ids, got {value!r}")
+    return list(dict.fromkeys(items))
+
+
+def _whole(what: str, value: Any) -> int:
+    """A year: a whole number (not a bool, not 2035.5, not "2035")."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value != value
+        or value in (float("inf"), float("-inf"))
+        or value != int(value)
+    ):
+        raise ConfigError(f"solve: {what} must be a whole year, got {value!r}")
+    return int(value)

@@ -193,8 +193,19 @@ def _progress(done: int, total: int) -> None:
 
 
 def _comma(x: float, decimals: int) -> str:
-    """A number with a decimal comma (Norwegian)."""
-    return f"{x:.{decimals}f}".replace(".", ",")
+    """A number with a decimal comma and a real minus sign (Norwegian)."""
+    return f"{x:.{decimals}f}".replace(".", ",").replace("-", "−")
+
+
+def _spaced(n: float) -> str:
+    """A whole number with a space between thousands."""
+    return f"{n:,.0f}".replace(",", " ")
+
+
+def _wrap(text: str, width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, break_on_hyphens=False)
 
 
 def _quantile_rows(frame, variable: str):  # type: ignore[no-untyped-def]
@@ -230,12 +241,11 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     if args.out is not None:
         one = len(scenarios) == 1
         targets = [Path(args.out) if one else Path(args.out) / n for n in names]
-        from .io.outputs import check_target
+        from .io.outputs import UNCERTAINTY_FILES, check_target
 
         for t in targets:
-            check_target(t)
-    if args.sobol is not None and args.sobol < 10:
-        raise ConfigError(f"--sobol must be a whole number >= 10, got {args.sobol}")
+            check_target(t, UNCERTAINTY_FILES)
+    _check_sobol(args.sobol, year, inp.years)
     items: list[tuple[Path, dict[str, bytes]]] = []
     with _executor(args) as executor:
         for sc, name in zip(scenarios, names, strict=True):
@@ -271,9 +281,23 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
                 files = simulation_files(sim, inp, sc, args.chunk, year, sob)
                 items.append((targets[len(items)], files))
     if items:
-        for t in write_many(items):
+        from .io.outputs import UNCERTAINTY_FILES
+
+        for t in write_many(items, allowed=UNCERTAINTY_FILES):
             print(_printable(f"→ {t}/"))
     return 0
+
+
+def _check_sobol(n: int | None, year: int, years: Sequence[int]) -> None:
+    if n is None:
+        return
+    if n < 10:
+        raise ConfigError(f"--sobol must be a whole number >= 10, got {n}")
+    if year == years[0]:
+        raise ConfigError(
+            f"--sobol: --year {year} is the base year (no spread to decompose); give a year "
+            f"{years[1]}–{years[-1]}"
+        )
 
 
 @contextlib.contextmanager
@@ -308,14 +332,16 @@ def _render_sobol(sob) -> str:  # type: ignore[no-untyped-def]
     rows = sob[sob.group == dims.SUM_LABEL]
     out = [
         "",
-        f"Sobol-indekser for gapet {a['year']} (Sum), egen utvalgsplan: n = {a['n']}, "
-        f"{a['runs']} framskrivinger; 95 %-intervaller ved bootstrap.",
-        f"  {'Forutsetning':<32} {'førsteordens S1':>22} {'total ST':>22}",
+        _wrap(
+            f"Sobol-indekser for gapet {a['year']} (Sum), egen utvalgsplan: n = {a['n']:,}, "
+            f"{a['runs']:,} framskrivinger; 95 %-intervaller ved bootstrap.".replace(",", " ")
+        ),
+        f"  {'Forutsetning':<32} {'førsteordens S1':>24} {'total ST':>24}",
     ]
     for r in rows.itertuples():
-        s1 = f"{_comma(r.S1, 2)} [{_comma(r.S1_lo, 2)}; {_comma(r.S1_hi, 2)}]"
-        st = f"{_comma(r.ST, 2)} [{_comma(r.ST_lo, 2)}; {_comma(r.ST_hi, 2)}]"
-        out.append(f"  {r.label:<32} {s1:>22} {st:>22}")
+        s1 = f"{_comma(r.S1, 2):>5} [{_comma(r.S1_lo, 2):>5}; {_comma(r.S1_hi, 2):>5}]"
+        st = f"{_comma(r.ST, 2):>5} [{_comma(r.ST_lo, 2):>5}; {_comma(r.ST_hi, 2):>5}]"
+        out.append(f"  {r.label:<32} {s1:>24} {st:>24}")
     return "\n".join(out)
 
 
@@ -334,14 +360,19 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
     sums["trekk 0"] = [sim.gap[0, sim.years.index(y), -1] for y in shown]
     groups = [g for g in dims.PUBLICATION_ORDER if g in sim.groups]
     out = [
-        f"Usikkerhet: {sim.n_draws} trekk, startverdi (seed) {sim.inputs_drawn.seed} (trekk 0 = "
-        f"referansens forutsetninger). Scenario: {name}. Differanse tilbud − etterspørsel, "
-        "årsverk (negativt = underskudd), avrundet til nærmeste 100.",
+        _wrap(
+            f"Usikkerhet: {_spaced(sim.n_draws)} trekk, startverdi (seed) "
+            f"{sim.inputs_drawn.seed} (trekk 0 = referansens forutsetninger). Scenario: {name}. "
+            "Differanse tilbud − etterspørsel, årsverk (negativt = underskudd), avrundet til "
+            "nærmeste 100."
+        ),
         "",
         block(sums, list(sums.index), lambda i: str(i[0]), "Sum, 14 grupper", "År"),
         "",
-        "Sannsynlighet for underskudd (andel trekk med gap < 0), Sum: "
-        + ", ".join(f"{y} {prob[(y, dims.SUM_LABEL)] * 100:.0f} %" for y in shown),
+        _wrap(
+            "Sannsynlighet for underskudd (andel trekk med gap < 0), Sum: "
+            + ", ".join(f"{y} {prob[(y, dims.SUM_LABEL)] * 100:.0f} %" for y in shown)
+        ),
         "",
         block(
             gap,
@@ -364,12 +395,22 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
             ),
         ]
     drv = sim.drivers(year)
+    if drv.empty and drv.attrs.get("note"):
+        k = drv.attrs["columns"]
+        out += [
+            "",
+            f"Ingen rangering av hva som driver spredningen: {drv.attrs['draws']} trekk er "
+            f"for få for {k} forklaringsvariabler; bruk minst {10 * k} trekk.",
+        ]
+        return "\n".join(out)
     out += [
         "",
-        f"Hva forklarer spredningen i gapet {year} (Sum)? Rangregresjon, R² = "
-        f"{_comma(drv.attrs['r2'], 2)}; hver forutsetnings andel av forklart varians:",
+        _wrap(
+            f"Hva forklarer spredningen i gapet {year} (Sum)? Rangregresjon, justert R² = "
+            f"{_comma(drv.attrs['r2'], 2)}; hver forutsetnings andel av forklart varians:"
+        ),
     ]
-    out += [f"  {r.label:<28} {_comma(r.share * 100, 1):>5} %" for r in drv.itertuples()]
+    out += [f"  {r.label:<32} {_comma(r.share * 100, 1):>5} %" for r in drv.itertuples()]
     if drv.attrs.get("note"):
         k = drv.attrs["columns"]
         out.append(
@@ -390,6 +431,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     levers = args.lever or ["graduates"]
     if args.cost is not None or len(levers) > 1:
         return _solve_costed(args, groups, levers, out)
+    stray = [
+        o for o, v in (("--max-step", args.max_step), ("--until", args.until)) if v is not None
+    ]
+    if stray:
+        raise ConfigError(
+            f"solve: {' and '.join(stray)} belong to the costed plan; add --cost LEVER=X, or "
+            "leave them out"
+        )
     from .inverse import Solution
 
     sol = solve(levers[0], groups, args.year, args.target, args.start_year, inputs=args.inputs)
@@ -437,6 +486,8 @@ def _parse_costs(items: list[str] | None, levers: list[str]) -> dict[str, float]
     costs: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
+        if name.strip() in costs:
+            raise ConfigError(f"--cost {name.strip()} is given twice; give each lever one cost")
         try:
             costs[name.strip()] = float(value)
         except ValueError:
@@ -464,7 +515,7 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
     from .inverse import LEVERS, CostedSolution
 
     costs = _parse_costs(args.cost, levers)
-    step = None if args.max_step == 0 else args.max_step
+    step = 0.05 if args.max_step is None else None if args.max_step == 0 else args.max_step
     sol = solve(
         levers,
         groups,
@@ -480,11 +531,19 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
     target = f"{args.target:,.0f}".replace(",", " ")
     bound = "ingen grense" if step is None else f"{_comma(step * 100, 1)} prosentpoeng"
     print(
-        f"Billigste plan: gapet minst {target} årsverk hvert år {sol.target_year}–{sol.until}, "
-        f"endring fra {sol.start_year}; største endring av en tilgang fra ett år til det neste: "
-        f"{bound}. Relative kostnader: "
-        + ", ".join(f"{LEVERS[k].label} {_comma(v, 2)}" for k, v in sol.costs.items())
-        + "."
+        _wrap(
+            f"Billigste plan: gapet minst {target} årsverk "
+            + (
+                f"i {sol.until}"
+                if sol.target_year == sol.until
+                else f"hvert år {sol.target_year}–{sol.until}"
+            )
+            + ", "
+            f"endring fra {sol.start_year}; største endring av en tilgang fra ett år til det "
+            f"neste: {bound}. Relative kostnader: "
+            + ", ".join(f"{LEVERS[k].label} {_comma(v, 2)}" for k, v in sol.costs.items())
+            + "."
+        )
     )
     years = [y for y in sol.gaps.index if sol.start_year <= y <= sol.until]
     for g in groups:
@@ -494,19 +553,21 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
             print(f"  {line}")
         rows = sol.plan[sol.plan.group == g]
         table = rows.pivot_table(index="lever", columns="year", values="amount", sort=False)
-        table.index = [f"{LEVERS[lv].label} ({PLAN_UNITS[lv]})" for lv in table.index]
+        table.index = [
+            LEVERS[lv].label
+            if LEVERS[lv].label == PLAN_UNITS[lv]
+            else f"{LEVERS[lv].label} ({PLAN_UNITS[lv]})"
+            for lv in table.index
+        ]
         gaps = pd.DataFrame(
             [sol.reference.loc[years, g].to_numpy(), sol.gaps.loc[years, g].to_numpy()],
             index=["Gap, referanse", "Gap, med planen"],
             columns=years,
         )
-        both = pd.concat([table[years], gaps])
-        both.columns = [str(y) for y in years]
-        print(
-            _printable(
-                both.round(0).to_string(float_format=lambda x: f"{x:,.0f}".replace(",", " "))
-            )
-        )
+        both = pd.concat([table[years], gaps]).T  # years as rows: narrow on any terminal
+        both.index = [str(y) for y in years]
+        text = both.round(0).to_string(float_format=lambda x: f"{x:,.0f}".replace(",", " "))
+        print(_printable(text.replace("-", "−")))
     _write_solved(out, sol.scenario)
     return 0
 
@@ -998,9 +1059,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="what it takes: the constant lever value from a start year that brings a group's "
         "gap to a target",
         description="Solves, per group, the one constant value of a lever (graduates, "
-        "immigrants, stillingsprosent, avgangsalder) from --start-year on at which the group's "
-        "gap in --year equals --target (docs/solve.md), prints it with the gap path, and with "
-        "--out writes it as a scenario file that reproduces it exactly.",
+        "immigrants, stillingsprosent, avgangsalder, study_places) from --start-year on at "
+        "which the group's gap in --year equals --target; with --cost LEVER=X (one or several "
+        "levers), the cheapest year-by-year plan that keeps the gap at least --target every "
+        "year from --year to --until (docs/solve.md). Prints it with the gap path; --out "
+        "writes it as a scenario file that reproduces it exactly.",
     )
     p.add_argument(
         "--lever",
@@ -1018,7 +1081,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-step",
         type=float,
-        default=0.05,
+        default=None,
         help="costed plan: largest change of an inflow lever from one year to the next "
         "(default 0.05 = 5 percentage points; 0 = no bound)",
     )

@@ -180,28 +180,7 @@ def solve(
             for k, row in enumerate(grid)
         ]
 
-    ends = _gaps(inputs, candidates(np.stack([lo, hi])), target_year)[:, gi]
-    short = ends[1] < target_gap - 1e-9
-    if short.any():
-        g = groups[int(np.flatnonzero(short)[0])]
-        k = int(np.flatnonzero(short)[0])
-        end = float(hi[k])
-        shown = {"relative": f"{end * 100:+.0f} %", "years": f"{end:+.0f} years"}.get(
-            lev.unit, f"{_n(end, sign=True)} study places a year (five times the graduates)"
-        )
-        raise ConfigError(
-            f"solve: not reachable with {lever}: even {shown} (the largest value allowed) "
-            f"from {start_year or inputs.years[1]} leaves {dims.group_label(g)} with a gap of "
-            f"{_n(ends[1, k])} årsverk in {target_year}, short of the target {_n(target_gap)}"
-            + _first_graduates_hint(inputs, lev, g, start_year)
-        )
-    over = ends[0] > target_gap + 1e-9
-    if over.any():
-        g = groups[int(np.flatnonzero(over)[0])]
-        raise ConfigError(
-            f"solve: {dims.group_label(g)} meets the target {_n(target_gap)} in {target_year} "
-            f"even at the lowest value of {lever} allowed; nothing to solve"
-        )
+    _refuse(inputs, lev, lever, groups, (lo, hi), target_year, target_gap, start_year, candidates)
     for _ in range(ROUNDS):
         grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, GRID)[:, None]
         gaps = _gaps(inputs, candidates(grid), target_year)[:, gi]  # (candidate, group)
@@ -241,6 +220,59 @@ def solve(
     return Solution(
         sc, lever, values, target_year, float(target_gap), frame, before, flow, completion, first
     )
+
+
+def _refuse(
+    inputs: Inputs,
+    lev: Lever,
+    lever: str,
+    groups: list[str],
+    ends_of: tuple[np.ndarray, np.ndarray],
+    target_year: int,
+    target_gap: float,
+    start_year: int | None,
+    candidates: Any,
+) -> None:
+    """Every group whose target the lever's range cannot reach, or meets at its lowest end
+    (one message each), and study places whose graduates come after the target year."""
+    late = [g for g in groups if _late(inputs, lev, g, start_year, target_year)]
+    if late:
+        raise ConfigError(
+            [
+                f"solve: {dims.group_label(g)}: study places from {start_year or inputs.years[1]}"
+                f" give graduates from {_pipeline(inputs, lev, [g], start_year)[1][g]}, after "
+                f"the target year {target_year}; choose a later target year"
+                for g in late
+            ]
+        )
+    lo, hi = ends_of
+    gi = [inputs.groups.index(g) for g in groups]
+    ends = _gaps(inputs, candidates(np.stack([lo, hi])), target_year)[:, gi]
+    problems = []
+    for k, g in enumerate(groups):
+        if ends[1, k] < target_gap - 1e-9:
+            end = float(hi[k])
+            shown = {"relative": f"{end * 100:+.0f} %", "years": f"{end:+.0f} years"}.get(
+                lev.unit, f"{_n(end, sign=True)} study places a year (five times the graduates)"
+            )
+            problems.append(
+                f"solve: not reachable with {lever}: even {shown} (the largest value allowed) "
+                f"from {start_year or inputs.years[1]} leaves {dims.group_label(g)} with a gap "
+                f"of {_n(ends[1, k])} årsverk in {target_year}, short of the target "
+                f"{_n(target_gap)}" + _first_graduates_hint(inputs, lev, g, start_year)
+            )
+        elif ends[0, k] > target_gap + 1e-9:
+            problems.append(
+                f"solve: {dims.group_label(g)} meets the target {_n(target_gap)} in "
+                f"{target_year} even at the lowest value of {lever} allowed; nothing to solve"
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def _late(inputs: Inputs, lev: Lever, group: str, start: int | None, target: int) -> bool:
+    """Study places whose first graduates come after the target year."""
+    return lev.unit == "places" and _pipeline(inputs, lev, [group], start)[1][group] > target
 
 
 def _first_graduates_hint(inputs: Inputs, lev: Lever, group: str, start: int | None) -> str:

@@ -49,6 +49,9 @@ study places: 5 % of the group's graduates in places) - a judgement: education c
 recruitment grow in steps a budget can follow."""
 PLACES_UNIT = 1000.0
 """Study places in an impulse (the response is linear; any unit gives the same R)."""
+MAX_COST_RATIO = 1e6
+"""Relative costs further apart than this are refused (the programme's numbers would span more
+than its solver resolves)."""
 MARGIN = 0.5
 """The programme asks for target + 0.5 årsverk, so rounding the plan never misses the target."""
 COST_UNITS = {
@@ -124,7 +127,14 @@ def _check_costs(levers: list[str], costs: Any) -> dict[str, float]:
             problems.append(f"solve: costs: {lever} must be a number > 0, got {v!r}")
     if problems:
         raise ConfigError(problems)
-    return {k: float(costs[k]) for k in levers}
+    out = {k: float(costs[k]) for k in levers}
+    if max(out.values()) > MAX_COST_RATIO * min(out.values()):
+        raise ConfigError(
+            f"solve: costs: the relative costs differ by more than a factor of "
+            f"{MAX_COST_RATIO:g} ({', '.join(f'{k}={v:g}' for k, v in out.items())}); a lever "
+            "that much dearer is one not to use: leave it out"
+        )
+    return out
 
 
 def _check(
@@ -306,6 +316,7 @@ class _Problem:
         c = np.concatenate(
             [np.full(n_t, self.costs[lv] * self.per_unit(lv)[j]) for lv in self.linear]
         )
+        scale = float(np.abs(c).max()) or 1.0  # HiGHS works best with costs near 1
         a_ub, b_ub = [-a], [-need]
         for k, lever in enumerate(self.linear):
             step = self.step(lever)
@@ -320,11 +331,17 @@ class _Problem:
             b_ub += [np.full(n_t, step[j]), np.full(n_t, step[j])]
         bounds = [(0.0, float(self.upper(lv)[j])) for lv in self.linear for _ in range(n_t)]
         res = linprog(
-            c, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub), bounds=bounds, method="highs"
+            c / scale,
+            A_ub=np.vstack(a_ub),
+            b_ub=np.concatenate(b_ub),
+            bounds=bounds,
+            method="highs",
         )
-        if res.status != 0:
+        if res.status == 2:  # infeasible
             return None
-        return float(res.fun), np.asarray(res.x).reshape(n_l, n_t)
+        if res.status != 0:  # pragma: no cover - HiGHS's numerical trouble
+            raise ConfigError(f"solve: the linear programme failed ({res.message})")
+        return float(res.fun) * scale, np.asarray(res.x).reshape(n_l, n_t)
 
     def best_possible(self, base: np.ndarray, resp: dict[str, np.ndarray], j: int) -> np.ndarray:
         """Group j's gap (year) with every inflow lever as high as the bounds allow."""

@@ -104,7 +104,8 @@ def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
     """Only a missing path, an empty directory or a previous run's output may be replaced.
 
     ``allowed``: the file names a previous output of this kind may hold (default: those of
-    ``run`` and ``uncertainty``; a report folder passes its own)."""
+    ``run``; ``uncertainty`` and a report folder pass their own), so one command never
+    replaces another's output."""
     text = os.fspath(target)
     if not text.strip():
         raise ConfigError("--out: empty path; give a directory")
@@ -145,7 +146,7 @@ def _check_previous_output(target: Path, allowed: tuple[str, ...] | None = None)
     entries = list(target.iterdir())
     if not entries:
         return
-    names = set(allowed) if allowed is not None else {*OUTPUT_FILES, *UNCERTAINTY_FILES}
+    names = set(allowed) if allowed is not None else set(OUTPUT_FILES)
     foreign = sorted(
         p.name + ("/" if p.is_dir() else "")
         for p in entries

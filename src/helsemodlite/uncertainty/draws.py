@@ -28,6 +28,8 @@ GROUP_INPUTS = (
 )
 """Inputs with one value per draw and group (a common value where not by group)."""
 SCALAR_INPUTS = ("standardvekst", "friskere_aldring", "initial_shortage")
+LINEAR_DRIFTS = ("p_drift", "e_drift", "sick_leave_drift")
+"""Drifts that act as (1 + d·t): kept above −1/horizon."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +118,14 @@ def sample(
     *,
     reference_first: bool = True,
     stream: np.random.SeedSequence | None = None,
+    horizon: int | None = None,
 ) -> Draws:
     """``n`` draws (draw 0 the reference unless not ``reference_first``) from ``seed``. Every
     input has its own stream (``SeedSequence(seed).spawn``, in the fixed order of the
     declarations), so switching one input off leaves the others' draws unchanged. ``stream``
-    replaces ``SeedSequence(seed)`` (a Sobol design's two independent samples)."""
+    replaces ``SeedSequence(seed)`` (a Sobol design's two independent samples). ``horizon``
+    (years after the base year): the linear drifts are kept above −1/horizon, so that P, E and
+    the sick-leave share times (1 + d·t) never turn negative."""
     from .spec import INPUTS
 
     n_g = len(groups)
@@ -150,6 +155,9 @@ def sample(
         if u is not None and not u.is_zero:
             out1 = _draw_scalar(np.random.default_rng(streams[name]), u, centres[name], n)
         values[name] = out1
+    if horizon:
+        for name in LINEAR_DRIFTS:
+            np.maximum(values[name], -1.0 / horizon, out=values[name])
     for name in ("friskere_aldring", "initial_shortage"):  # strengths and factors: never < 0
         values[name] = np.maximum(values[name], 0.0)
     values["friskere_aldring"] = np.round(values["friskere_aldring"] / HEALTHY_GRID) * HEALTHY_GRID

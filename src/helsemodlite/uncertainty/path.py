@@ -66,7 +66,7 @@ class UncertainPath:
             ab0 = self.inputs.sick_leave[None]
             rel = getattr(self.base, "sick_rel", None)
             r = 0.0 if rel is None else rel[:, i, :, None, None]
-            ab = np.minimum(ab0 * (1.0 + r) * (1.0 + sick * t)[:, :, None, None], 1.0)
+            ab = np.clip(ab0 * (1.0 + r) * (1.0 + sick * t)[:, :, None, None], 0.0, 1.0)
             absence = np.maximum(1.0 - ab, 0.0) / np.maximum(1.0 - ab0, 1e-12)
         none = np.zeros((1, 1, 1, 1))  # the base year has no inflows
         drv = Drivers(

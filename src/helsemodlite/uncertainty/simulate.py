@@ -132,6 +132,9 @@ class Simulation:
     effect_supply: np.ndarray | None = None
     """Scenario minus reference on the same draws (None without a scenario)."""
     effect_demand: np.ndarray | None = None
+    fixed_alternative: str | None = None
+    """A population scenario's own alternative, used in every draw instead of the drawn one
+    (its paired reference runs on the reference's alternative)."""
 
     @property
     def gap(self) -> np.ndarray:
@@ -143,7 +146,7 @@ class Simulation:
 
     def _tidy(self, arrays: dict[str, np.ndarray], q: tuple[float, ...]) -> pd.DataFrame:
         rows = []
-        cols = [f"q{round(x * 100):02d}" for x in q]
+        q, cols = _quantile_columns(q)
         for var, arr in arrays.items():
             qs = np.quantile(arr, q, axis=0)  # (q, year, group)
             for gi, g in enumerate(self.groups):
@@ -173,6 +176,14 @@ class Simulation:
 
     def prob_shortage(self, threshold: float = 0.0) -> pd.DataFrame:
         """``year, group, prob``: the share of draws whose gap is below ``threshold``."""
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not np.isfinite(threshold)
+        ):
+            raise ConfigError(
+                f"prob_shortage: threshold must be a finite number of årsverk, got {threshold!r}"
+            )
         p = (self.gap < threshold).mean(axis=0)  # (year, group)
         years, groups = np.meshgrid(self.years, self.groups, indexing="ij")
         return pd.DataFrame({"year": years.ravel(), "group": groups.ravel(), "prob": p.ravel()})
@@ -206,9 +217,11 @@ class Simulation:
                 cols[name] = v[name][:, 0]
         for name in SCALAR_INPUTS:
             cols[name] = v[name]
-        cols["befolkning"] = np.asarray(self.alternatives, dtype=object)[
-            self.inputs_drawn.alternative
-        ]
+        cols["befolkning"] = (
+            np.full(len(self.inputs_drawn.alternative), self.fixed_alternative, dtype=object)
+            if self.fixed_alternative is not None
+            else np.asarray(self.alternatives, dtype=object)[self.inputs_drawn.alternative]
+        )
         return pd.DataFrame(cols)
 
     def drivers(self, year: int = 2040, group: str = dims.SUM_LABEL) -> pd.DataFrame:
@@ -248,11 +261,25 @@ class Simulation:
         ry = (ry - ry.mean()) / ry.std()
 
         def fit(mat: np.ndarray) -> tuple[np.ndarray, float]:
+            """Coefficients and the adjusted R² (so that k columns of noise explain nothing,
+            not about k/n)."""
             coef, *_ = np.linalg.lstsq(mat, ry, rcond=None)
-            return coef, 1.0 - float(((ry - mat @ coef) ** 2).mean())
+            r2 = 1.0 - float(((ry - mat @ coef) ** 2).mean())
+            n, k = mat.shape
+            return coef, 1.0 - (1.0 - r2) * (n - 1) / (n - k - 1) if n > k + 1 else 0.0
 
         names = list(blocks)
         full = np.column_stack([c for n in names for c in blocks[n]])
+        if full.shape[0] < 2 * full.shape[1] + 2:
+            out = pd.DataFrame(columns=columns)
+            out.attrs.update(
+                r2=float("nan"),
+                draws=full.shape[0],
+                columns=full.shape[1],
+                note=f"{full.shape[0]} draws for {full.shape[1]} input columns: too few for a "
+                f"ranking; use at least {10 * full.shape[1]} draws",
+            )
+            return out
         coef, r2 = fit(full)
         rows, at = [], 0
         for n in names:
@@ -316,6 +343,56 @@ def run_chunks(
         yield span, tuple(fut.result())
 
 
+MAX_STORED_BYTES = 2 * 2**30
+"""The draws a simulation keeps (year × group, 8 bytes a number) may take at most 2 GiB."""
+MAX_CHUNK = 20_000
+"""At most this many draws per chunk (about 60 MB of working arrays per 1 000)."""
+
+
+def check_size(draws: int, chunk: int, n_years: int, n_groups: int, paired: bool) -> None:
+    """Refuse, before any work, a run whose stored draws or chunk would not fit in memory."""
+    arrays = 4 if paired else 2
+    need = draws * n_years * (n_groups + 1) * 8 * arrays
+    if need > MAX_STORED_BYTES:
+        most = MAX_STORED_BYTES // (n_years * (n_groups + 1) * 8 * arrays)
+        raise ConfigError(
+            f"simulate: {draws:,} draws would keep {need / 2**30:.1f} GiB of results (supply, "
+            f"demand{' and the paired effects' if paired else ''} per draw, year and group); "
+            f"the limit is {MAX_STORED_BYTES / 2**30:.0f} GiB: use at most {most:,} draws "
+            "(quantiles settle long before that; docs/uncertainty.md)".replace(",", " ")
+        )
+    if chunk > MAX_CHUNK:
+        raise ConfigError(
+            f"simulate: chunk {chunk:,} is larger than {MAX_CHUNK:,} draws (a chunk's working "
+            "arrays take about 60 MB per 1 000 draws); the default 1 000 is as fast".replace(
+                ",", " "
+            )
+        )
+
+
+def _fill_sum(a: np.ndarray) -> np.ndarray:
+    """The last group column as the sum of the others (in place)."""
+    np.sum(a[:, :, :-1], axis=2, out=a[:, :, -1])
+    return a
+
+
+def _quantile_columns(q: Any) -> tuple[tuple[float, ...], list[str]]:
+    """The probabilities and their column names: ``q05`` for 0.05, ``q2.5`` for 0.025."""
+    try:
+        qs = tuple(float(x) for x in q)
+    except (TypeError, ValueError):
+        raise ConfigError(f"quantiles: q must be a sequence of probabilities, got {q!r}") from None
+    if not qs or not all(np.isfinite(x) and 0.0 <= x <= 1.0 for x in qs):
+        raise ConfigError(f"quantiles: every q must be a probability in [0, 1], got {q!r}")
+    cols = []
+    for x in qs:
+        pct = round(x * 100, 6)
+        cols.append(f"q{int(pct):02d}" if pct == int(pct) else f"q{pct:g}")
+    if len(set(cols)) < len(cols):
+        raise ConfigError(f"quantiles: q holds the same probability twice, got {q!r}")
+    return qs, cols
+
+
 def _with_sum(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a, a.sum(axis=2, keepdims=True)], axis=2)
 
@@ -354,8 +431,11 @@ def simulate(
         float(inputs.parameters["standard_growth"]),
         draws,
         seed,
+        horizon=len(inputs.years) - 1,
     )
-    shape = (draws, len(inputs.years), len(inputs.groups))
+    check_size(draws, chunk, len(inputs.years), len(inputs.groups), scenario is not None)
+    n_g = len(inputs.groups)
+    shape = (draws, len(inputs.years), n_g + 1)  # the Sum filled in place at the end
     supply, demand = np.empty(shape), np.empty(shape)
     eff_s = np.empty(shape) if scenario is not None else None
     eff_d = np.empty(shape) if scenario is not None else None
@@ -376,19 +456,24 @@ def simulate(
     ):
         for target, arr in zip(targets, arrays, strict=True):
             assert target is not None
-            target[lo:hi] = arr
+            target[lo:hi, :, :n_g] = arr
         if progress is not None:
             progress(hi, draws)
     name = "referanse" if scenario is None else str(getattr(scenario, "name", scenario))
     return Simulation(
         years=tuple(inputs.years),
         groups=(*inputs.groups, dims.SUM_LABEL),
-        supply=_with_sum(supply),
-        demand=_with_sum(demand),
+        supply=_fill_sum(supply),
+        demand=_fill_sum(demand),
         inputs_drawn=sampled,
         spec=spec,
         scenario=name,
         alternatives=tuple(inputs.alternatives),
-        effect_supply=None if eff_s is None else _with_sum(eff_s),
-        effect_demand=None if eff_d is None else _with_sum(eff_d),
+        fixed_alternative=(
+            inputs.alternatives[int(own.plan.alternative[0])]
+            if own is not None and own.fixed_alternative
+            else None
+        ),
+        effect_supply=None if eff_s is None else _fill_sum(eff_s),
+        effect_demand=None if eff_d is None else _fill_sum(eff_d),
     )

@@ -26,7 +26,7 @@ from .. import dims
 from ..errors import ConfigError
 from ..model.inputs import Inputs
 from .draws import Draws, sample
-from .simulate import _compile, _prepare, _with_sum, run_chunks
+from .simulate import MAX_CHUNK, _compile, _prepare, _with_sum, run_chunks
 from .spec import INPUTS, UncertaintySpec
 
 BOOTSTRAP = 200
@@ -53,6 +53,8 @@ def sobol(
         raise ConfigError(
             f"sobol: year {year} is not a projection year ({inputs.years[1]}–{inputs.years[-1]})"
         )
+    if chunk > MAX_CHUNK:
+        raise ConfigError(f"sobol: chunk must be at most {MAX_CHUNK}, got {chunk}")
     factors = [name for name, u in spec.inputs.items() if not u.is_zero]
     if not factors:
         raise ConfigError("sobol: every declared input has a width of 0; nothing to decompose")
@@ -66,8 +68,9 @@ def sobol(
         n,
         seed,
     )
-    a = sample(*args, reference_first=False, stream=stream_a)
-    b = sample(*args, reference_first=False, stream=stream_b)
+    horizon = len(inputs.years) - 1
+    a = sample(*args, reference_first=False, stream=stream_a, horizon=horizon)
+    b = sample(*args, reference_first=False, stream=stream_b, horizon=horizon)
     design = Draws.concat([a, b, *(a.with_input(f, b) for f in factors)])
     compiled = _compile(inputs, scenario)
     if executor is not None:

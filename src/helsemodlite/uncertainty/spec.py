@@ -30,19 +30,32 @@ class Declared:
     distributions: tuple[str, ...]
     per_group: bool = True
     """Whether the input may vary by group."""
+    max_sd: float | None = None
+    """The largest width accepted (a drift of 2 % a year moves P or E by half in 25 years)."""
 
 
 INPUTS: dict[str, Declared] = {
     "graduates": Declared("Nyutdannede", "factor on the graduates", ("lognormal",)),
     "immigrants": Declared("Innvandrere", "factor on the immigrants", ("lognormal",)),
     "exits": Declared("Andre avganger", "factor on the other-exit probability", ("lognormal",)),
-    "p_drift": Declared("Yrkesdeltakelse (P), drift", "relative change of P per year", ("normal",)),
-    "e_drift": Declared("Arbeidstid (E), drift", "relative change of E per year", ("normal",)),
+    "p_drift": Declared(
+        "Yrkesdeltakelse (P), drift", "relative change of P per year", ("normal",), max_sd=0.02
+    ),
+    "e_drift": Declared(
+        "Arbeidstid (E), drift", "relative change of E per year", ("normal",), max_sd=0.02
+    ),
     "sick_leave_drift": Declared(
-        "Sykefravær, drift", "relative change of the sick-leave share per year", ("normal",)
+        "Sykefravær, drift",
+        "relative change of the sick-leave share per year",
+        ("normal",),
+        max_sd=0.05,
     ),
     "standardvekst": Declared(
-        "Standardvekst", "growth of årsverk per user per year", ("normal",), per_group=False
+        "Standardvekst",
+        "growth of årsverk per user per year",
+        ("normal",),
+        per_group=False,
+        max_sd=0.02,
     ),
     "friskere_aldring": Declared(
         "Friskere aldring",
@@ -68,6 +81,7 @@ INPUTS: dict[str, Declared] = {
         "Bemanningssammensetning, drift",
         "relative change per year of the group's share of every service area's årsverk",
         ("normal",),
+        max_sd=0.02,
     ),
 }
 """Every uncertain input, declared once."""
@@ -131,7 +145,7 @@ def _replace(u: Uncertain, **changes: Any) -> Uncertain:
 
 
 def read_spec(
-    path: Path, groups: tuple[str, ...], alternatives: tuple[str, ...]
+    path: Path, groups: tuple[str, ...], alternatives: tuple[str, ...], reference: str = ""
 ) -> UncertaintySpec:
     """Read and validate an uncertainty file; every problem names the file and the key."""
     path = Path(path)
@@ -146,11 +160,15 @@ def read_spec(
     except OSError as exc:
         what = "is a directory, not a TOML file" if path.is_dir() else (exc.strerror or str(exc))
         raise ConfigError(f"{path}: cannot be read ({what})") from exc
-    return spec_from_dict(raw, groups, alternatives, str(path))
+    return spec_from_dict(raw, groups, alternatives, str(path), reference)
 
 
 def spec_from_dict(
-    raw: dict[str, Any], groups: tuple[str, ...], alternatives: tuple[str, ...], source: str
+    raw: dict[str, Any],
+    groups: tuple[str, ...],
+    alternatives: tuple[str, ...],
+    source: str,
+    reference: str = "",
 ) -> UncertaintySpec:
     """The same checks on the tables of a file already parsed (``hm.simulate(spec={...})``)."""
     path = source
@@ -173,7 +191,7 @@ def spec_from_dict(
         if not isinstance(table, dict):
             problems.append(f"{path}: [{name}] must be a table")
             continue
-        u = _read_one(path, name, table, groups, alternatives, problems)
+        u = _read_one(path, name, table, groups, alternatives, problems, reference)
         if u is not None:
             out[name] = u
     if problems:
@@ -201,6 +219,7 @@ def _read_one(  # noqa: C901 - one check per key, each with its own message
     groups: tuple[str, ...],
     alternatives: tuple[str, ...],
     problems: list[str],
+    reference: str = "",
 ) -> Uncertain | None:
     where = f"{path}: [{name}]"
     decl = INPUTS[name]
@@ -236,6 +255,12 @@ def _read_one(  # noqa: C901 - one check per key, each with its own message
         problems.append(f"{where} sd must be >= 0, got {params['sd']:g}")
     if dist == "lognormal" and params.get("sd", 0) > 2:
         problems.append(f"{where} sd must be <= 2 (the sd of the log of a factor)")
+    widest = [params.get("sd", 0.0), *(v for v in (t.get("groups") or {}).values() if _number(v))]
+    if decl.max_sd is not None and max(widest) > decl.max_sd:
+        problems.append(
+            f"{where} sd must be <= {decl.max_sd:g} ({decl.meaning}; a wider drift takes P, E or "
+            f"the share past their bounds within the projection), got {max(widest):g}"
+        )
     if dist == "triangular" and len(params) == 3:
         if not params["lo"] <= params["mode"] <= params["hi"]:
             problems.append(f"{where}: needs lo <= mode <= hi")
@@ -257,11 +282,13 @@ def _read_one(  # noqa: C901 - one check per key, each with its own message
         problems.append(f"{where} correlation must be a number in [0, 1], got {corr!r}")
         corr = 0.0
     group_sd: dict[str, float] = {}
+    if t.get("groups") and not by_group:
+        problems.append(f"{where} groups: per-group widths need by_group = true")
     for g, v in (t.get("groups") or {}).items():
         if g not in groups:
             problems.append(f"{where} groups: unknown group {g!r}")
         elif not by_group:
-            problems.append(f"{where} groups: per-group widths need by_group = true")
+            continue
         elif not _number(v) or v < 0:
             problems.append(f"{where} groups.{g} must be a number >= 0, got {v!r}")
         else:
@@ -284,9 +311,29 @@ def _read_one(  # noqa: C901 - one check per key, each with its own message
                     weights[k] = float(v)
             if weights and sum(weights.values()) <= 0:
                 problems.append(f"{where} weights must not all be 0")
-    kind = t.get("kind", "judgement")
+            elif weights and abs(sum(weights.values()) - 1.0) > 1e-6:
+                problems.append(f"{where} weights must add up to 1, got {sum(weights.values()):g}")
+            positive = [k for k, v in weights.items() if v > 0]
+            reference = reference or alternatives[0]
+            if len(positive) == 1 and positive[0] != reference and len(weights) == len(w):
+                problems.append(
+                    f"{where} weights put every draw on {positive[0]}: that is a scenario, not "
+                    f"an uncertainty (e.g. the shipped befolkning_{positive[0].lower()}); give "
+                    "several alternatives weights, or the reference alone to switch it off"
+                )
+    kind = t.get("kind")
     if kind not in ("evidence", "judgement"):
-        problems.append(f'{where} kind must be "evidence" or "judgement", got {kind!r}')
+        problems.append(
+            f'{where} kind must be "evidence" or "judgement" (every width says what it rests '
+            f"on), got {kind!r}"
+        )
+    one_value = dist == "triangular" and len(params) == 3 and params["lo"] == params["hi"]
+    if one_value and params["mode"] != 1.0:
+        problems.append(
+            f"{where}: lo = mode = hi = {params['mode']:g} is one value for every draw, not "
+            "an uncertainty (draw 0 is the reference, strength 1); set it in a scenario "
+            "([friskere_aldring] strength) or give lo < hi"
+        )
     if len(problems) > n0:
         return None
     total = sum(weights.values())
