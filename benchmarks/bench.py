@@ -16,6 +16,9 @@ Plain script, no test framework: ``python benchmarks/bench.py [--json results.js
    (``--only uncertainty`` runs just this one).
 5. The inverse solve (constant and costed plans), Sobol indices and 10 000 draws in two local
    processes (``--only solve``).
+6. ``helsemodlite report`` of the reference and three scenarios (heltid_10, avgangsalder_1,
+   sykefravaer_minus10; 500 draws for the fan charts): ``hm.write_report`` in process (first and
+   second run) and the command as a whole new process (``--only report``).
 
 Runs on the default data set (``HELSEMODLITE_INPUTS`` or ``--inputs`` for another).
 """
@@ -52,7 +55,9 @@ TARGETS = {
     "mc_10000_s": 2.0,
     "mc_cheaper_per_draw_min": 30.0,
     "mc_peak_mb": 1024.0,
+    "report_s": 5.0,
 }
+REPORT_SCENARIOS = ["heltid_10", "avgangsalder_1", "sykefravaer_minus10"]
 
 POSITION = [round(0.02 * i, 2) for i in range(10)]  # stillingsprosent +0 … +18 %
 EXIT_YEARS = [round(0.5 * i, 1) for i in range(10)]  # exit postponed 0 … 4.5 years after 62
@@ -226,6 +231,58 @@ def bench_solve(inputs: Any) -> dict[str, float]:
     return out
 
 
+def bench_report(inputs: Any, runs: int) -> dict[str, float]:
+    """A report of the reference and three scenarios: in process, the first run (it imports
+    matplotlib and builds the font cache's lookups) and the median of ``runs`` more; then the
+    command as a new process (interpreter, imports, inputs, everything), median of ``runs``."""
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="hm-bench-report-"))
+    try:
+        t0 = time.perf_counter()
+        hm.write_report(REPORT_SCENARIOS, tmp / "first", inputs=inputs)
+        first = time.perf_counter() - t0
+        again = timed(lambda: hm.write_report(REPORT_SCENARIOS, tmp / "again", inputs=inputs), runs)
+        size = (tmp / "again" / "report.html").stat().st_size
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
+            ).rstrip(os.pathsep),
+        }
+        cmd = [sys.executable, "-m", "helsemodlite", "report", *REPORT_SCENARIOS]
+        cmd += ["--out", str(tmp / "process")]
+        process = timed(
+            lambda: subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL), runs
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "report_first_s": first,
+        "report_s": statistics.median(again),
+        "report_process_s": statistics.median(process),
+        "report_html_mb": size / 2**20,
+    }
+
+
+def report_report(r: dict[str, Any]) -> str:
+    target = TARGETS["report_s"]
+    rows = [
+        ("hm.write_report, reference + 3 scenarios (median)", f"{r['report_s']:.2f} s", target),
+        ("  first run of the process", f"{r['report_first_s']:.2f} s", None),
+        ("helsemodlite report ... as a new process (median)", f"{r['report_process_s']:.2f} s",
+         target),
+        ("  report.html", f"{r['report_html_mb']:.1f} MB", None),
+    ]  # fmt: skip
+    w = max(len(a) for a, _, _ in rows)
+    lines = []
+    for a, b, t in rows:
+        mark = "" if t is None else f"  (target ≤ {t:.0f} s)"
+        lines.append(f"{a.ljust(w)}  {b:>10}{mark}")
+    return "\n".join(lines)
+
+
 def report_solve(r: dict[str, Any]) -> str:
     rows = [
         ("hm.solve, constant (nurses, 2035)", r["solve_constant_s"]),
@@ -350,7 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--inputs", metavar="DIR", default=None, help="inputs directory")
     ap.add_argument(
-        "--only", choices=("uncertainty", "solve"), default=None, help="run only this benchmark"
+        "--only",
+        choices=("uncertainty", "solve", "report"),
+        default=None,
+        help="run only this benchmark",
     )
     ap.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10 000)")
     args = ap.parse_args(argv)
@@ -378,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         return 0
+    if args.only == "report":
+        results.update(bench_report(inputs, args.processes))
+        print(report_report(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
     if args.only == "solve":
         results.update(bench_solve(inputs))
         print(report_solve(results))
@@ -393,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report_uncertainty(results))
     results.update(bench_solve(inputs))
     print(report_solve(results))
+    results.update(bench_report(inputs, args.processes))
+    print(report_report(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -246,3 +246,24 @@ def test_out_is_required(capsys):
         main(["report", "heltid_10"])
     assert exc.value.code == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_parallel_drawing_gives_the_same_bytes(tmp_path, monkeypatch):
+    """The charts and the workbook are drawn in forked workers where that is safe; the bytes
+    are the same as drawn in this process."""
+    import sys
+    import threading
+
+    from helsemodlite.report import build
+
+    folders = []
+    for workers in ("1", "3"):
+        monkeypatch.setenv(build.WORKERS_ENV, workers)
+        if workers == "3" and threading.active_count() == 1 and sys.platform == "linux":
+            assert build._workers(9) == 3
+        (tmp_path / workers).mkdir()
+        monkeypatch.chdir(tmp_path / workers)  # the same command, so the same bytes
+        hm.write_report(["heltid_10"], "rapport", draws=20)
+        folders.append(tmp_path / workers / "rapport")
+    for name in {p.name for p in folders[0].iterdir()}:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name

@@ -454,17 +454,91 @@ def _charts(r: ReportInputs) -> dict[str, tuple[Any, str]]:
     return out
 
 
+WORKERS_ENV = "HELSEMODLITE_REPORT_WORKERS"
+"""Processes that draw the charts and the workbook (default: the CPUs, at most 4; 1: in this
+process)."""
+DRAW_ORDER = (
+    "supply_demand",
+    "age",
+    "gap",
+    "xlsx",
+    "services",
+    "drivers",
+    "effects",
+    "fan",
+    "fan_effect",
+)
+"""The pieces, slowest first (so the workers finish together)."""
+_JOB: ReportInputs | None = None
+"""The report being drawn, inherited by forked workers (nothing is pickled to them)."""
+
+
+def _draw(key: str) -> dict[str, bytes]:
+    """One piece of the folder: a chart (PNG, and SVG when asked) or the workbook."""
+    r = _JOB
+    assert r is not None
+    if key == "xlsx":
+        return {"report.xlsx": workbook(_sheets(r), title=_title(r)[0])}
+    build, _ = _charts(r)[key]
+    fig = build()
+    name = CHART_FILES[key]
+    out = {name: plot.png(fig)}
+    if r.svg:
+        out[name.removesuffix(".png") + ".svg"] = plot.svg(fig)
+    return out
+
+
+def _workers(n: int) -> int:
+    """How many processes draw: forked workers only on Linux, and only from a process with one
+    thread (a fork copies no other thread, so a lock one of them held would never be
+    released)."""
+    import os
+    import sys
+    import threading
+
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    count = int(wanted) if wanted.isdigit() else min(4, os.cpu_count() or 1)
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    return max(1, min(count, n))
+
+
+def _draw_all(r: ReportInputs, keys: list[str]) -> dict[str, bytes]:
+    """Every chart and the workbook, drawn in parallel where :func:`_workers` allows (the same
+    bytes either way: each piece is a pure function of the report)."""
+    global _JOB
+    _JOB = r
+    try:
+        workers = _workers(len(keys))
+        if workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures.process import BrokenProcessPool
+
+            import matplotlib.figure  # noqa: F401  loaded once, inherited by the workers
+
+            for proj in (r.reference, *(x.projection for x in r.runs)):
+                r.decompose(proj)  # computed once, before the fork
+            try:
+                ctx = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                    parts = list(pool.map(_draw, keys))
+            except (OSError, BrokenProcessPool):
+                parts = [_draw(k) for k in keys]
+        else:
+            parts = [_draw(k) for k in keys]
+    finally:
+        _JOB = None
+    return {name: data for part in parts for name, data in part.items()}
+
+
 def _render_charts(r: ReportInputs) -> tuple[dict[str, Chart], dict[str, bytes]]:
-    charts: dict[str, Chart] = {}
-    files: dict[str, bytes] = {}
-    for key, (build, caption) in _charts(r).items():
-        fig = build()
-        data = plot.png(fig)
-        name = CHART_FILES[key]
-        charts[key] = Chart(name, caption, data)
-        files[name] = data
-        if r.svg:
-            files[name.removesuffix(".png") + ".svg"] = plot.svg(fig)
+    """The charts (as embedded in the page) and the folder's files: the charts and the
+    workbook."""
+    captions = {key: caption for key, (_, caption) in _charts(r).items()}
+    order = [k for k in DRAW_ORDER if k == "xlsx" or k in captions]
+    files = _draw_all(r, order)
+    charts = {k: Chart(CHART_FILES[k], captions[k], files[CHART_FILES[k]]) for k in captions}
     return charts, files
 
 
@@ -715,7 +789,6 @@ def report_files(r: ReportInputs) -> dict[str, bytes]:
     files["report.html"] = render(title, lead, _sections(r, charts)).encode(
         "utf-8", "backslashreplace"
     )
-    files["report.xlsx"] = workbook(_sheets(r), title=title)
     names = sorted([*files, "run.json"])
     record = json.dumps(run_record(r, names), ensure_ascii=False, indent=2) + "\n"
     files["run.json"] = record.encode("utf-8", "backslashreplace")
