@@ -283,6 +283,44 @@ def report_report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def bench_explore(inputs: Any, repeats: int = 15) -> dict[str, float]:
+    """The explorer's reply to a moved control: the page's own work (controls → scenario →
+    projection → tables) and a whole rerun of the page in Streamlit's headless AppTest, which
+    adds its own polling (so it is an upper bound of what the browser waits for)."""
+    from streamlit.testing.v1 import AppTest
+
+    from helsemodlite.explore.app import __file__ as app_file
+    from helsemodlite.explore.controls import neutral_state, scenario_dict
+
+    ref = hm.project(inputs=inputs, detail=False)
+
+    def page_work(value: float) -> None:
+        state = neutral_state(inputs)
+        state.values[("stillingsprosent", "relative_change")] = value
+        sc = hm.Scenario.from_dict(scenario_dict(inputs, state), name="utforsket")
+        proj = hm.project(sc, inputs=inputs, detail=False)
+        proj.gap_table() - ref.gap_table()
+
+    values = iter([0.01 + 0.0001 * k for k in range(10_000)])
+    work = statistics.median(timed(lambda: page_work(next(values)), repeats))
+    at = AppTest.from_file(app_file, default_timeout=60)
+    at.run()
+    slider = "stillingsprosent.relative_change"
+    times = []
+    for k in range(repeats):
+        t0 = time.perf_counter()
+        at.slider(key=slider).set_value(float(k % 20 + 1)).run()
+        times.append(time.perf_counter() - t0)
+    return {"explore_work_ms": 1e3 * work, "explore_rerun_ms": 1e3 * statistics.median(times)}
+
+
+def report_explore(r: dict[str, Any]) -> str:
+    return (
+        f"explore: the page's work after a moved control  {r['explore_work_ms']:.0f} ms\n"
+        f"explore: a whole rerun in AppTest (upper bound)  {r['explore_rerun_ms']:.0f} ms"
+    )
+
+
 def report_solve(r: dict[str, Any]) -> str:
     rows = [
         ("hm.solve, constant (nurses, 2035)", r["solve_constant_s"]),
@@ -408,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inputs", metavar="DIR", default=None, help="inputs directory")
     ap.add_argument(
         "--only",
-        choices=("uncertainty", "solve", "report"),
+        choices=("uncertainty", "solve", "explore", "report"),
         default=None,
         help="run only this benchmark",
     )
@@ -443,6 +481,10 @@ def main(argv: list[str] | None = None) -> int:
         print(report_report(results))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
+    if args.only == "explore":
+        results.update(bench_explore(inputs))
+        print(report_explore(results))
         return 0
     if args.only == "solve":
         results.update(bench_solve(inputs))

@@ -797,6 +797,23 @@ def _cmd_inputs_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from .api import resolve_inputs
+    from .explore.serve import check_port, free_port, start
+
+    resolve_inputs(args.inputs)  # a bad inputs directory is refused here, not on the page
+    port = args.port if args.port is not None else free_port()
+    check_port(port)
+    proc = start(port, args.inputs)
+    print(f"helsemodlite explore: http://127.0.0.1:{port}/  (Ctrl-C stops it)", flush=True)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate
 
@@ -1093,6 +1110,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, metavar="FILE", help="write the scenario as TOML")
     inputs_arg(p)
     p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser(
+        "explore",
+        help="a local web page: move the levers, see the gap move, download the scenario",
+        description="Starts the explorer on 127.0.0.1 (docs/explore.md; pip install "
+        "'helsemodlite[explore]') and prints its address. Nothing leaves this machine.",
+    )
+    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+    inputs_arg(p)
+    p.set_defaults(func=_cmd_explore)
 
     p = sub.add_parser(
         "backtest",
