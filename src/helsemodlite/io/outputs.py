@@ -127,6 +127,8 @@ def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
             raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
         if target.is_dir():
             _check_previous_output(target, allowed)
+    except ConfigError:  # already names the path and says what to do: not wrapped again
+        raise
     except (OSError, RuntimeError, ValueError) as exc:
         reason = _reason(exc) if isinstance(exc, OSError) else str(exc)
         raise ConfigError(f"--out {target}: cannot use this path ({reason})") from exc
