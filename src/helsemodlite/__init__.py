@@ -18,6 +18,8 @@ _LAZY = {
     "Scenario": ("scenarios.files", "Scenario"),
     "load_scenario": ("scenarios.files", "load_scenario"),
     "compare": ("api", "compare"),
+    "compare_table": ("api", "compare_table"),
+    "write_compare": ("api", "write_compare"),
     "supply_effect_by_age": ("api", "supply_effect_by_age"),
     "simulate": ("api", "simulate"),
     "solve": ("api", "solve"),
@@ -50,6 +52,7 @@ __all__ = [
     "check_inputs",
     "combine",
     "compare",
+    "compare_table",
     "default_inputs_dir",
     "export_inputs",
     "load_inputs",
@@ -65,12 +68,14 @@ __all__ = [
     "solve",
     "supply_effect_by_age",
     "uncertainty_spec",
+    "write_compare",
     "write_report",
 ]
 
 if TYPE_CHECKING:
     from .api import (
         compare,
+        compare_table,
         project,
         project_batch,
         run_to_dir,
@@ -79,6 +84,7 @@ if TYPE_CHECKING:
         solve,
         supply_effect_by_age,
         uncertainty_spec,
+        write_compare,
         write_report,
     )
     from .embedded import shipped_scenarios

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from . import dims
+from ._version import __version__
 from .errors import ConfigError, InputError
 from .inverse import CostedSolution, Solution, solve_costed
 from .inverse import solve as solve_lever
@@ -22,7 +23,15 @@ from .inverse.costed import DEFAULT_MAX_STEP
 from .io.outputs import check_target, output_files, write_many, write_outputs
 from .io.read import as_path, default_inputs_dir, load_inputs
 from .io.schema import SCHEMAS
-from .io.tables import Projection, check_years, default_years
+from .io.tables import (
+    Projection,
+    check_dialect,
+    check_groups,
+    check_variable,
+    check_years,
+    comparison_table,
+    default_years,
+)
 from .model.inputs import Inputs
 from .model.paths import ReferencePath, reference_demand_plan
 from .model.run import run as run_kernels
@@ -167,14 +176,22 @@ class Run:
 
 
 def run_scenarios(
-    scenarios: Sequence[Any], *, out: str | Path | None = None, inputs: InputsLike = None
+    scenarios: Sequence[Any],
+    *,
+    out: str | Path | None = None,
+    inputs: InputsLike = None,
+    labels: bool = False,
+    dialect: str = "standard",
 ) -> list[Run]:
     """Run scenarios and write each one's outputs (what ``helsemodlite run`` does).
 
     Every scenario is validated and every target checked before anything is written. Targets:
     ``out`` for one scenario, ``out/<name>/`` for several, ``outputs/<name>/`` without ``out``.
     Two scenarios with one name are refused (both would write ``outputs/<name>/``).
+    ``labels`` adds SSB's group labels, the unit and the ``is_total`` marker to the CSV files;
+    ``dialect="excel-no"`` writes them for Norwegian Excel (``;``, decimal comma).
     """
+    check_dialect(dialect)
     refs = scenario_list(scenarios, "run_scenarios")
     scs = [as_scenario(p) for p in refs]
     names = [s.name for s in scs]
@@ -206,7 +223,10 @@ def run_scenarios(
     # Every scenario is projected before anything is written: one that fails (e.g. an unknown
     # service id, checked against the inputs) leaves every target as it was.
     projections = [project(sc, inputs=inp, detail=True) for sc in scs]
-    contents = [output_files(proj, sc) for sc, proj in zip(scs, projections, strict=True)]
+    contents = [
+        output_files(proj, sc, labels=labels, dialect=dialect)
+        for sc, proj in zip(scs, projections, strict=True)
+    ]
     written = write_many(list(zip(targets, contents, strict=True)))  # all or none
     return [
         Run(sc, proj, target) for sc, proj, target in zip(scs, projections, written, strict=True)
@@ -296,6 +316,128 @@ def compare(
     ).reset_index(drop=True)
     out.attrs["notes"] = notes
     return out
+
+
+def compare_table(
+    comparison: pd.DataFrame, *, variable: str = "gap", groups: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One table of a :func:`compare` frame (what ``helsemodlite compare`` prints): a row per
+    group and scenario (``kombinert`` and ``sum_enkelttiltak`` last within each group), a column
+    per year, the change of ``variable`` (``supply``, ``demand`` or ``gap``; årsverk, scenario −
+    reference, unrounded); columns ``group, scenario, <years…>, is_total``. ``groups``: one id,
+    several, or ``Sum`` (the default)."""
+    return comparison_table(comparison, variable=variable, groups=groups)
+
+
+@dataclass(frozen=True)
+class CompareRun:
+    """What :func:`write_compare` computed and wrote: the frame of :func:`compare`, its table
+    (:func:`compare_table`) and the folder."""
+
+    comparison: pd.DataFrame
+    table: pd.DataFrame
+    target: Path
+
+
+def write_compare(
+    scenarios: Sequence[Any],
+    out: str | Path,
+    *,
+    combined: bool = False,
+    years: Sequence[int] | None = None,
+    groups: str | Sequence[str] | None = None,
+    variable: str = "gap",
+    labels: bool = False,
+    dialect: str = "standard",
+    inputs: InputsLike = None,
+) -> CompareRun:
+    """:func:`compare` and :func:`compare_table`, written to the folder ``out`` (``helsemodlite
+    compare --out``): ``compare.csv`` (the table), ``compare_long.csv`` (every group and
+    variable), ``compare.xlsx`` (both, Norwegian headers, numbers as numbers) and ``run.json``.
+    ``labels`` and ``dialect`` as :func:`run_scenarios`.
+
+    Every argument is checked before anything is computed, and everything is computed before
+    anything is written; ``out`` must be new, empty or a previous ``compare --out`` folder."""
+    from .io.outputs import COMPARE_FILES
+    from .report.compare import compare_files
+
+    target = as_out_path(out, "out")
+    check_target(target, COMPARE_FILES)
+    check_dialect(dialect)
+    check_variable(variable)
+    inp = resolve_inputs(inputs)
+    check_groups(groups, [*inp.groups, dims.SUM_LABEL])
+    if years is not None:
+        check_years(years, inp.years)
+    refs = scenario_list(scenarios, "write_compare")
+    df = compare(refs, combined=combined, inputs=inp, years=years)
+    table = comparison_table(df, variable=variable, groups=groups)
+    record = compare_record(inp, refs, df, table, combined=combined, labels=labels, dialect=dialect)
+    record["command"] = _compare_command(refs, target, inputs, record)
+    files = compare_files(df, table, record, labels=labels, dialect=dialect)
+    written = write_many([(target, files)], allowed=COMPARE_FILES)[0]
+    return CompareRun(df, table, written)
+
+
+def compare_record(
+    inp: Inputs,
+    refs: Sequence[Any],
+    comparison: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    combined: bool,
+    labels: bool,
+    dialect: str,
+) -> dict[str, Any]:
+    """run.json of a ``compare --out`` folder (no timestamps): enough to trace and re-run it."""
+    from .io.outputs import _inputs_label, environment
+    from .io.read import calibration_status
+
+    return {
+        "helsemodlite_version": __version__,
+        "kind": "compare",
+        "environment": environment(),
+        "scenarios": [as_scenario(r).to_dict() for r in refs],
+        "combined": bool(combined),
+        "years": [int(c) for c in table.columns if isinstance(c, int)],
+        "groups": list(dict.fromkeys(str(g) for g in table["group"])),
+        "variable": table.attrs["variable"],
+        "csv": {"labels": bool(labels), "dialect": dialect},
+        "inputs_directory": _inputs_label(inp.directory),
+        "input_files_sha256": inp.file_hashes,
+        "calibration": calibration_status(inp),
+        "notes": list(comparison.attrs.get("notes", [])),
+    }
+
+
+def _compare_command(
+    refs: Sequence[Any], target: Path, inputs: InputsLike, record: dict[str, Any]
+) -> str:
+    """The command that writes the same folder (a scenario given in Python as ``NAME.toml``)."""
+    import shlex
+
+    args = ["helsemodlite", "compare"]
+    for ref in refs:
+        if isinstance(ref, str | os.PathLike) and not isinstance(ref, bytes):
+            args.append(os.fspath(ref))
+        else:
+            sc = as_scenario(ref)
+            source = None if sc.source is None else os.fspath(sc.source)
+            if source is None:
+                args.append(f"{sc.name}.toml")
+            else:
+                args.append(sc.name if source.startswith("shipped:") else source)
+    if record["combined"]:
+        args.append("--combined")
+    args += ["--group", *record["groups"], "--years", *map(str, record["years"])]
+    args += ["--variable", record["variable"], "--out", os.fspath(target)]
+    if record["csv"]["labels"]:
+        args.append("--labels")
+    if record["csv"]["dialect"] != "standard":
+        args += ["--dialect", record["csv"]["dialect"]]
+    if isinstance(inputs, str | os.PathLike):
+        args += ["--inputs", os.fspath(inputs)]
+    return shlex.join(args)
 
 
 def supply_effect_by_age(scenario: Any, *, inputs: InputsLike = None) -> pd.DataFrame:

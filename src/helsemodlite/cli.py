@@ -19,6 +19,8 @@ from . import dims
 from .errors import ConfigError, HelsemodliteError
 
 EXIT_BAD_INPUT = 2
+CSV_DIALECTS = ("standard", "excel-no")
+"""As :data:`helsemodlite.io.tables.CSV_DIALECTS` (kept here so ``--help`` needs no pandas)."""
 EXIT_INTERRUPTED = 130
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
 """Errors of writing to standard output (a full disk, /dev/full): a message, not a traceback."""
@@ -56,6 +58,7 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
     from .api import project
     from .io.read import calibration_note
 
+    _check_csv_options(args, "--csv")
     years = tuple(args.years) if args.years else None
     proj = project(args.scenario, inputs=args.inputs, detail=False)
     table = proj.gap_table(years=years)
@@ -65,7 +68,10 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
     if args.csv:
         from .io.outputs import gap_table_csv
 
-        sys.stdout.write(gap_table_csv(proj, years=tuple(table.columns)))
+        text = gap_table_csv(
+            proj, years=tuple(table.columns), labels=args.labels, dialect=args.dialect
+        )
+        sys.stdout.write(text)
     else:
         name = proj.scenarios[0]
         title = (
@@ -840,7 +846,14 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .api import run_scenarios
 
-    for run in run_scenarios(args.scenarios, out=args.out, inputs=args.inputs):
+    runs = run_scenarios(
+        args.scenarios,
+        out=args.out,
+        inputs=args.inputs,
+        labels=args.labels,
+        dialect=args.dialect,
+    )
+    for run in runs:
         print_notes(run.projection.notes)
         if not args.quiet:
             title = f"Scenario: {run.scenario.name} — {run.scenario.title}"
@@ -861,51 +874,148 @@ def _printable(text: str) -> str:
     return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
 
 
-def render_compare(df, variable: str = "gap") -> str:  # type: ignore[no-untyped-def]
-    """Wide text table: rows scenario × group, columns years, the chosen variable."""
-    wide = df.pivot_table(index=["scenario", "group"], columns="year", values=variable, sort=False)
-    lines = []
-    label_w = max(len(str(g)) for g in dims.GROUP_LABELS.values())
-    width = max(9, *(len(format_arsverk(v)) + 2 for v in wide.to_numpy().ravel()))
-    for scenario, block in wide.groupby(level=0, sort=False):
-        what = {"supply": "tilbud", "demand": "etterspørsel", "gap": "gap"}[variable]
-        lines.append(f"\n{scenario}  (endring i {what} mot referansebanen, årsverk)")
-        lines.append("".ljust(label_w) + "".join(str(y).rjust(width) for y in wide.columns))
-        for (_, group), row in block.iterrows():
-            lines.append(
-                dims.group_label(str(group)).ljust(label_w)
-                + "".join(format_arsverk(v).rjust(width) for v in row)
-            )
+COMPARE_TITLES = {
+    "gap": "Virkning på gapet (tilbud − etterspørsel) mot referansebanen, årsverk: scenario − "
+    "referanse, positivt = mindre underskudd.",
+    "supply": "Virkning på tilbudet mot referansebanen, årsverk: scenario − referanse.",
+    "demand": "Virkning på etterspørselen mot referansebanen, årsverk: scenario − referanse "
+    "(positivt = mer etterspørsel).",
+}
+
+
+def render_compare(table) -> str:  # type: ignore[no-untyped-def]
+    """The table of :func:`helsemodlite.compare_table` as text: a row per scenario (per group
+    and scenario when there are several groups), a column per year, rounded to the nearest 100;
+    a line before ``kombinert``."""
+    from .scenarios.combine import COMBINED
+
+    years = [c for c in table.columns if isinstance(c, int)]
+    groups = list(dict.fromkeys(table["group"]))
+    several = len(groups) > 1
+    if several:
+        who = f"{len(groups)} grupper"
+    elif groups[0] == dims.SUM_LABEL:
+        who = "Sum, 14 utdanningsgrupper"
+    else:
+        who = dims.group_label(groups[0])
+    title = f"{COMPARE_TITLES[table.attrs['variable']]} {who}, avrundet til nærmeste 100."
+    group_w = max(len("Utdanningsgruppe"), *(len(dims.group_label(g)) for g in groups))
+    name_w = max(len("Scenario"), *(len(str(n)) for n in table["scenario"]))
+    widths = [max(8, len(str(y)), *(len(format_arsverk(v)) for v in table[y])) + 2 for y in years]
+    lead = group_w + 2 if several else 0
+    rule = "-" * (lead + name_w + sum(widths))
+    head = ("Utdanningsgruppe".ljust(group_w + 2) if several else "") + "Scenario".ljust(name_w)
+    header = "".join(str(y).rjust(w) for y, w in zip(years, widths, strict=True))
+    lines = [_wrap(title), "", head + header]
+    lines.append(rule)
+    last_group = None
+    values_of = table[years].to_numpy()
+    for i, (group, name) in enumerate(zip(table["group"], table["scenario"], strict=True)):
+        group, name = str(group), str(name)
+        new_group = several and last_group is not None and group != last_group
+        # a line between groups; with one row each, before the Sum only (as the gap table)
+        if new_group and (len(table) > len(groups) or group == dims.SUM_LABEL):
+            lines.append(rule)
+        if name == COMBINED:
+            lines.append(("".ljust(lead) + "-" * (name_w + sum(widths))) if several else rule)
+        label = dims.group_label(group) if several and group != last_group else ""
+        values = values_of[i]
+        lines.append(
+            (label.ljust(group_w + 2) if several else "")
+            + name.ljust(name_w)
+            + "".join(format_arsverk(v).rjust(w) for v, w in zip(values, widths, strict=True))
+        )
+        last_group = group
     return "\n".join(lines)
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from .api import compare
-    from .io.tables import to_csv_text
+def _overlap_lines(table) -> list[str]:  # type: ignore[no-untyped-def]
+    """kombinert − sum_enkelttiltak per group of the table (the overlap the plan warns about)."""
+    from .report.labels import DEFINITE
     from .scenarios.combine import COMBINED, SUM_OF_SINGLES
 
-    df = compare(args.scenarios, combined=args.combined, inputs=args.inputs)
-    print_notes(df.attrs.get("notes", []))
-    if args.csv:
-        sys.stdout.write(to_csv_text(df))
-        return 0
-    sums = df[df.group == dims.SUM_LABEL] if not args.groups else df
-    print(
-        "Virkning mot referansebanen (negativt gap = underskudd). Tilbud, etterspørsel og "
-        "gap, 14 grupper, årsverk."
-    )
-    for variable in ("supply", "demand", "gap"):
-        print(render_compare(sums, variable))
-
-    if args.combined:
-        overlap = df[(df.group == dims.SUM_LABEL)].pivot_table(
-            index="scenario", columns="year", values="gap", sort=False
-        )
-        diff = overlap.loc[COMBINED] - overlap.loc[SUM_OF_SINGLES]
-        print(
-            "\nOverlapp (kombinert − sum av enkelttiltak), gap: "
+    years = [c for c in table.columns if isinstance(c, int)]
+    groups = list(dict.fromkeys(table["group"]))
+    out = []
+    for g in groups:
+        rows = table[table["group"] == g].set_index("scenario")
+        diff = rows.loc[COMBINED, years] - rows.loc[SUM_OF_SINGLES, years]
+        where = f", {dims.group_label(g)}" if len(groups) > 1 else ""
+        out.append(
+            f"Overlapp (kombinert − sum av enkelttiltak), {DEFINITE[table.attrs['variable']]}"
+            f"{where}: "
             + ", ".join(f"{y}: {round(v) + 0:,}".replace(",", " ") for y, v in diff.items())
         )
+    return out
+
+
+def _all_groups(inputs) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every group in the publication's order, then the Sum (``--groups``)."""
+    from .api import resolve_inputs
+
+    have = resolve_inputs(inputs).groups
+    order = [g for g in dims.PUBLICATION_ORDER if g in have]
+    return [*order, *(g for g in have if g not in order), dims.SUM_LABEL]
+
+
+def _check_csv_options(args: argparse.Namespace, *targets: str) -> None:
+    """--labels and --dialect shape CSV files: refused where the command writes none."""
+    from .io.tables import check_dialect
+
+    check_dialect(args.dialect)
+    if not any(getattr(args, t.lstrip("-").replace("-", "_")) for t in targets):
+        given = [
+            o
+            for o, on in (("--labels", args.labels), ("--dialect", args.dialect != "standard"))
+            if on
+        ]
+        if given:
+            raise ConfigError(
+                f"{args.command}: {' and '.join(given)} "
+                + ("applies" if len(given) == 1 else "apply")
+                + " to CSV output only; add "
+                + " or ".join(targets)
+            )
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .api import compare, compare_table, write_compare
+    from .io.tables import to_csv_text, with_labels
+
+    _check_csv_options(args, "--csv", "--out")
+    if args.groups and args.group:
+        raise ConfigError("compare: give --group ID… or --groups (every group), not both")
+    groups = _all_groups(args.inputs) if args.groups else args.group
+    years = tuple(args.years) if args.years else None
+    if args.out is not None:
+        done = write_compare(
+            args.scenarios,
+            args.out,
+            combined=args.combined,
+            years=years,
+            groups=groups,
+            variable=args.variable,
+            labels=args.labels,
+            dialect=args.dialect,
+            inputs=args.inputs,
+        )
+        df, table = done.comparison, done.table
+    else:
+        df = compare(args.scenarios, combined=args.combined, inputs=args.inputs, years=years)
+        table = compare_table(df, variable=args.variable, groups=groups)
+    print_notes(df.attrs.get("notes", []))
+    if args.csv:
+        long = with_labels(df) if args.labels else df  # every group and variable, as always
+        sys.stdout.write(to_csv_text(long, args.dialect))
+    else:
+        print(_printable(render_compare(table)))
+        if args.combined:
+            print()
+            for line in _overlap_lines(table):
+                print(_wrap(line))
+    if args.out is not None:
+        where = f"→ {done.target}/ (compare.csv, compare_long.csv, compare.xlsx, run.json)"
+        print(_printable(where), file=sys.stderr if args.csv else sys.stdout)
     return 0
 
 
@@ -945,6 +1055,20 @@ def build_parser() -> argparse.ArgumentParser:
             help="inputs directory (default: the embedded data set)",
         )
 
+    def csv_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--labels",
+            action="store_true",
+            help="CSV with SSB's group labels (group_label), the unit and is_total (the Sum rows)",
+        )
+        p.add_argument(
+            "--dialect",
+            choices=CSV_DIALECTS,
+            default="standard",
+            help="CSV dialect: standard (',' and decimal point, the default) or excel-no "
+            "(';', decimal comma and a UTF-8 BOM, for Excel with Norwegian settings)",
+        )
+
     p = sub.add_parser("gap-table", help="print the 2025–2040 gap table (reference or scenario)")
     p.add_argument(
         "--csv", action="store_true", help="CSV on stdout: group,2025,2030,2035,2040 (unrounded)"
@@ -956,6 +1080,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario TOML file or the name of a shipped scenario (helsemodlite scenarios list)",
     )
     p.add_argument("--years", type=int, nargs="+", metavar="YEAR", help="columns to show")
+    csv_args(p)
     inputs_arg(p)
     p.set_defaults(func=_cmd_gap_table)
 
@@ -1163,6 +1288,7 @@ def build_parser() -> argparse.ArgumentParser:
         "directory is replaced.",
     )
     p.add_argument("--quiet", action="store_true", help="do not print the gap tables")
+    csv_args(p)
     inputs_arg(p)
     p.set_defaults(func=_cmd_run)
 
@@ -1198,7 +1324,15 @@ def build_parser() -> argparse.ArgumentParser:
     inputs_arg(p)
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("compare", help="effects of scenarios against the reference")
+    p = sub.add_parser(
+        "compare",
+        help="effects of scenarios against the reference: one table, scenarios × years",
+        description="Prints one table: a row per scenario (with --combined also kombinert, all "
+        "of them in one projection, and sum_enkelttiltak, the sum of the single effects), a "
+        "column per year, the change of --variable against the reference (scenario − "
+        "reference, årsverk). --out DIR writes it as CSV and Excel (docs/scenarios.md, "
+        '"Comparing scenarios").',
+    )
     p.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped names"
     )
@@ -1207,8 +1341,39 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also all scenarios together in one projection, beside the sum of the single effects",
     )
-    p.add_argument("--csv", action="store_true", help="machine-readable long CSV on stdout")
-    p.add_argument("--groups", action="store_true", help="show every group, not only the Sum")
+    p.add_argument(
+        "--variable",
+        choices=("supply", "demand", "gap"),
+        default="gap",
+        help="the change shown: supply (tilbud), demand (etterspørsel) or gap (default)",
+    )
+    p.add_argument(
+        "--group",
+        nargs="+",
+        metavar="ID",
+        default=None,
+        help="one or several groups (ids as in `helsemodlite gap-table --csv`, or Sum; "
+        "default: Sum)",
+    )
+    p.add_argument(
+        "--groups", action="store_true", help="every group and the Sum (the per-group breakdown)"
+    )
+    p.add_argument(
+        "--years", type=int, nargs="+", metavar="YEAR", help="columns (default 2025 2030 2035 2040)"
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="also write compare.csv, compare_long.csv, compare.xlsx and run.json there: a new "
+        "or empty directory, or a previous compare folder (replaced whole)",
+    )
+    p.add_argument(
+        "--csv",
+        action="store_true",
+        help="machine-readable long CSV on stdout (scenario, year, group, supply, demand, gap)",
+    )
+    csv_args(p)
     inputs_arg(p)
     p.set_defaults(func=_cmd_compare)
     return parser

@@ -24,22 +24,37 @@ from ..embedded import embedded_inputs_dir, inside_package
 from ..errors import ConfigError
 from .atomic import MARKER, recover, write_dirs
 from .read import calibration_status
-from .tables import Projection, to_csv_text
+from .tables import Projection, check_dialect, to_csv_text, with_labels
 
 
-def summary_csv(proj: Projection, draw: int = 0) -> str:
-    """summary.csv text: fixed column order, row order (year, group) and float format."""
+def summary_csv(
+    proj: Projection, draw: int = 0, *, labels: bool = False, dialect: str = "standard"
+) -> str:
+    """summary.csv text: fixed column order, row order (year, group) and float format.
+
+    ``labels``: SSB's group label, the unit and the ``is_total`` marker of the Sum rows
+    (:func:`~helsemodlite.io.tables.with_labels`); ``dialect``: see
+    :data:`~helsemodlite.io.tables.CSV_DIALECTS`. The defaults give the file as it always was."""
     frame = proj.summary(with_scenario=True)
-    frame = frame[frame["scenario"] == proj.scenarios[draw]]
-    return to_csv_text(frame.reset_index(drop=True))
+    frame = frame[frame["scenario"] == proj.scenarios[draw]].reset_index(drop=True)
+    return to_csv_text(with_labels(frame) if labels else frame, dialect)
 
 
-def gap_table_csv(proj: Projection, draw: int = 0, years: tuple[int, ...] | None = None) -> str:
+def gap_table_csv(
+    proj: Projection,
+    draw: int = 0,
+    years: tuple[int, ...] | None = None,
+    *,
+    labels: bool = False,
+    dialect: str = "standard",
+) -> str:
     """gap_table.csv and ``gap-table --csv``: group ids, one column per year, the Sum row last,
-    in the one CSV format of :func:`to_csv_text`."""
+    in the one CSV format of :func:`to_csv_text` (``labels`` and ``dialect`` as
+    :func:`summary_csv`)."""
     table = proj.gap_table(draw=draw, labels=False, **({"years": years} if years else {}))
     table.columns = [str(c) for c in table.columns]
-    return to_csv_text(table.reset_index())
+    frame = table.reset_index()
+    return to_csv_text(with_labels(frame) if labels else frame, dialect)
 
 
 def _inputs_label(directory: Path | None) -> str | None:
@@ -70,7 +85,17 @@ def environment() -> dict[str, str]:
     return out
 
 
-def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
+def csv_settings(labels: bool, dialect: str) -> dict[str, Any]:
+    """How the CSV files were written, for run.json (empty for the defaults, so a default run's
+    run.json stays as it was)."""
+    if not labels and dialect == "standard":
+        return {}
+    return {"csv": {"labels": bool(labels), "dialect": dialect}}
+
+
+def run_record(
+    proj: Projection, scenario: Any, *, labels: bool = False, dialect: str = "standard"
+) -> dict[str, Any]:
     """What run.json holds: enough to trace and re-run a result (no timestamps)."""
     inp = proj.inputs
     return {
@@ -83,6 +108,7 @@ def run_record(proj: Projection, scenario: Any) -> dict[str, Any]:
         "years": [inp.years[0], inp.years[-1]],
         "calibration": calibration_status(inp),
         "outputs": list(OUTPUT_FILES),
+        **csv_settings(labels, dialect),
         "notes": proj.notes,
     }
 
@@ -98,6 +124,8 @@ UNCERTAINTY_FILES = (
     "run.json",
 )
 """What ``helsemodlite uncertainty --out DIR`` writes (docs/uncertainty.md)."""
+COMPARE_FILES = ("compare.csv", "compare_long.csv", "compare.xlsx", "run.json")
+"""What ``helsemodlite compare --out DIR`` writes (docs/scenarios.md, "Comparing scenarios")."""
 
 
 def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
@@ -169,17 +197,22 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def output_files(proj: Projection, scenario: Any) -> dict[str, bytes]:
-    """The four output files of a single-scenario projection (with detail), as bytes."""
+def output_files(
+    proj: Projection, scenario: Any, *, labels: bool = False, dialect: str = "standard"
+) -> dict[str, bytes]:
+    """The four output files of a single-scenario projection (with detail), as bytes
+    (``labels`` and ``dialect`` shape the two CSV files, as :func:`summary_csv`)."""
     import io
 
+    check_dialect(dialect)
     buf = io.BytesIO()
     proj.long(detail=True).to_parquet(buf, index=False)
-    record = json.dumps(run_record(proj, scenario), ensure_ascii=False, indent=2) + "\n"
+    info = run_record(proj, scenario, labels=labels, dialect=dialect)
+    record = json.dumps(info, ensure_ascii=False, indent=2) + "\n"
     return {
-        "summary.csv": _utf8(summary_csv(proj)),
+        "summary.csv": _utf8(summary_csv(proj, labels=labels, dialect=dialect)),
         "detail.parquet": buf.getvalue(),
-        "gap_table.csv": _utf8(gap_table_csv(proj)),
+        "gap_table.csv": _utf8(gap_table_csv(proj, labels=labels, dialect=dialect)),
         "run.json": _utf8(record),
     }
 

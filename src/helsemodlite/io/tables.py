@@ -19,9 +19,53 @@ from ..model.projection import ProjectionData
 FLOAT_FORMAT = "%.10g"
 
 
-def to_csv_text(df: pd.DataFrame) -> str:
-    """The one CSV formatting of the project: fixed float format, '\\n' line ends, no index."""
+CSV_DIALECTS = ("standard", "excel-no")
+"""CSV dialects of every CSV output (``--dialect``): ``standard`` (``,`` and a decimal point,
+the default, unchanged) and ``excel-no`` (what Excel with Norwegian settings opens directly: ``;``
+between fields, a decimal comma and a UTF-8 byte order mark, so that æ, ø and å survive)."""
+BOM = "\ufeff"
+
+
+def check_dialect(dialect: object) -> str:
+    """``dialect`` if it is one of :data:`CSV_DIALECTS`, else a :class:`ConfigError` naming it."""
+    if dialect not in CSV_DIALECTS:
+        raise ConfigError(
+            f"--dialect: unknown CSV dialect {dialect!r}; expected one of {', '.join(CSV_DIALECTS)}"
+        )
+    return str(dialect)
+
+
+def to_csv_text(df: pd.DataFrame, dialect: str = "standard") -> str:
+    """The one CSV formatting of the project: fixed float format, '\\n' line ends, no index.
+
+    ``dialect="excel-no"``: the same rows with ``;`` and a decimal comma, after a byte order
+    mark (reads back with ``pd.read_csv(path, sep=";", decimal=",")``)."""
+    if check_dialect(dialect) == "excel-no":
+        text = df.to_csv(
+            index=False, sep=";", decimal=",", float_format=FLOAT_FORMAT, lineterminator="\n"
+        )
+        return BOM + text
     return df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def with_labels(frame: pd.DataFrame, unit: str | None = "årsverk") -> pd.DataFrame:
+    """``frame`` (with a ``group`` column of ids) for people: SSB's label ``group_label`` after
+    ``group``, then ``unit`` (when given and not already a column), and ``is_total`` last (the
+    ``Sum`` rows) unless the frame has it already."""
+    out = frame.copy()
+    at = list(out.columns).index("group") + 1
+    out.insert(at, "group_label", out["group"].map(lambda g: dims.group_label(str(g))))
+    if unit is not None and "unit" not in out.columns:
+        out.insert(at + 1, "unit", unit)
+    return mark_totals(out)
+
+
+def mark_totals(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``is_total`` last: True on the ``Sum`` rows (the 14 groups), so that
+    summing the rows where it is False never double-counts."""
+    if "is_total" in frame.columns:
+        return frame
+    return frame.assign(is_total=frame["group"] == dims.SUM_LABEL)
 
 
 SUMMARY_COLUMNS = ("year", "group", "supply", "demand", "gap")
@@ -57,6 +101,76 @@ def check_years(years: object, available: tuple[int, ...]) -> tuple[int, ...]:
             f"{available[0]}–{available[-1]}"
         )
     return tuple(int(y) for y in wanted)  # type: ignore[call-overload]
+
+
+COMPARE_VARIABLES = ("supply", "demand", "gap")
+"""The variables of :func:`comparison_table` (``compare --variable``)."""
+
+
+def check_groups(
+    groups: object, available: Sequence[str], what: str = "--group"
+) -> tuple[str, ...]:
+    """``groups`` (an id or a sequence of ids; None: the ``Sum``) as a tuple without repeats,
+    each one of ``available``; else a :class:`ConfigError` naming the unknown ones."""
+    import difflib
+
+    if groups is None:
+        return (dims.SUM_LABEL,)
+    items = [groups] if isinstance(groups, str) else groups
+    if not isinstance(items, Iterable) or isinstance(items, bytes):
+        raise ConfigError(f"{what}: expected a group id or a list of ids, got {groups!r}")
+    wanted = list(items)
+    if not wanted or not all(isinstance(g, str) for g in wanted):
+        raise ConfigError(f"{what}: expected one or more group ids, got {groups!r}")
+    unknown = [g for g in wanted if g not in available]
+    if unknown:
+        hints = []
+        for g in unknown:
+            close = (
+                difflib.get_close_matches(g, available, n=1)
+                or [a for a in available if a.lower().startswith(g.lower())][:1]
+            )
+            hints.append(f"{g!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ConfigError(
+            f"{what}: unknown group {', '.join(hints)}; expected one of {', '.join(available)}"
+        )
+    return tuple(dict.fromkeys(wanted))
+
+
+def check_variable(variable: object) -> str:
+    """``variable`` if it is one of :data:`COMPARE_VARIABLES`, else a :class:`ConfigError`."""
+    if variable not in COMPARE_VARIABLES:
+        raise ConfigError(
+            f"--variable: unknown variable {variable!r}; expected one of "
+            f"{', '.join(COMPARE_VARIABLES)}"
+        )
+    return str(variable)
+
+
+def comparison_table(
+    comparison: pd.DataFrame, *, variable: str = "gap", groups: object = None
+) -> pd.DataFrame:
+    """One table of a comparison (the frame of :func:`helsemodlite.compare`): a row per group
+    and scenario (the groups in the order given, within each the scenarios in the comparison's
+    order, ``kombinert`` and ``sum_enkelttiltak`` last), a column per year, the change of
+    ``variable`` (``supply``, ``demand`` or ``gap``; årsverk, scenario − reference, unrounded).
+    Columns ``group, scenario, <years…>, is_total``; ``groups``: ids and/or ``Sum`` (default
+    the ``Sum``)."""
+    check_variable(variable)
+    available = list(dict.fromkeys(str(g) for g in comparison["group"]))
+    chosen = check_groups(groups, available)
+    years = list(dict.fromkeys(int(y) for y in comparison["year"]))
+    scenarios = list(dict.fromkeys(str(s) for s in comparison["scenario"]))
+    sub = comparison[comparison["group"].isin(chosen)]
+    wide = sub.pivot(index=["group", "scenario"], columns="year", values=variable)
+    rows = pd.MultiIndex.from_product([list(chosen), scenarios], names=["group", "scenario"])
+    wide = wide.reindex(index=rows, columns=years)
+    wide.columns = pd.Index([int(y) for y in years], name=None)
+    out = wide.reset_index()
+    out["is_total"] = out["group"] == dims.SUM_LABEL
+    out.attrs["variable"] = variable
+    out.attrs["notes"] = list(comparison.attrs.get("notes", []))
+    return out
 
 
 DRIVER_LABELS = {
