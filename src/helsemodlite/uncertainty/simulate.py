@@ -423,6 +423,7 @@ def simulate(
     for key, value, low in (("draws", draws, 1), ("chunk", chunk, 1), ("seed", seed, 0)):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ConfigError(f"simulate: {key} must be a whole number >= {low}, got {value!r}")
+    check_size(draws, chunk, len(inputs.years), len(inputs.groups), scenario is not None)
     sampled = sample(
         spec,
         inputs.groups,
@@ -433,7 +434,6 @@ def simulate(
         seed,
         horizon=len(inputs.years) - 1,
     )
-    check_size(draws, chunk, len(inputs.years), len(inputs.groups), scenario is not None)
     n_g = len(inputs.groups)
     shape = (draws, len(inputs.years), n_g + 1)  # the Sum filled in place at the end
     supply, demand = np.empty(shape), np.empty(shape)

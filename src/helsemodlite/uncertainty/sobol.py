@@ -30,6 +30,8 @@ from .simulate import MAX_CHUNK, _compile, _prepare, _with_sum, run_chunks
 from .spec import INPUTS, UncertaintySpec
 
 BOOTSTRAP = 200
+MAX_N = 50_000
+"""The largest design: 650 000 draws of every input for 11 inputs (about 0.5 GB)."""
 
 
 def sobol(
@@ -52,6 +54,11 @@ def sobol(
     if year not in inputs.years[1:]:
         raise ConfigError(
             f"sobol: year {year} is not a projection year ({inputs.years[1]}–{inputs.years[-1]})"
+        )
+    if n > MAX_N:
+        raise ConfigError(
+            f"sobol: n must be at most {MAX_N} (the design holds n × (inputs + 2) draws of every "
+            f"input; n = 1 000 gives intervals of about ±0.05), got {n}"
         )
     if chunk > MAX_CHUNK:
         raise ConfigError(f"sobol: chunk must be at most {MAX_CHUNK}, got {chunk}")
