@@ -119,6 +119,13 @@ def _chromium() -> str:
     return chromium()
 
 
+def _sum_2040(scenario: str) -> str:
+    """The Sum's 2040 gap as the page's metric shows it."""
+    proj = hm.project(scenario, detail=False)
+    text = f"{proj.gap[0][proj.years.index(2040)].sum():,.0f}".replace(",", " ")
+    return text.replace("-", "−")
+
+
 def test_the_page_in_chromium_moves_and_stays_local(tmp_path: Path) -> None:
     exe = _chromium()
     sync = pytest.importorskip("playwright.sync_api")
@@ -169,29 +176,20 @@ def test_the_page_in_chromium_moves_and_stays_local(tmp_path: Path) -> None:
             slider.focus()
             for _ in range(10):
                 slider.press("ArrowRight")
-            page.wait_for_function(
-                "m => document.querySelector('[data-testid=stMetricValue]').innerText !== m",
-                arg=first,
-                timeout=30_000,
-            )
+            shown = "m => document.querySelector('[data-testid=stMetricValue]').innerText === m"
+            page.wait_for_function(shown, arg=_sum_2040("heltid_10"), timeout=30_000)  # +10 %
             moved = metric.inner_text()
             # loading a scenario file sets the controls: avgangsalder_1's 2040 gap on screen
             page.locator("input[type=file]").set_input_files(
                 str(hm.shipped_scenarios()["avgangsalder_1"])
             )
-            page.wait_for_function(
-                "m => document.querySelector('[data-testid=stMetricValue]').innerText !== m",
-                arg=moved,
-                timeout=30_000,
-            )
+            page.wait_for_function(shown, arg=_sum_2040("avgangsalder_1"), timeout=30_000)
             loaded = metric.inner_text()
             shot = page.screenshot(full_page=True)
             (tmp_path / "explore.png").write_bytes(shot)
             browser.close()
-        assert first == "−42 375" and moved != first
-        proj = hm.project("avgangsalder_1", detail=False)
-        expected = f"{proj.gap[0][proj.years.index(2040)].sum():,.0f}".replace(",", " ")
-        assert loaded == expected.replace("-", "−")
+        assert first == "−42 375" and moved == _sum_2040("heltid_10") != first
+        assert loaded == _sum_2040("avgangsalder_1")
         assert not outside, outside
         assert not errors, errors
         assert len(shot) > 20_000  # a page with tables and charts, not a blank one
