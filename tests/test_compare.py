@@ -102,6 +102,9 @@ def test_compare_cli_group_years_variable(capsys: pytest.CaptureFixture[str]) ->
     rows = _table_lines(out)
     assert rows[0][:2] == ["Sykepleier", "heltid_10"] and rows[1][0] == "avgangsalder_1"
     assert rows[2][:2] == ["Lege", "heltid_10"] and len(rows) == 4
+    repeated = ["compare", *PAIR, "--group", "sykepleier", "--group", "lege", "--years", "2030"]
+    assert main(repeated) == 0  # the flag repeated, as in solve: both groups
+    assert [r[0] for r in _table_lines(capsys.readouterr().out)][::2] == ["Sykepleier", "Lege"]
     supply = hm.compare(PAIR, years=[2040]).set_index(["scenario", "group"]).supply
     assert rows[0][-1].replace(" ", "") == str(int(round(supply[("heltid_10", "sykepleier")], -2)))
 

@@ -1350,10 +1350,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--group",
         nargs="+",
+        action="extend",
         metavar="ID",
         default=None,
-        help="one or several groups (ids as in `helsemodlite gap-table --csv`, or Sum; "
-        "default: Sum)",
+        help="one or several groups, --group a b or --group a --group b (ids as in "
+        "`helsemodlite gap-table --csv`, or Sum; default: Sum)",
     )
     p.add_argument(
         "--groups", action="store_true", help="every group and the Sum (the per-group breakdown)"
