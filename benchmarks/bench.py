@@ -470,25 +470,16 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
     }
     results["load_inputs_s"] = loading
-    if args.only == "uncertainty":
-        results.update(bench_uncertainty(inputs, args.draws))
-        print(report_uncertainty(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        return 0
-    if args.only == "report":
-        results.update(bench_report(inputs, args.processes))
-        print(report_report(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        return 0
-    if args.only == "explore":
-        results.update(bench_explore(inputs))
-        print(report_explore(results))
-        return 0
-    if args.only == "solve":
-        results.update(bench_solve(inputs))
-        print(report_solve(results))
+    single: dict[str, tuple[Callable[[], dict[str, float]], Callable[[dict[str, Any]], str]]] = {
+        "uncertainty": (lambda: bench_uncertainty(inputs, args.draws), report_uncertainty),
+        "report": (lambda: bench_report(inputs, args.processes), report_report),
+        "explore": (lambda: bench_explore(inputs), report_explore),
+        "solve": (lambda: bench_solve(inputs), report_solve),
+    }
+    if args.only in single:
+        run_one, show = single[args.only]
+        results.update(run_one())
+        print(show(results))
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         return 0
