@@ -119,7 +119,8 @@ def test_a_fixture_of_the_committed_07459_rebuilds_the_source_file_exactly(mine:
     assert set(manifest["sha256"]) >= {f"sources/{SOURCE}", "sources/statbank/07459/data-1.json"}
     new_catalogue = (mine / "sources.toml").read_text(encoding="utf-8")
     assert new_catalogue.count("[[source]]") == catalogue.count("[[source]]")
-    assert "Fetched from SSB's StatBank API" in new_catalogue
+    assert "Imported by hand from 07459_data.json" in new_catalogue
+    assert 'reference_date = "2024-01-01, 2025-01-01, 2026-01-01"' in new_catalogue
     assert main(["inputs", "build", "--check", "--inputs", str(mine)]) == 0
 
 
@@ -302,7 +303,9 @@ def test_diff_shows_files_rows_and_the_gap(
     capsys.readouterr()
     assert main(["inputs", "diff", str(mine), str(new), "--years", "2030", "2040"]) == 0
     out = capsys.readouterr().out
-    assert f"changed  sources/{SOURCE}" in out and "values changed" in out
+    revised = SOURCE.replace(".csv", "_ssb2026-02-25.csv")  # a new vintage beside the old one
+    assert f"added    sources/{revised}" in out and "values changed" in out
+    assert f"sources/{SOURCE}" not in out and "changed  sources.toml" in out
     assert (
         "changed  model/population.csv" in out
         and "added    sources/statbank/07459/manifest.json" in out
@@ -316,3 +319,132 @@ def test_diff_shows_files_rows_and_the_gap(
 )
 def test_live_dry_run() -> None:  # pragma: no cover - network
     assert main(["inputs", "update", "--dry-run"]) == 0
+
+
+def _snapshot(d: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in d.rglob("*") if p.is_file()}
+
+
+def _import(mine: Path, doc: dict[str, Any], name: str = "x.json") -> int:
+    f = mine.parent / name
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    return main(["inputs", "import", str(f), "--table", "07459", "--inputs", str(mine)])
+
+
+def test_hostile_imports_change_nothing(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _snapshot(mine)
+    negative = load("07459_data.json")
+    negative["value"][5] = -1000
+    assert _import(mine, negative) == 2
+    assert "not a count of persons" in capsys.readouterr().err
+    fraction = load("07459_data.json")
+    fraction["value"][5] = 12.7
+    assert _import(mine, fraction) == 2
+    odd = load("07459_data.json")
+    odd["dimension"]["Tid"]["category"]["index"] = {'2024"\n[evil]': 0, "2025": 1, "2026": 2}
+    odd["dimension"]["Tid"]["category"]["label"] = {'2024"\n[evil]': "x", "2025": "x", "2026": "x"}
+    assert _import(mine, odd) == 2
+    assert "must be years" in capsys.readouterr().err
+    size = load("07459_data.json")
+    size["size"] = 5
+    assert _import(mine, size) == 2
+    assert _import(mine, load("07459_metadata.json")) == 2
+    assert "a metadata response" in capsys.readouterr().err
+    # consistent on its own, but its 2024 total no longer matches the projection totals the
+    # build starts from: the build's check refuses it, and every file is put back
+    bigger = load("07459_data.json")
+    bigger["value"] = [v + 1 for v in bigger["value"]]
+    assert _import(mine, bigger) == 2
+    assert "does not fit the rest" in capsys.readouterr().err
+    assert _snapshot(mine) == before
+    assert not list(mine.glob(".statbank-*")) and not (mine / "sources" / "statbank").exists()
+
+
+def test_the_catalogue_is_parsed_not_trusted(
+    mine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = mine / "sources.toml"
+    text = cat.read_text(encoding="utf-8")
+    text = text.replace('role = "population_base"', 'role = "population_base"  # SSB 07459', 1)
+    start = text.index('note = "Age 105')
+    end = text.index("\n", start)
+    text = text[:start] + 'note = """two\nlines"""' + text[end:]
+    cat.write_text(text, encoding="utf-8")
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07459_data.json"),
+                "--table",
+                "07459",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 0
+    )
+    import tomllib
+
+    entries = tomllib.loads(cat.read_text(encoding="utf-8"))["source"]
+    assert len([e for e in entries if e.get("role") == "population_base"]) == 1
+    cat.write_text("[[source\n" + text, encoding="utf-8")
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07459_data.json"),
+                "--table",
+                "07459",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 2
+    )
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_a_new_fetch_replaces_the_old_extracts(mine: Path, quick: list[float]) -> None:
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        serve(mock, "07459")
+        c = Client(max_cells=250)
+        items = plan(c, ["07459"], NOW)
+        fetch(c, items)
+        write(mine, items[0], NOW)
+    assert len(list((mine / "sources/statbank/07459").glob("data-*.json"))) == 3
+    assert (
+        main(
+            [
+                "inputs",
+                "import",
+                str(FIX / "07459_data.json"),
+                "--table",
+                "07459",
+                "--inputs",
+                str(mine),
+            ]
+        )
+        == 0
+    )
+    assert [p.name for p in (mine / "sources/statbank/07459").glob("data-*.json")] == [
+        "data-1.json"
+    ]
+
+
+def test_update_and_diff_refusals(
+    mine: Path, tmp_path: Path, quick: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inputs", "update"]) == 2
+    assert "--inputs DIR is required" in capsys.readouterr().err
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        mock.get("/tables/07459").respond(429, headers={"Retry-After": "1e12"})
+        with pytest.raises(hm.InputError, match="asks to wait"):
+            Client().table("07459")
+        mock.get("/tables/07902").respond(429, headers={"Retry-After": "inf"})
+        with pytest.raises(hm.InputError):
+            Client().table("07902")
+    assert main(["inputs", "diff", str(mine), str(mine), "--years", "2040", "2040"]) == 0
+    assert main(["inputs", "diff", str(mine), str(mine), "--years", "2060"]) == 2
+    assert "not projected by both" in capsys.readouterr().err

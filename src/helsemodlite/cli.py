@@ -734,9 +734,14 @@ def _now():  # type: ignore[no-untyped-def]
 def _cmd_inputs_update(args: argparse.Namespace) -> int:
     from .data.statbank.client import Client
     from .data.statbank.tables import TABLES
-    from .data.statbank.update import check_target, describe, fetch, plan, write
+    from .data.statbank.update import check_target, describe, fetch, plan, verify_build, write
 
-    target = check_target(Path(args.inputs)) if not args.dry_run or args.inputs else None
+    if args.inputs is None and not args.dry_run:
+        raise ConfigError(
+            "inputs update: --inputs DIR is required (your own inputs directory: "
+            "`helsemodlite inputs export DIR` makes one), or --dry-run to see what it would fetch"
+        )
+    target = check_target(Path(args.inputs)) if args.inputs else None
     ids = list(dict.fromkeys(args.table or TABLES))
     client = Client(args.base_url)
     items = plan(client, ids, _now())
@@ -748,7 +753,7 @@ def _cmd_inputs_update(args: argparse.Namespace) -> int:
     assert target is not None
     fetch(client, items)
     for f in items:
-        written = write(target, f, _now())
+        written = write(target, f, _now(), verify=verify_build if f.table.used_by_build else None)
         print(_printable(f"{f.table.id}: wrote {', '.join(written)}"))
     print(
         f"next: helsemodlite inputs build --inputs {target}   (then `inputs diff` against the "
@@ -758,13 +763,14 @@ def _cmd_inputs_update(args: argparse.Namespace) -> int:
 
 
 def _cmd_inputs_import(args: argparse.Namespace) -> int:
-    from .data.statbank.update import check_target, read_import, write
+    from .data.statbank.update import check_target, read_import, verify_build, write
 
     target = check_target(Path(args.inputs))
     f = read_import(Path(args.file), args.table, _now())
     for w in f.warnings:
         print(_printable(f"warning: {w}"), file=sys.stderr)
-    written = write(target, f, _now())
+    check = verify_build if f.table.used_by_build else None
+    written = write(target, f, _now(), verify=check, imported=Path(args.file).name)
     print(_printable(f"{f.table.id}: wrote {', '.join(written)}"))
     print(f"next: helsemodlite inputs build --inputs {target}")
     return 0
@@ -783,14 +789,25 @@ def _cmd_inputs_diff(args: argparse.Namespace) -> int:
         print(_printable(f"  {c.kind:<8} {c.path}"))
         for d in c.detail:
             print(_printable(f"           {d}"))
-    years = tuple(args.years) if args.years else None
-    tables = []
+    projs = []
     for d in (args.old, args.new):
         proj = project(inputs=d, detail=False)
         note = calibration_note(proj.inputs)
         if note:
             print(_printable(f"note ({d}): {note}"), file=sys.stderr)
-        tables.append(proj.gap_table(years=years))
+        projs.append(proj)
+    common = [y for y in projs[0].years if y in projs[1].years]
+    if args.years:
+        years = tuple(dict.fromkeys(args.years))
+        missing = [y for y in years if y not in common]
+        if missing:
+            raise ConfigError(
+                f"inputs diff: --years {', '.join(map(str, missing))} not projected by both "
+                f"directories (common years {common[0]}–{common[-1]})"
+            )
+    else:
+        years = tuple(y for y in (2025, 2030, 2035, 2040) if y in common) or (common[-1],)
+    tables = [p.gap_table(years=years) for p in projs]
     old, new = tables
     both = pd.concat({"gammel": old, "ny": new, "endring": new - old}, axis=1)
     print()

@@ -85,7 +85,7 @@ class Client:
                 self._last = time.monotonic()
                 self.requests += 1
             if resp.status_code == 429 and attempt < RETRIES:
-                self.sleep(_retry_after(resp.headers.get("Retry-After")))
+                self._wait(table, resp)
                 continue
             if resp.status_code in (400, 403) and _too_many_cells(resp):
                 raise TooManyCells(table)
@@ -103,6 +103,15 @@ class Client:
         raise InputError(  # pragma: no cover - the loop returns or raises
             f"StatBank table {table}: still 'too many requests' after {RETRIES} waits"
         )
+
+    def _wait(self, table: str, resp: Any) -> None:
+        wait = _retry_after(resp.headers.get("Retry-After"))
+        if wait > MAX_WAIT:
+            raise InputError(
+                f"StatBank table {table}: SSB asks to wait {wait:,.0f} s before the next request "
+                "(too many requests); try again later".replace(",", " ")
+            )
+        self.sleep(wait)
 
     def table(self, table: str) -> dict[str, Any]:
         """``GET /tables/{id}``: label, ``updated``, ``discontinued``, first and last period."""
@@ -166,11 +175,24 @@ def split(selection: dict[str, list[str]], limit: int) -> list[dict[str, list[st
     return [{**selection, dim: codes[i : i + per]} for i in range(0, len(codes), per)]
 
 
+MAX_WAIT = 300.0
+"""The longest wait a 429 may ask for; a longer one stops with a message."""
+
+
 def _retry_after(value: str | None) -> float:
-    try:
-        return max(float(value), 0.0) if value is not None else 60.0
-    except ValueError:
+    """Seconds from ``Retry-After`` (seconds or an HTTP date); 60 when absent or unreadable."""
+    import email.utils
+
+    if value is None:
         return 60.0
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            wait = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return 60.0
+    return max(wait, 0.0) if math.isfinite(wait) else 60.0
 
 
 def _problem(resp: Any) -> str:

@@ -51,9 +51,10 @@ class Dataset:
 
     @property
     def discontinued(self) -> bool:
-        return (
-            bool(self.extension.get("discontinued")) if isinstance(self.extension, dict) else False
-        )
+        flag = self.extension.get("discontinued") if isinstance(self.extension, dict) else None
+        if isinstance(flag, str):
+            return flag.strip().lower() in ("true", "yes", "1")
+        return flag is True
 
     def frame(self) -> pd.DataFrame:
         """One row per cell: a column of codes per dimension, ``value`` and ``status``."""
@@ -96,7 +97,11 @@ def _values(raw: Any, n: int, where: str, problems: list[str]) -> np.ndarray:
             return out
         items: list[tuple[int, Any]] = list(enumerate(raw))
     elif isinstance(raw, dict):
-        items = [(int(k), v) for k, v in raw.items() if str(k).isdigit() and int(k) < n]
+        odd = [k for k in raw if not str(k).isdigit() or int(k) >= n]
+        if odd:
+            problems.append(f"{where}: value has positions outside 0-{n - 1}: {odd[:3]}")
+            return out
+        items = [(int(k), v) for k, v in raw.items()]
     else:
         problems.append(f"{where}: value must be a list or an object, got {type(raw).__name__}")
         return out
@@ -144,11 +149,18 @@ def parse(doc: Any, where: str, *, metadata: bool = False) -> Dataset:
     size = doc.get("size")
     if problems:
         raise InputError(problems)
+    if size is not None and not isinstance(size, list):
+        raise InputError(f"{where}: size must list the number of codes per dimension, got {size!r}")
     if size is not None and list(size) != [len(codes[d]) for d in ids]:
         raise InputError(f"{where}: size {size} does not match the categories of {ids}")
     n = math.prod(len(codes[d]) for d in ids)
     raw = doc.get("value")
     empty = raw is None or raw == [] or raw == {}
+    if empty and not metadata and n:
+        raise InputError(
+            f"{where}: holds no values - a metadata response (…/tables/ID/metadata), not the "
+            "data (…/tables/ID/data?outputFormat=json-stat2)"
+        )
     values = np.zeros(0) if metadata and empty else _values(raw, n, where, problems)
     if problems:
         raise InputError(problems)

@@ -9,6 +9,7 @@ left as they were.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,11 +46,37 @@ class Table:
     """(file name, CSV text) of the build's source file from the tidy cells."""
     catalogue: dict[str, str] = field(default_factory=dict)
 
+    reference_day: str = ""
+    """The day of the year a period stands for (``01-01`` for 1 January), for the catalogue."""
+
+    def reference_date(self, years: str) -> str:
+        """The catalogue's ``reference_date`` of the fetched periods ("2024-01-01, …")."""
+        if not self.reference_day:
+            return years
+        return ", ".join(f"{y.strip()}-{self.reference_day}" for y in years.split(","))
+
     def selection(self, meta: Dataset) -> dict[str, list[str]]:
         sel: dict[str, list[str]] = {d: list(c) for d, c in self.fixed.items()}
         sel.update({d: list(c) for d, c in self.exact.items()})
         sel[self.time] = [t for t in meta.codes[self.time] if t >= self.first_period]
         return {d: sel[d] for d in meta.ids}
+
+
+def _period_problems(table: Table, meta: Dataset, where: str) -> list[str]:
+    """Periods are years; the base year is there for a table the build uses."""
+    problems: list[str] = []
+    periods: tuple[str, ...] = tuple(meta.codes.get(table.time, ()))
+    odd = [t for t in periods if not re.fullmatch(r"\d{4}", t)]
+    if odd:
+        problems.append(
+            f"{where}: {table.time} codes must be years (four digits), got "
+            f"{', '.join(map(repr, odd[:3]))}"
+        )
+    elif table.time in meta.codes and table.used_by_build and table.first_period not in periods:
+        problems.append(f"{where}: no period {table.first_period} (the base year)")
+    elif table.time in meta.codes and not any(t >= table.first_period for t in periods):
+        problems.append(f"{where}: no period from {table.first_period} on")
+    return problems
 
 
 def check_structure(table: Table, meta: Dataset, where: str) -> None:
@@ -82,10 +109,7 @@ def check_structure(table: Table, meta: Dataset, where: str) -> None:
                 f"{where}: the codes of {d} changed (no longer: {', '.join(gone) or '-'}; new: "
                 f"{', '.join(new) or '-'}; or a new order)"
             )
-    if table.time in meta.codes and not any(
-        t >= table.first_period for t in meta.codes[table.time]
-    ):
-        problems.append(f"{where}: no period from {table.first_period} on")
+    problems += _period_problems(table, meta, where)
     if problems:
         raise InputError(problems, title=f"StatBank table {table.id} changed")
 
@@ -94,9 +118,23 @@ def _space(n: float) -> str:
     return f"{n:,.0f}".replace(",", " ")
 
 
+def _counts(cells: pd.DataFrame, table: str, most: float) -> None:
+    """Persons: whole numbers from 0 to ``most``."""
+    v = cells["value"].to_numpy(dtype=float)
+    bad = (v < 0) | (v > most) | (v != np.round(v))
+    if bad.any():
+        first = cells[bad].iloc[0]
+        where = ", ".join(f"{c}={first[c]}" for c in cells.columns if c not in ("value", "status"))
+        raise InputError(
+            f"StatBank table {table}: {int(bad.sum())} cell(s) are not a count of persons "
+            f"(whole numbers 0-{most:,.0f}; first: {where} = {first['value']:g})".replace(",", " ")
+        )
+
+
 def _convert_07459(cells: pd.DataFrame, ds: Dataset) -> tuple[str, str]:
     """The build's population_base file: age, female_YYYY, male_YYYY (105 = 105 or older)."""
     _refuse_missing(cells, "07459")
+    _counts(cells, "07459", 1e6)
     years = sorted(cells["Tid"].unique())
     sex = {"2": "female", "1": "male"}
     age = cells["Alder"].map(lambda a: 105 if a == "105+" else int(a))
@@ -175,6 +213,7 @@ TABLES: dict[str, Table] = {
         first_period=str(dims.BASE_YEAR),
         cycle_days=400,
         convert=_convert_07459,
+        reference_day="01-01",
         catalogue={
             "publisher": "Statistics Norway (SSB)",
             "title": "Population, by sex and single year of age, 1 January",

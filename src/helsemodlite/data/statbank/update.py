@@ -14,11 +14,14 @@ the model files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import re
+import shutil
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +60,7 @@ def _when(stamp: Any) -> dt.datetime | None:
 
 def _warnings(t: Table, meta: Dataset, info: dict[str, Any], now: dt.datetime) -> list[str]:
     out = []
-    if info.get("discontinued") or meta.discontinued:
+    if _flag(info.get("discontinued")) or meta.discontinued:
         notes = " ".join(meta.note)[:300]
         out.append(
             f"table {t.id} is discontinued: SSB no longer updates it and may have replaced it "
@@ -114,6 +117,11 @@ def tidy(f: Fetched) -> pd.DataFrame:
     frames = []
     for k, doc in enumerate(f.docs):
         ds = parse(doc, f"StatBank table {f.table.id} data ({k + 1} of {len(f.docs)})")
+        if ds.table_id not in (None, f.table.id):
+            raise InputError(
+                f"StatBank table {f.table.id}: the answer holds table {ds.table_id}, "
+                f"not {f.table.id}"
+            )
         missing = [d for d in f.table.dimensions if d not in ds.ids]
         if missing:
             raise InputError(f"StatBank table {f.table.id}: the data has no dimension(s) {missing}")
@@ -131,6 +139,19 @@ def tidy(f: Fetched) -> pd.DataFrame:
             "asked for"
         )
     return out.reset_index(drop=True)
+
+
+def verify_build(inputs_dir: Path) -> None:
+    """The build's own checks of the sources (every reader and consistency check, nothing
+    written): a table that does not fit the rest of the inputs is refused before it stays."""
+    from ..build import build_inputs
+
+    try:
+        build_inputs(inputs_dir, check_only=True)
+    except InputError as exc:
+        raise InputError(
+            [f"the new table does not fit the rest of {inputs_dir} (nothing changed):", str(exc)]
+        ) from None
 
 
 def check_target(inputs_dir: Path) -> Path:
@@ -155,43 +176,86 @@ def _sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
 
 
-def _catalogue_entry(text: str, t: Table, name: str, meta: Dataset, years: str, note: str) -> str:
+def _catalogue_entry(text: str, t: Table, name: str, years: str, note: str) -> str:
     """The catalogue with the entry of the table's role naming the new file (other entries and
-    comments untouched); a new entry at the end when the role has none."""
+    comments untouched); a new entry at the end when the role has none. The result is parsed
+    again and must hold exactly one entry of the role, naming the new file."""
     fields = {
         "file": name,
         "role": t.role,
         "publisher": t.catalogue["publisher"],
         "table_id": t.id,
         "title": t.catalogue["title"],
-        "reference_date": years,
+        "reference_date": t.reference_date(years),
         "url": t.catalogue["url"],
         "unit": t.catalogue["unit"],
         "note": note,
     }
-    blocks = re.split(r"(?m)^(?=\[\[source\]\]\s*$)", text)
+    blocks = re.split(r"(?m)^(?=\[\[source\]\]\s*(?:#.*)?$)", text)
+    role_line = re.compile(rf'(?m)^role\s*=\s*"{re.escape(t.role)}"\s*(?:#.*)?$')
     for i, block in enumerate(blocks):
-        if re.search(rf'(?m)^role\s*=\s*"{re.escape(t.role)}"\s*$', block):
+        if role_line.search(block):
             for key in ("file", "reference_date", "table_id", "note"):
                 line = f"{key} = {json.dumps(fields[key], ensure_ascii=False)}"
-                pattern = rf"(?m)^{key}\s*=.*$"
-                if re.search(pattern, block):
-                    block = re.sub(pattern, lambda _m, line=line: line, block, count=1)
-                else:
-                    block = block.rstrip("\n") + "\n" + line + "\n\n"
+                block = _replace_key(block, key, line)
             blocks[i] = block
-            return "".join(blocks)
-    entry = "[[source]]\n" + "".join(
-        f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in fields.items()
-    )
-    return text.rstrip("\n") + "\n\n" + entry
+            out = "".join(blocks)
+            break
+    else:
+        entry = "[[source]]\n" + "".join(
+            f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in fields.items()
+        )
+        out = text.rstrip("\n") + "\n\n" + entry
+    try:
+        entries = tomllib.loads(out).get("source", [])
+    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - a layout the edit missed
+        raise InputError(
+            f"{CATALOGUE}: could not be updated safely ({exc}); nothing changed"
+        ) from None
+    mine = [e for e in entries if e.get("role") == t.role]
+    if len(mine) != 1 or mine[0].get("file") != name:
+        raise InputError(
+            f'{CATALOGUE}: could not be updated safely (role = "{t.role}" appears '
+            f"{len(mine)} times after the edit); nothing changed"
+        )
+    return out
 
 
-def write(inputs_dir: Path, f: Fetched, now: dt.datetime) -> list[str]:
-    """Write one fetched (or imported) table; returns the files written (relative)."""
+def _replace_key(block: str, key: str, line: str) -> str:
+    """``key = …`` (one line, or a multi-line string) replaced by ``line``; appended if absent."""
+    pattern = re.compile(rf'(?ms)^{key}\s*=\s*(?:""".*?"""|\'\'\'.*?\'\'\'|[^\n]*)$')
+    if pattern.search(block):
+        return pattern.sub(lambda _m: line, block, count=1)
+    return block.rstrip("\n") + "\n" + line + "\n\n"
+
+
+def _read_catalogue(inputs_dir: Path) -> str:
+    path = inputs_dir / CATALOGUE
+    try:
+        text = path.read_text(encoding="utf-8")
+        tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc}); fix it before updating") from None
+    return text
+
+
+def write(
+    inputs_dir: Path, f: Fetched, now: dt.datetime, *, verify: Any = None, imported: str = ""
+) -> list[str]:
+    """Write one fetched (or imported) table as one transaction; returns the files written
+    (relative). ``verify(inputs_dir)`` runs once everything is in place (the build's own checks
+    of the sources); if it raises, every file is put back as it was."""
     cells_frame = tidy(f)
     assert f.table.convert is not None
     name, csv_text = f.table.convert(cells_frame, f.meta)
+    data = csv_text.encode("utf-8")
+    updated = f.info.get("updated") or f.meta.updated
+    old = inputs_dir / "sources" / name
+    if old.is_file() and old.read_bytes() != data:  # a revised vintage: never over the old one
+        stamp = (_when(updated) or now).strftime("%Y-%m-%d")
+        name = name.replace(".csv", f"_ssb{stamp}.csv")
     years = ", ".join(sorted(cells_frame[f.table.time].unique()))
     raw_dir = f"sources/statbank/{f.table.id}"
     files: dict[str, bytes] = {}
@@ -202,13 +266,12 @@ def write(inputs_dir: Path, f: Fetched, now: dt.datetime) -> list[str]:
     files[f"{raw_dir}/metadata.json"] = (
         json.dumps(f.info, ensure_ascii=False, indent=1) + "\n"
     ).encode()
-    files[f"sources/{name}"] = csv_text.encode("utf-8")
-    updated = f.info.get("updated") or f.meta.updated
+    files[f"sources/{name}"] = data
     manifest = {
         "table_id": f.table.id,
         "title": f.meta.label,
         "updated": updated,
-        "discontinued": bool(f.info.get("discontinued") or f.meta.discontinued),
+        "discontinued": _flag(f.info.get("discontinued")) or f.meta.discontinued,
         "query": {"from": f.origin, "selection": f.selection},
         "fetched_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cells": int(len(cells_frame)),
@@ -221,37 +284,88 @@ def write(inputs_dir: Path, f: Fetched, now: dt.datetime) -> list[str]:
     files[f"{raw_dir}/manifest.json"] = (
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
     ).encode()
-    catalogue = (inputs_dir / CATALOGUE).read_text(encoding="utf-8")
-    note = (
-        f"Fetched from SSB's StatBank API by helsemodlite inputs update on "
-        f"{now:%Y-%m-%d} (table updated {updated}); raw answers and manifest in {raw_dir}/."
+    catalogue = _read_catalogue(inputs_dir)
+    how = (
+        f"Imported by hand from {imported} by helsemodlite inputs import"
+        if imported
+        else "Fetched from SSB's StatBank API by helsemodlite inputs update"
     )
-    files[CATALOGUE] = _catalogue_entry(catalogue, f.table, name, f.meta, years, note).encode(
-        "utf-8"
-    )
-    _write_all(inputs_dir, files)
+    note = f"{how} on {now:%Y-%m-%d} (table updated {updated}); raw answers in {raw_dir}/."
+    files[CATALOGUE] = _catalogue_entry(catalogue, f.table, name, years, note).encode("utf-8")
+    stale = [  # extracts of an earlier fetch that this one does not replace
+        str(p.relative_to(inputs_dir))
+        for p in sorted((inputs_dir / raw_dir).glob("data-*.json"))
+        if str(p.relative_to(inputs_dir)) not in files
+    ]
+    _transaction(inputs_dir, files, stale, verify)
     return list(files)
 
 
-def _write_all(root: Path, files: dict[str, bytes]) -> None:
-    """Every file written in full beside its target first, then renamed into place, the
-    catalogue last (the build reads the old files until then)."""
-    order = sorted(files, key=lambda k: k == CATALOGUE)
-    tmps = []
+def _transaction(root: Path, files: dict[str, bytes], remove: list[str], verify: Any) -> None:
+    """Every file written in full to a temporary folder, the old versions kept aside, then all
+    renamed into place - the catalogue last, so the build reads the old files until then - and
+    ``verify`` run; on any failure everything is put back and no new folder is left."""
+    tmp = root / f".statbank-{os.getpid()}"
+    made: list[Path] = []
+    moved: list[tuple[Path, Path | None]] = []  # (target, its old version kept aside, or None)
+    order = sorted(files, key=lambda r: r == CATALOGUE)
     try:
-        for rel in order:
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            tmp.write_bytes(files[rel])
-            tmp.chmod(0o666 & ~current_umask())
-            tmps.append((tmp, target))
-        for tmp, target in tmps:
-            os.replace(tmp, target)
+        try:
+            for k, rel in enumerate(order):
+                staged = tmp / "new" / str(k)
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_bytes(files[rel])
+                staged.chmod(0o666 & ~current_umask())
+            for k, rel in enumerate(order):
+                target = root / rel
+                made += _parents(root, target)
+                keep = None
+                if target.exists():
+                    keep = tmp / "old" / str(k)
+                    keep.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(target, keep)
+                moved.append((target, keep))
+                os.replace(tmp / "new" / str(k), target)
+            for k, rel in enumerate(remove):
+                keep = tmp / "gone" / str(k)
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(root / rel, keep)
+                moved.append((root / rel, keep))
+        except OSError as exc:
+            raise InputError(
+                f"--inputs {root}: cannot write there ({exc.strerror or exc}); nothing changed"
+            ) from None
+        if verify is not None:
+            verify(root)
+    except BaseException:
+        for target, keep in reversed(moved):
+            if keep is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(keep, target)
+        for d in reversed(made):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        raise
     finally:
-        for tmp, _ in tmps:
-            if tmp.exists():
-                tmp.unlink()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _parents(root: Path, target: Path) -> list[Path]:
+    """The missing folders between ``root`` and ``target``, made (outermost first)."""
+    made = []
+    for parent in reversed(target.parents):
+        if root in parent.parents and not parent.exists():
+            parent.mkdir()
+            made.append(parent)
+    return made
+
+
+def _flag(value: Any) -> bool:
+    """SSB's ``discontinued``: true, or the strings "true"/"yes"; anything else is not."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1")
+    return value is True
 
 
 def read_import(path: Path, table_id: str, now: dt.datetime) -> Fetched:
