@@ -213,3 +213,20 @@ def test_explore_refuses_a_bad_port_or_inputs(
         assert main(["explore", "--port", str(taken)]) == 2
     assert "already in use" in capsys.readouterr().err
     assert main(["explore", "--inputs", str(tmp_path / "nowhere")]) == 2
+
+
+def test_states_the_controls_reach_stay_valid_scenarios(inputs: hm.Inputs) -> None:
+    from helsemodlite.explore.controls import neutral_state
+
+    state = neutral_state(inputs)
+    state.values[("friskere_aldring", "strength")] = 2.3
+    state.values[("friskere_aldring", "enabled")] = False  # strength has no effect then
+    assert scenario_dict(inputs, state)["friskere_aldring"] == {"enabled": False}
+    hm.Scenario.from_dict(scenario_dict(inputs, state), name="x")
+    early = hm.Scenario.from_dict(
+        {"description": "mine", "stillingsprosent": {"relative_change": 0.1, "start_year": 2024}},
+        name="early",
+    )
+    loaded = state_from_scenario(inputs, early)
+    assert "stillingsprosent" in loaded.locked  # the slider starts in 2025: kept as it is
+    assert scenario_dict(inputs, loaded)["description"] == "mine"

@@ -827,8 +827,15 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     resolve_inputs(args.inputs)  # a bad inputs directory is refused here, not on the page
     port = args.port if args.port is not None else free_port()
     check_port(port)
+    import signal
+
     proc = start(port, args.inputs)
     print(f"helsemodlite explore: http://127.0.0.1:{port}/  (Ctrl-C stops it)", flush=True)
+
+    def stop(*_: object) -> None:  # a plain kill stops the page's server too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         return proc.wait()
     except KeyboardInterrupt:

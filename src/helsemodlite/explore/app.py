@@ -58,6 +58,7 @@ def _load(upload: Any, inputs: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / (upload.name or "scenario.toml")
         path.write_bytes(upload.getvalue())
+        st.session_state.upload_path = path
         sc = load_scenario(path)
     state = state_from_scenario(inputs, sc)
     st.session_state.state = state
@@ -177,8 +178,10 @@ def main() -> None:
             _load(upload, inputs)
             st.session_state.loaded = upload.file_id
             state = st.session_state.state
-        except HelsemodliteError as exc:
-            st.sidebar.error(str(exc))
+        except HelsemodliteError as exc:  # name the file as the user knows it
+            st.sidebar.error(
+                str(exc).replace(str(st.session_state.get("upload_path", "")), upload.name)
+            )
     for side, heading in (("tilbud", "Tilbud"), ("etterspørsel", "Etterspørsel")):
         st.sidebar.subheader(heading)
         for hc in hook_controls(inputs):
@@ -248,14 +251,14 @@ def main() -> None:
 
         q = simulate(sc, draws=200, seed=0, inputs=inputs).quantiles()
         band = q[(q.group == dims.SUM_LABEL) & (q.variable == "gap") & (q.year <= 2040)]
-        band = band.assign(year=band.year.astype(str)).set_index("year")[["q05", "q50", "q95"]]
-        st.line_chart(band, y_label="årsverk")
+        st.altair_chart(_band(band), width="stretch")
         st.caption("5 %, 50 % og 95 % av 200 trekk over de deklarerte usikre forutsetningene.")
     _downloads(sc, proj, table)
 
 
+# Vega's axis labels with a space between thousands (Norwegian), not a comma. (A comment, not a
+# string: Streamlit would show a bare string on the page.)
 SPACED = "replace(format(datum.value, ',.0f'), ',', ' ')"
-"""Vega's axis labels with a space between thousands (Norwegian), not a comma."""
 
 
 def _lines(paths: pd.DataFrame) -> Any:
@@ -275,6 +278,34 @@ def _lines(paths: pd.DataFrame) -> Any:
                 legend=alt.Legend(title=None, orient="bottom"),
             ),
             tooltip=["år", "bane", alt.Tooltip("gap:Q", format=",.0f")],
+        )
+    )
+
+
+def _band(band: pd.DataFrame) -> Any:
+    import altair as alt
+
+    names = {"q05": "5 %", "q50": "median", "q95": "95 %"}
+    long = band.melt(id_vars="year", value_vars=list(names), var_name="q", value_name="gap")
+    long = long.assign(kvantil=long.q.map(names))
+    return (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("year:Q", axis=alt.Axis(format="d", title=None)),
+            y=alt.Y(
+                "gap:Q", axis=alt.Axis(title="årsverk (negativt = underskudd)", labelExpr=SPACED)
+            ),
+            color=alt.Color(
+                "kvantil:N",
+                scale=alt.Scale(
+                    domain=list(names.values()), range=["#7fb3d5", "#1f4e79", "#7fb3d5"]
+                ),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            strokeDash=alt.condition(
+                "datum.kvantil == 'median'", alt.value([1, 0]), alt.value([4, 3])
+            ),
         )
     )
 

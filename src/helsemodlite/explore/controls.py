@@ -171,6 +171,7 @@ class State:
     start: dict[str, int | None]
     locked: dict[str, Any]
     title: str = "Utforsket scenario"
+    description: str = ""
 
 
 def neutral_state(inputs: Inputs) -> State:
@@ -185,6 +186,8 @@ def _is_neutral(hc: HookControls, state: State) -> bool:
 def scenario_dict(inputs: Inputs, state: State) -> dict[str, Any]:
     """The scenario the page shows, as a scenario file's tables."""
     out: dict[str, Any] = {"title": state.title}
+    if state.description:
+        out["description"] = state.description
     for hc in hook_controls(inputs):
         if hc.hook in state.locked:
             out[hc.hook] = state.locked[hc.hook]
@@ -197,6 +200,9 @@ def scenario_dict(inputs: Inputs, state: State) -> dict[str, Any]:
             v = state.values[(c.hook, c.key)]
             if v != c.neutral or h.key(c.key).required:
                 table[c.key] = float(v) if c.kind == "slider" else v
+        for key, other, value in h.not_with:  # a key with no effect, given the others, is left out
+            if key in table and table.get(other, h.key(other).default) == value:
+                del table[key]
         start = state.start.get(hc.hook)
         if hc.timing and start is not None and start != inputs.years[1]:
             table["start_year"] = int(start)
@@ -215,6 +221,7 @@ def state_from_scenario(inputs: Inputs, scenario: Any) -> State:
     state = neutral_state(inputs)
     d = scenario.to_dict()
     state.title = str(d.get("title") or scenario.name)
+    state.description = str(d.get("description") or "")
     by_hook = {hc.hook: hc for hc in hook_controls(inputs)}
     for table_name, value in d.items():
         if table_name in ("name", "title", "description", "source", "baseline", "baseline_chain"):
@@ -232,16 +239,9 @@ def _apply(hc: HookControls, value: Any, state: State, inputs: Inputs) -> bool:
     groups = value.get(GROUPS_KEY)
     if groups is not None:
         return _apply_groups(hc, value, groups, state, inputs)
-    h = hook(hc.hook)
-    controlled = {c.key for c in hc.controls}
     start = value.get("start_year")
-    for key, v in value.items():
-        if key in controlled or key in TIMING_NAMES:
-            continue
-        if v != h.key(key).default and v is not None:
-            return False  # a key the page has no control for, set away from its default
-    if start is not None and value.get("full_effect_year", start) != start:
-        return False  # a phase-in
+    if not _shown_keys_and_timing(hc, value, inputs):
+        return False
     values = {}
     for c in hc.controls:
         v = value.get(c.key, c.neutral)
@@ -258,6 +258,24 @@ def _apply(hc: HookControls, value: Any, state: State, inputs: Inputs) -> bool:
     state.values.update(values)
     state.start[hc.hook] = int(start) if start is not None else None
     return True
+
+
+def _shown_keys_and_timing(hc: HookControls, value: dict[str, Any], inputs: Inputs) -> bool:
+    """Only the controlled keys away from their defaults, and a start year the slider shows
+    (no phase-in)."""
+    h = hook(hc.hook)
+    controlled = {c.key for c in hc.controls}
+    for key, v in value.items():
+        if key in controlled or key in TIMING_NAMES:
+            continue
+        if v != h.key(key).default and v is not None:
+            return False  # a key the page has no control for, set away from its default
+    start = value.get("start_year")
+    if start is None:
+        return True
+    if value.get("full_effect_year", start) != start:
+        return False  # a phase-in
+    return bool(inputs.years[1] <= int(start) <= inputs.years[-1])
 
 
 def _apply_groups(

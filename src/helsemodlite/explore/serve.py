@@ -35,6 +35,7 @@ def command(port: int) -> list[str]:
         "--global.developmentMode=false",
         "--server.fileWatcherType=none",
         "--client.toolbarMode=minimal",
+        "--runner.magicEnabled=false",
     ]
 
 
