@@ -200,7 +200,7 @@ def test_compare_out_never_replaces_another_commands_output(
     assert main(["run", "heltid_10", "--out", str(run_dir), "--quiet"]) == 0
     before = sorted(p.name for p in run_dir.iterdir())
     assert main(["compare", "heltid_10", "--out", str(run_dir)]) == 2
-    assert "not helsemodlite outputs" in capsys.readouterr().err
+    assert "holds the output of another command (helsemodlite run)" in capsys.readouterr().err
     assert sorted(p.name for p in run_dir.iterdir()) == before
     cmp_dir = tmp_path / "cmp"
     assert main(["compare", "heltid_10", "--out", str(cmp_dir)]) == 0

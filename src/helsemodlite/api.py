@@ -496,21 +496,40 @@ def write_report(
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"report: {name} must be a whole number, got {value!r}")
     if draws < 0 or seed < 0:
-        raise ConfigError(f"report: --draws and --seed must be ≥ 0, got {draws} and {seed}")
+        raise ConfigError(f"report: draws and seed must be ≥ 0, got {draws} and {seed}")
+    if 0 < draws < MIN_REPORT_DRAWS:
+        raise ConfigError(
+            f"report: {draws} draws give no meaningful bands; give at least {MIN_REPORT_DRAWS} "
+            "(the default is 500), or 0 for a report without the uncertainty section"
+        )
     check_target(target, ALL_REPORT_FILES)
     scs = _report_scenarios(refs)
     inp = resolve_inputs(inputs)
     check_years((year, horizon), inp.years)
+    if not inp.years[0] < year <= horizon or horizon <= inp.years[0]:
+        raise ConfigError(
+            f"report: the year of the effects ({year}) must lie after the base year "
+            f"{inp.years[0]} and not after the last year of the paths (horizon {horizon})"
+        )
     years = tuple(dict.fromkeys([*default_years(inp.years)[0], year]))
     reference = project(inputs=inp, detail=True)
     runs = [
         ScenarioRun(sc, project(sc, inputs=inp, detail=True), _scenario_text(ref, sc))
         for ref, sc in zip(refs, scs, strict=True)
     ]
+    apart = _why_not_together(scs)
     comparison = (
-        compare(scs, combined=len(scs) > 1, inputs=inp, years=sorted(years)) if scs else None
+        compare(scs, combined=len(scs) > 1 and not apart, inputs=inp, years=sorted(years))
+        if scs
+        else None
     )
-    sim, combined_sim = _report_simulations(scs, inp, draws, seed)
+    if comparison is not None and apart:
+        comparison.attrs["notes"] = [
+            *comparison.attrs.get("notes", []),
+            f"Tiltakene er ikke kjørt samlet i én framskriving ({apart}); de vises hver for "
+            "seg, uten «alle tiltak samlet».",
+        ]
+    sim, combined_sim = _report_simulations([] if apart else scs, inp, draws, seed)
     settings = {
         "Trekk (Monte Carlo)": draws,
         "Startverdi (seed)": seed,
@@ -531,6 +550,24 @@ def write_report(
         titles={sc.name: sc.title for sc in scs},
     )
     return write_many([(target, report_files(data))], allowed=ALL_REPORT_FILES)[0]
+
+
+MIN_REPORT_DRAWS = 20
+"""Fewer draws give quantiles that mean nothing (1 draw is the reference itself)."""
+
+
+def _why_not_together(scs: Sequence[Any]) -> str:
+    """Why the scenarios cannot run as one projection (variants of one measure, two population
+    alternatives), or "" when they can: the report then shows them side by side only."""
+    from .scenarios.combine import combine
+
+    if len(scs) < 2:
+        return ""
+    try:
+        combine(scs)
+    except ConfigError as exc:
+        return str(exc)
+    return ""
 
 
 def _report_scenarios(refs: Sequence[Any]) -> list[Any]:

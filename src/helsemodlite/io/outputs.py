@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,11 +187,38 @@ def _check_previous_output(target: Path, allowed: tuple[str, ...] | None = None)
         foreign = ["(no run.json written by helsemodlite)"]
     if foreign:
         shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        other = _other_command(target, foreign)
+        if other:
+            raise ConfigError(
+                f"--out {target}: holds the output of another command ({other}); one command "
+                "never replaces another's. Give a new or empty directory, or a previous output "
+                "of this command."
+            )
         raise ConfigError(
             f"--out {target}: the directory holds files that are not helsemodlite outputs "
             f"({shown}); refusing to replace it. Give a new or empty directory, or a previous "
-            "run's output directory."
+            "output of this command."
         )
+
+
+_SOME_OUTPUT = re.compile(r"^(report\.(html|xlsx)|compare(_long)?\.(csv|xlsx)|[\w-]+\.(png|svg))$")
+"""File names that other commands write (report, compare; charts)."""
+
+
+def _other_command(target: Path, foreign: list[str]) -> str:
+    """The command whose output ``target`` holds (from its run.json) when every file in it is
+    one some command writes, or "" (then it is simply foreign)."""
+    known = {*OUTPUT_FILES, *UNCERTAINTY_FILES}
+    if any(name not in known and not _SOME_OUTPUT.match(name) for name in foreign):
+        return ""
+    try:
+        record = json.loads((target / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(record, dict) or "helsemodlite_version" not in record:
+        return ""
+    kind = record.get("kind")
+    return f"helsemodlite {kind}" if isinstance(kind, str) else "helsemodlite run"
 
 
 def _reason(exc: OSError) -> str:

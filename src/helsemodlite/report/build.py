@@ -97,6 +97,14 @@ def _years(r: ReportInputs) -> tuple[int, ...]:
     return default_years(r.reference.years)[0]
 
 
+def _residual(value: object) -> str:
+    """The calibration's largest residual, whole årsverk (not "40.863", which a Norwegian
+    reader takes for forty thousand)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,.0f} årsverk".replace(",", " ")
+    return "–"
+
+
 def _effect_tables(r: ReportInputs) -> list[Table]:
     cmp_ = r.comparison
     assert cmp_ is not None
@@ -347,7 +355,7 @@ def _calibration_section(p: Provenance) -> Section:
         ("Tilpasset", str(rec.get("fitted_on", "–"))),
         ("Metode", str(rec.get("method", "–"))),
         ("Parametere / mål", f"{counts.get('parameters', '–')} / {counts.get('targets', '–')}"),
-        ("Største avvik i gapet", f"{rec.get('max_abs_gap_residual', '–')} årsverk"),
+        ("Største avvik i gapet", _residual(rec.get("max_abs_gap_residual"))),
     ]
     match = p.calibration.get("fitted_inputs_match")
     changed = ", ".join(p.calibration.get("changed_since_fit", []))

@@ -140,13 +140,18 @@ layout costs as much as drawing a figure of 15 panels."""
 
 
 def _grid_figure(
-    n: int, ncols: int = 3, width: float = 11.0, panel_height: float = PANEL_HEIGHT
+    n: int,
+    ncols: int = 3,
+    width: float = 11.0,
+    panel_height: float = PANEL_HEIGHT,
+    legend_rows: int = 1,
 ) -> tuple[Figure, list[Axes]]:
     """A figure of ``n`` panels in ``ncols`` columns with fixed margins: room for a two-line
     title on top (:func:`_title` makes more when needed) and a legend below."""
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    height = _TOP + _BOTTOM + nrows * panel_height + (nrows - 1) * _HGAP
+    bottom = _BOTTOM + max(legend_rows - 1, 0) * _LEGEND_ROW  # room for every legend row
+    height = _TOP + bottom + nrows * panel_height + (nrows - 1) * _HGAP
     fig = _figure(width, height, constrained=False)
     panel_w = (width - _LEFT - _RIGHT - (ncols - 1) * _WGAP) / ncols
     axes = fig.subplots(
@@ -157,7 +162,7 @@ def _grid_figure(
             "left": _LEFT / width,
             "right": 1 - _RIGHT / width,
             "top": 1 - _TOP / height,
-            "bottom": _BOTTOM / height,
+            "bottom": bottom / height,
             "hspace": _HGAP / panel_height,
             "wspace": _WGAP / panel_w,
         },
@@ -169,6 +174,8 @@ def _grid_figure(
 
 _LINE = 0.2
 """Height of one title line at 10.5 pt (inches)."""
+_LEGEND_ROW = 0.3
+"""Height of one more row of a legend below the panels (inches)."""
 
 
 def _title(fig: Figure, *lines: str, grid: bool = False) -> None:
@@ -264,22 +271,27 @@ def gap_paths(
     panel = _panel_groups(groups, first.inputs.groups)
     series = [(p.scenarios[d], _with_sum(p.gap[d])) for p in projs for d in range(p.n_draws)]
     n_groups = len(first.inputs.groups)
+    ncols = min(3, len(series))
     with _style():
-        fig, axes = _grid_figure(len(panel))
-        colors = iter(PALETTE * 4)
+        fig, axes = _grid_figure(len(panel), legend_rows=-(-len(series) // ncols))
+        # every scenario its own look: the palette, then the palette dashed, then dotted
+        looks = [(c, ls) for ls in ("-", "--", ":") for c in PALETTE]
         styles: list[dict[str, Any]] = []
+        k = 0
         for name, _ in series:
             if name == "referanse":
                 styles.append({"color": REFERENCE_COLOR, "lw": 2.0, "zorder": 3})
             else:
-                styles.append({"color": next(colors), "lw": 1.5, "zorder": 2})
+                color, dash = looks[k % len(looks)]
+                styles.append({"color": color, "ls": dash, "lw": 1.5, "zorder": 2})
+                k += 1
         for ax, group in zip(axes, panel, strict=True):
             col = _column(first.inputs.groups, group)
             for (name, cube), style in zip(series, styles, strict=True):
                 ax.plot(
                     [years[i] for i in shown],
                     cube[shown, col],
-                    label=lb.scenario_label(name, titles),
+                    label=_wrap(lb.scenario_label(name, titles), 45),
                     **style,
                 )
             ax.axhline(0.0, color="#555555", lw=0.8, zorder=1)
@@ -288,7 +300,7 @@ def gap_paths(
             _arsverk_axis(ax)
         for ax in axes[:: min(3, len(axes))]:
             ax.set_ylabel("Gap, årsverk")
-        _legend_below(fig, axes, min(4, len(series)))
+        _legend_below(fig, axes, ncols)
         _title(
             fig,
             f"Gap mellom tilbud og etterspørsel, {years[0]}–{last}",

@@ -356,18 +356,21 @@ def check_size(draws: int, chunk: int, n_years: int, n_groups: int, paired: bool
     if need > MAX_STORED_BYTES:
         most = MAX_STORED_BYTES // (n_years * (n_groups + 1) * 8 * arrays)
         raise ConfigError(
-            f"simulate: {draws:,} draws would keep {need / 2**30:.1f} GiB of results (supply, "
-            f"demand{' and the paired effects' if paired else ''} per draw, year and group); "
-            f"the limit is {MAX_STORED_BYTES / 2**30:.0f} GiB: use at most {most:,} draws "
-            "(quantiles settle long before that; docs/uncertainty.md)".replace(",", " ")
+            f"simulate: {_spaced(draws)} draws would keep {_spaced(need / 2**30)} GiB of results "
+            f"(supply, demand{' and the paired effects' if paired else ''} per draw, year and "
+            f"group); the limit is {MAX_STORED_BYTES / 2**30:.0f} GiB: use at most "
+            f"{_spaced(most)} draws (quantiles settle long before that; docs/uncertainty.md)"
         )
     if chunk > MAX_CHUNK:
         raise ConfigError(
-            f"simulate: chunk {chunk:,} is larger than {MAX_CHUNK:,} draws (a chunk's working "
-            "arrays take about 60 MB per 1 000 draws); the default 1 000 is as fast".replace(
-                ",", " "
-            )
+            f"simulate: chunk {_spaced(chunk)} is larger than {_spaced(MAX_CHUNK)} draws (a "
+            "chunk's working arrays take about 60 MB per 1 000 draws); the default 1 000 is as "
+            "fast"
         )
+
+
+def _spaced(n: float) -> str:
+    return f"{n:,.0f}".replace(",", " ")
 
 
 def _fill_sum(a: np.ndarray) -> np.ndarray:
