@@ -372,6 +372,14 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
             "Differanse tilbud − etterspørsel, årsverk (negativt = underskudd), avrundet til "
             "nærmeste 100."
         ),
+        *(
+            [
+                f"Merk: med {sim.n_draws} trekk er båndene ikke meningsfulle (trekk 0 er "
+                "referansen selv); bruk minst 100, helst 1 000 eller flere."
+            ]
+            if sim.n_draws < 100
+            else []
+        ),
         "",
         block(sums, list(sums.index), lambda i: str(i[0]), "Sum, 14 grupper", "År"),
         "",
