@@ -374,8 +374,10 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
         ),
         *(
             [
-                f"Merk: med {sim.n_draws} trekk er båndene ikke meningsfulle (trekk 0 er "
-                "referansen selv); bruk minst 100, helst 1 000 eller flere."
+                _wrap(
+                    f"Merk: med {sim.n_draws} trekk er båndene ikke meningsfulle (trekk 0 er "
+                    "referansen selv); bruk minst 100, helst 1 000 eller flere."
+                )
             ]
             if sim.n_draws < 100
             else []
