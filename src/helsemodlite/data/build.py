@@ -311,7 +311,8 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
     With ``check_only`` nothing is written (and the embedded data set may be read). Writing
     needs an inputs directory of the user's (:func:`helsemodlite.inputs.writable_inputs_dir`);
     everything built is validated against the input schemas first, and nothing is replaced
-    unless all of it is valid. Files are replaced by atomic renames.
+    unless all of it is valid. Only the files that differ beyond the tolerance are replaced
+    (by atomic renames); the others keep their bytes.
     """
     if check_only:
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
@@ -327,5 +328,8 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
                 problems,
                 title=f"inputs build: the files built from {root} are invalid; nothing written",
             )
-        write_files_into(root / "model", texts)
+        # Only the files that changed beyond the tolerance are replaced: a rebuild that agrees
+        # with a file (the last digit of a float may differ between runs of the fits) leaves
+        # its bytes, so the calibration's file hashes stay valid for unchanged files.
+        write_files_into(root / "model", {n: t for n, t in texts.items() if n in changed})
     return changed
