@@ -134,10 +134,19 @@ def test_workbook_opens_with_numbers_as_numbers(report_dir):
     np.testing.assert_allclose(got["Gap (årsverk)"].to_numpy(), want.gap.to_numpy(), rtol=1e-9)
     assert got["Utdanningsgruppe"].iloc[0] == "Bioingeniør"
     gap = sheets["Gaptabell"]
-    assert list(gap.columns) == ["Scenario", "Utdanningsgruppe", "2025", "2030", "2035", "2040"]
+    years = [f"Gap {y} (årsverk)" for y in (2025, 2030, 2035, 2040)]
+    sum_row = "Sumrad (ikke summer med gruppene)"
+    assert list(gap.columns) == ["Scenario", "Utdanningsgruppe", *years, sum_row]
     assert set(gap.Scenario) == {"referanse", *SCENARIOS}
+    # summing the groups of a sheet gives its Sum row when the marked rows are left out
+    ref_gap = gap[gap.Scenario == "referanse"]
+    assert ref_gap[~ref_gap[sum_row]][years[-1]].sum() == pytest.approx(
+        float(ref_gap[ref_gap[sum_row]][years[-1]].iloc[0])
+    )
     effects = sheets["Virkninger"]
     assert {"kombinert", "sum_enkelttiltak"} <= set(effects.Scenario)
+    assert set(effects.Rad) == {"enkelttiltak", "alle tiltak samlet", "sum av enkelttiltakene"}
+    assert effects[sum_row].any() and sheets["Drivere"][sum_row].any()
     assert pd.api.types.is_numeric_dtype(effects["Endring i gap (årsverk)"])
     services = sheets["Tjenesteområder"]
     assert "Institusjoner (sykehjem m.m.)" in set(services["Tjenesteområde"])

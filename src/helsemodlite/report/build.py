@@ -636,9 +636,14 @@ def _summary_sheet(projs: list[Projection]) -> pd.DataFrame:
             "Tilbud (årsverk)": s["supply"].astype(float),
             "Etterspørsel (årsverk)": s["demand"].astype(float),
             "Gap (årsverk)": s["gap"].astype(float),
-            "Sumrad (ikke summer med gruppene)": (s["group"] == dims.SUM_LABEL).astype(bool),
+            SUM_ROW: (s["group"] == dims.SUM_LABEL).astype(bool),
         }
     )
+
+
+SUM_ROW = "Sumrad (ikke summer med gruppene)"
+"""The column that marks the Sum rows in every sheet that has them."""
+ROW_KINDS = {COMBINED: "alle tiltak samlet", SUM_OF_SINGLES: "sum av enkelttiltakene"}
 
 
 def _gap_sheet(r: ReportInputs, years: tuple[int, ...]) -> pd.DataFrame:
@@ -648,9 +653,10 @@ def _gap_sheet(r: ReportInputs, years: tuple[int, ...]) -> pd.DataFrame:
         *((x.scenario.name, x.projection) for x in r.runs),
     ]:
         t = proj.gap_table(years=years)
-        t.columns = [str(c) for c in t.columns]
+        t.columns = [f"Gap {c} (årsverk)" for c in t.columns]
         t = t.reset_index().rename(columns={"group": "Utdanningsgruppe"})
         t.insert(0, "Scenario", name)
+        t[SUM_ROW] = t["Utdanningsgruppe"] == dims.SUM_LABEL
         frames.append(t)
     return pd.concat(frames, ignore_index=True)
 
@@ -665,6 +671,8 @@ def _effects_sheet(cmp_: pd.DataFrame) -> pd.DataFrame:
             "Endring i tilbud (årsverk)": cmp_["supply"].astype(float),
             "Endring i etterspørsel (årsverk)": cmp_["demand"].astype(float),
             "Endring i gap (årsverk)": cmp_["gap"].astype(float),
+            "Rad": cmp_["scenario"].map(ROW_KINDS).fillna("enkelttiltak"),
+            SUM_ROW: cmp_["group"].astype(str) == dims.SUM_LABEL,
         }
     )
 
@@ -707,6 +715,7 @@ def _drivers_sheet(
                     "Driver": d["driver"].astype(str),
                     "Forklaring": d["label"].astype(str),
                     "Bidrag til gapet (årsverk)": d["value"].astype(float),
+                    SUM_ROW: d["group"].astype(str) == dims.SUM_LABEL,
                 }
             )
         )
@@ -718,14 +727,16 @@ def _uncertainty_sheet(sim: Any) -> pd.DataFrame:
     q = q[q.variable == "gap"]
     return pd.DataFrame(
         {
+            "Scenario": str(sim.scenario),
             "År": q["year"].astype("int64"),
             "Gruppe-id": q["group"].astype(str),
             "Utdanningsgruppe": [lb.group_label(str(g)) for g in q["group"]],
-            "Gap 5 %": q["q05"].astype(float),
-            "Gap 25 %": q["q25"].astype(float),
-            "Gap median": q["q50"].astype(float),
-            "Gap 75 %": q["q75"].astype(float),
-            "Gap 95 %": q["q95"].astype(float),
+            "Gap 5 % (årsverk)": q["q05"].astype(float),
+            "Gap 25 % (årsverk)": q["q25"].astype(float),
+            "Gap median (årsverk)": q["q50"].astype(float),
+            "Gap 75 % (årsverk)": q["q75"].astype(float),
+            "Gap 95 % (årsverk)": q["q95"].astype(float),
+            SUM_ROW: q["group"].astype(str) == dims.SUM_LABEL,
         }
     )
 
