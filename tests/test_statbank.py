@@ -32,6 +32,11 @@ def load(name: str) -> Any:
     return json.loads((FIX / name).read_text(encoding="utf-8"))
 
 
+def _import_fixture(mine: Path, name: str, table: str = "07459") -> int:
+    """``helsemodlite inputs import`` of a committed fixture into ``mine``."""
+    return main(["inputs", "import", str(FIX / name), "--table", table, "--inputs", str(mine)])
+
+
 def subset(doc: dict[str, Any], selection: list[dict[str, Any]]) -> dict[str, Any]:
     """The fixture's cells for a POSTed selection, as SSB would answer it."""
     ds = parse(doc, "fixture")
@@ -96,20 +101,7 @@ NOW = __import__("datetime").datetime(2026, 12, 2, tzinfo=__import__("datetime")
 def test_a_fixture_of_the_committed_07459_rebuilds_the_source_file_exactly(mine: Path) -> None:
     before = (mine / "sources" / SOURCE).read_bytes()
     catalogue = (mine / "sources.toml").read_text(encoding="utf-8")
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07459_data.json"),
-                "--table",
-                "07459",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 0
-    )
+    assert _import_fixture(mine, "07459_data.json", "07459") == 0
     assert (mine / "sources" / SOURCE).read_bytes() == before
     manifest = json.loads(
         (mine / "sources/statbank/07459/manifest.json").read_text(encoding="utf-8")
@@ -221,35 +213,9 @@ def test_refusals(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
         == 2
     )
     assert "embedded data set is never changed" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07459_data.json"),
-                "--table",
-                "13599",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 2
-    )
+    assert _import_fixture(mine, "07459_data.json", "13599") == 2
     assert "not supported yet" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07902_data.json"),
-                "--table",
-                "07459",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 2
-    )
+    assert _import_fixture(mine, "07902_data.json", "07459") == 2
     assert "holds table 07902" in capsys.readouterr().err
     bad = mine.parent / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -264,20 +230,7 @@ def test_refusals(mine: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_a_table_the_build_does_not_use_yet_gets_its_own_catalogue_entry(mine: Path) -> None:
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07902_data.json"),
-                "--table",
-                "07902",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 0
-    )
+    assert _import_fixture(mine, "07902_data.json", "07902") == 0
     text = (mine / "sources.toml").read_text(encoding="utf-8")
     assert 'role = "ssb_life_tables"' in text
     assert (mine / "sources" / "ssb_07902_life_tables_2024_2025.csv").is_file()
@@ -370,39 +323,13 @@ def test_the_catalogue_is_parsed_not_trusted(
     end = text.index("\n", start)
     text = text[:start] + 'note = """two\nlines"""' + text[end:]
     cat.write_text(text, encoding="utf-8")
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07459_data.json"),
-                "--table",
-                "07459",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 0
-    )
+    assert _import_fixture(mine, "07459_data.json", "07459") == 0
     import tomllib
 
     entries = tomllib.loads(cat.read_text(encoding="utf-8"))["source"]
     assert len([e for e in entries if e.get("role") == "population_base"]) == 1
     cat.write_text("[[source\n" + text, encoding="utf-8")
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07459_data.json"),
-                "--table",
-                "07459",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 2
-    )
+    assert _import_fixture(mine, "07459_data.json", "07459") == 2
     assert "not valid TOML" in capsys.readouterr().err
 
 
@@ -414,20 +341,7 @@ def test_a_new_fetch_replaces_the_old_extracts(mine: Path, quick: list[float]) -
         fetch(c, items)
         write(mine, items[0], NOW)
     assert len(list((mine / "sources/statbank/07459").glob("data-*.json"))) == 3
-    assert (
-        main(
-            [
-                "inputs",
-                "import",
-                str(FIX / "07459_data.json"),
-                "--table",
-                "07459",
-                "--inputs",
-                str(mine),
-            ]
-        )
-        == 0
-    )
+    assert _import_fixture(mine, "07459_data.json", "07459") == 0
     assert [p.name for p in (mine / "sources/statbank/07459").glob("data-*.json")] == [
         "data-1.json"
     ]

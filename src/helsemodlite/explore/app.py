@@ -261,6 +261,18 @@ def main() -> None:
 SPACED = "replace(format(datum.value, ',.0f'), ',', ' ')"
 
 
+def _year_x(field: str) -> Any:
+    import altair as alt
+
+    return alt.X(f"{field}:Q", axis=alt.Axis(format="d", title=None))
+
+
+def _gap_y() -> Any:
+    import altair as alt
+
+    return alt.Y("gap:Q", axis=alt.Axis(title="årsverk (negativt = underskudd)", labelExpr=SPACED))
+
+
 def _lines(paths: pd.DataFrame) -> Any:
     import altair as alt
 
@@ -268,10 +280,8 @@ def _lines(paths: pd.DataFrame) -> Any:
         alt.Chart(paths)
         .mark_line()
         .encode(
-            x=alt.X("år:Q", axis=alt.Axis(format="d", title=None)),
-            y=alt.Y(
-                "gap:Q", axis=alt.Axis(title="årsverk (negativt = underskudd)", labelExpr=SPACED)
-            ),
+            x=_year_x("år"),
+            y=_gap_y(),
             color=alt.Color(
                 "bane:N",
                 scale=alt.Scale(domain=["Referanse", "Nå"], range=["#888888", "#c0392b"]),
@@ -292,10 +302,8 @@ def _band(band: pd.DataFrame) -> Any:
         alt.Chart(long)
         .mark_line()
         .encode(
-            x=alt.X("year:Q", axis=alt.Axis(format="d", title=None)),
-            y=alt.Y(
-                "gap:Q", axis=alt.Axis(title="årsverk (negativt = underskudd)", labelExpr=SPACED)
-            ),
+            x=_year_x("year"),
+            y=_gap_y(),
             color=alt.Color(
                 "kvantil:N",
                 scale=alt.Scale(
