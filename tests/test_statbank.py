@@ -375,3 +375,93 @@ def test_a_rebuild_that_agrees_keeps_every_byte(
     capsys.readouterr()
     assert main(["gap-table", "--inputs", str(mine)]) == 0
     assert "fitted on other inputs" not in capsys.readouterr().err
+
+
+# --- StatBank CSV downloads (inputs import FILE.csv) -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["07459_long_codes.csv", "07459_wide_codes_texts.csv"])
+def test_a_csv_download_rebuilds_the_source_file_exactly(mine: Path, name: str) -> None:
+    before = (mine / "sources" / SOURCE).read_bytes()
+    assert _import_fixture(mine, name) == 0
+    assert (mine / "sources" / SOURCE).read_bytes() == before
+    raw = mine / "sources/statbank/07459/data-1.csv"
+    assert raw.read_bytes() == (FIX / name).read_bytes()  # kept as downloaded
+    manifest = json.loads(
+        (mine / "sources/statbank/07459/manifest.json").read_text(encoding="utf-8")
+    )
+    assert manifest["cells"] == 2 * 106 * 3 and manifest["updated"] is None
+    assert "sources/statbank/07459/data-1.csv" in manifest["sha256"]
+    assert any("no 'updated' stamp" in w for w in manifest["warnings"])
+    assert "release unknown: a CSV has no stamp" in (mine / "sources.toml").read_text("utf-8")
+    assert main(["inputs", "build", "--check", "--inputs", str(mine)]) == 0
+    # a later JSON-stat2 import replaces the CSV extract rather than leaving both
+    assert _import_fixture(mine, "07459_data.json") == 0
+    assert not raw.exists() and (mine / "sources/statbank/07459/data-1.json").is_file()
+
+
+def _csv_variant(mine: Path, edit: Any, name: str = "bad.csv") -> int:
+    text = (FIX / "07459_long_codes.csv").read_bytes().decode("latin-1")
+    f = mine.parent / name
+    f.write_bytes(edit(text).encode("latin-1"))
+    return main(["inputs", "import", str(f), "--table", "07459", "--inputs", str(mine)])
+
+
+def test_hostile_csv_downloads_are_refused_and_change_nothing(
+    mine: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _snapshot(mine)
+
+    def texts(t: str) -> str:  # UseTexts: no codes
+        return t.replace('"0";"1";', '"Hele landet";"Menn";').replace(
+            '"0";"2";', '"Hele landet";"Kvinner";'
+        )
+
+    assert _csv_variant(mine, texts) == 2
+    err = capsys.readouterr().err
+    assert "the Region column has no code(s) '0'" in err and "outputFormat=csv" in err
+    lines = (FIX / "07459_long_codes.csv").read_bytes().decode("latin-1").split("\r\n")
+    drop = "\r\n".join(line for line in lines if not line.startswith('"0";"2";"050";'))
+    assert _csv_variant(mine, lambda _t: drop) == 2
+    assert "3 cell(s) of the table are not in the file (first: Region=0, Kjonn=2, Alder=050" in (
+        capsys.readouterr().err
+    )
+    twice = "\r\n".join([*lines[:4], lines[3], *lines[4:]])
+    assert _csv_variant(mine, lambda _t: twice) == 2
+    assert "a cell comes twice" in capsys.readouterr().err
+    suppressed = lines[3].rsplit(";", 1)[0] + ";.."
+    assert _csv_variant(mine, lambda _t: "\r\n".join([*lines[:3], suppressed, *lines[4:]])) == 2
+    assert (
+        "have no value (first: Region=0, Kjonn=1, Alder=000, ContentsCode=Personer1, Tid=2024"
+        in (capsys.readouterr().err)
+    )
+    assert _csv_variant(mine, lambda t: t.replace(";26771", ";26 771")) == 2
+    assert "must be a number or one of SSB's symbols" in capsys.readouterr().err
+    assert _csv_variant(mine, lambda t: t.replace(";", " ")) == 2
+    assert "SeparatorSpace cannot be read" in capsys.readouterr().err
+    assert _csv_variant(mine, lambda t: t.replace('"105+"', '"106+"')) == 2
+    assert "the codes of Alder changed (no longer: 105+; new: 106+" in capsys.readouterr().err
+    assert _csv_variant(mine, lambda t: t.replace('"2024"', '"2020"')) == 2
+    assert "no period 2024 (the base year)" in capsys.readouterr().err
+    assert _snapshot(mine) == before
+    assert not (mine / "sources" / "statbank").exists()
+
+
+def test_import_url_names_the_builds_selection(capsys: pytest.CaptureFixture[str]) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    assert main(["inputs", "import", "--table", "07459", "--url"]) == 0
+    out = capsys.readouterr().out
+    urls = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("  ")]
+    assert len(urls) == 2
+    for url in urls:
+        q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        assert urlsplit(url).path == "/api/pxwebapi/v2/tables/07459/data"
+        assert q["valueCodes[Region]"] == "0" and q["valueCodes[Kjonn]"] == "1,2"
+        assert q["valueCodes[ContentsCode]"] == "Personer1" and q["valueCodes[Alder]"] == "*"
+        assert q["valueCodes[Tid]"] == "from(2024)"
+    csv_q = parse_qs(urlsplit(urls[1]).query)
+    assert csv_q["stub"] == ["Region,Kjonn,Alder,ContentsCode,Tid"]
+    assert csv_q["outputFormatParams"] == ["UseCodes,SeparatorSemicolon"]
+    assert main(["inputs", "import", "--table", "07459"]) == 2
+    assert "FILE and --inputs DIR are required" in capsys.readouterr().err

@@ -773,8 +773,20 @@ def _cmd_inputs_update(args: argparse.Namespace) -> int:
 
 
 def _cmd_inputs_import(args: argparse.Namespace) -> int:
+    from .data.statbank.csvfile import download_url
+    from .data.statbank.tables import table
     from .data.statbank.update import check_target, read_import, verify_build, write
 
+    if args.url:
+        t = table(args.table)
+        print(f"{t.id} {t.title}: download one of these and import it with --inputs DIR FILE")
+        print(f"  JSON-stat2: {download_url(t, 'json-stat2')}")
+        print(f"  CSV:        {download_url(t, 'csv')}")
+        return 0
+    if args.file is None or args.inputs is None:
+        raise ConfigError(
+            "inputs import: FILE and --inputs DIR are required (or --url to see what to download)"
+        )
     target = check_target(Path(args.inputs))
     f = read_import(Path(args.file), args.table, _now())
     for w in f.warnings:
@@ -1153,11 +1165,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     u.set_defaults(func=_cmd_inputs_update)
     m = isub.add_parser(
-        "import", help="a StatBank table downloaded by hand (JSON-stat2) into your inputs directory"
+        "import",
+        help="a StatBank table downloaded by hand (JSON-stat2 or CSV) into your inputs directory",
+        description="For machines without access to data.ssb.no: `--url` prints the addresses "
+        "to download in a browser; the file (JSON-stat2, or StatBank CSV with codes) is then "
+        "checked and written as `inputs update` writes a fetched table (docs/data.md).",
     )
-    m.add_argument("file", metavar="FILE", help="a JSON-stat2 file of the table's data")
+    m.add_argument(
+        "file", nargs="?", metavar="FILE", help="the table's data: JSON-stat2 or StatBank CSV"
+    )
     m.add_argument("--table", required=True, metavar="ID", help="the table id, e.g. 07459")
-    m.add_argument("--inputs", required=True, metavar="DIR", help="your inputs directory")
+    m.add_argument("--inputs", metavar="DIR", help="your inputs directory")
+    m.add_argument(
+        "--url", action="store_true", help="print the download addresses of --table and stop"
+    )
     m.set_defaults(func=_cmd_inputs_import)
     f = isub.add_parser(
         "diff", help="what changed between two inputs directories, and what it does to the gap"

@@ -32,6 +32,7 @@ from ...errors import InputError
 from ...io.atomic import current_umask
 from ..catalogue import CATALOGUE
 from .client import Client, cells, split
+from .csvfile import download_url, read_csv
 from .jsonstat import Dataset, parse
 from .tables import Table, check_structure, table
 
@@ -45,6 +46,10 @@ class Fetched:
     docs: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     origin: str = ""
+    parsed: list[Dataset] | None = None
+    """The data already read (a CSV download); else ``docs`` are parsed."""
+    raw: dict[str, bytes] = field(default_factory=dict)
+    """Files kept as they came (a CSV download), by name."""
 
 
 def _when(stamp: Any) -> dt.datetime | None:
@@ -115,8 +120,11 @@ def fetch(client: Client, items: list[Fetched]) -> None:
 def tidy(f: Fetched) -> pd.DataFrame:
     """The cells of all extracts, restricted to the selection, each exactly once."""
     frames = []
-    for k, doc in enumerate(f.docs):
-        ds = parse(doc, f"StatBank table {f.table.id} data ({k + 1} of {len(f.docs)})")
+    datasets = f.parsed or [
+        parse(doc, f"StatBank table {f.table.id} data ({k + 1} of {len(f.docs)})")
+        for k, doc in enumerate(f.docs)
+    ]
+    for ds in datasets:
         if ds.table_id not in (None, f.table.id):
             raise InputError(
                 f"StatBank table {f.table.id}: the answer holds table {ds.table_id}, "
@@ -263,6 +271,8 @@ def write(
         files[f"{raw_dir}/data-{k + 1}.json"] = (
             json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
         ).encode()
+    for raw_name, raw_bytes in f.raw.items():
+        files[f"{raw_dir}/{raw_name}"] = raw_bytes
     files[f"{raw_dir}/metadata.json"] = (
         json.dumps(f.info, ensure_ascii=False, indent=1) + "\n"
     ).encode()
@@ -290,12 +300,13 @@ def write(
         if imported
         else "Fetched from SSB's StatBank API by helsemodlite inputs update"
     )
-    note = f"{how} on {now:%Y-%m-%d} (table updated {updated}); raw answers in {raw_dir}/."
+    release = f"table updated {updated}" if updated else "release unknown: a CSV has no stamp"
+    note = f"{how} on {now:%Y-%m-%d} ({release}); raw answers in {raw_dir}/."
     files[CATALOGUE] = _catalogue_entry(catalogue, f.table, name, years, note).encode("utf-8")
     stale = [  # extracts of an earlier fetch that this one does not replace
         str(p.relative_to(inputs_dir))
-        for p in sorted((inputs_dir / raw_dir).glob("data-*.json"))
-        if str(p.relative_to(inputs_dir)) not in files
+        for p in sorted((inputs_dir / raw_dir).glob("data-*"))
+        if p.suffix in (".json", ".csv") and str(p.relative_to(inputs_dir)) not in files
     ]
     _transaction(inputs_dir, files, stale, verify)
     return list(files)
@@ -368,17 +379,29 @@ def _flag(value: Any) -> bool:
     return value is True
 
 
-def read_import(path: Path, table_id: str, now: dt.datetime) -> Fetched:
-    """A JSON-stat2 file downloaded by hand (the data of one table) as a fetched table."""
-    t = table(table_id)
+def _is_json(path: Path) -> bool:
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    return head.startswith(b"{")
+
+
+def read_import(path: Path, table_id: str, now: dt.datetime) -> Fetched:
+    """A file downloaded by hand (the data of one table: JSON-stat2, or StatBank CSV in the
+    layouts :mod:`.csvfile` reads) as a fetched table."""
+    t = table(table_id)
+    if not _is_json(Path(path)):
+        return _read_csv_import(Path(path), t, now)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
             f"{path}: not a JSON-stat2 file ({exc}); download the table from "
-            f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data?outputFormat=json-stat2"
+            f"{download_url(t, 'json-stat2')}"
         ) from None
     ds = parse(doc, str(path))
     if ds.table_id not in (None, table_id):
@@ -387,4 +410,18 @@ def read_import(path: Path, table_id: str, now: dt.datetime) -> Fetched:
     info = {"id": table_id, "label": ds.label, "updated": ds.updated}
     f = Fetched(t, ds, info, t.selection(ds), docs=[doc], origin=str(Path(path).name))
     f.warnings = _warnings(t, ds, info, now)
+    return f
+
+
+def _read_csv_import(path: Path, t: Table, now: dt.datetime) -> Fetched:
+    ds, raw = read_csv(path, t)
+    check_structure(t, ds, str(path))
+    info = {"id": t.id, "label": ds.label, "updated": None, "format": "csv"}
+    f = Fetched(
+        t, ds, info, t.selection(ds), origin=path.name, parsed=[ds], raw={"data-1.csv": raw}
+    )
+    f.warnings = [
+        f"table {t.id}: a CSV download carries no 'updated' stamp, so the manifest cannot say "
+        "which release it is; the JSON-stat2 download does"
+    ]
     return f
