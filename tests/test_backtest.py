@@ -142,3 +142,32 @@ def test_band_fit_adds_up_per_group() -> None:
         rel = abs(r["employed_model"] / r["employed_observed"] - 1)
         assert rel < (0.03 if group in capped else 1e-6), (group, rel)
     assert np.allclose(fit["p_model"], fit["employed_model"] / fit["persons"])
+
+
+def test_the_base_structure_rows_are_indicative_and_come_from_the_stock(
+    backtest: Backtest,
+) -> None:
+    """HPR 2013's age-sex structure and the nurse cohorts' young P against the 2015 base: in
+    sample, of another scope, so indicative; computed here again from the files and arrays."""
+    from helsemodlite import dims
+
+    t = backtest.table.set_index(["check", "group"])
+    rows = t.loc[[("alder_hpr", "alle"), ("kvinner_hpr", "alle"), ("p_ung", "sykepleier")]]
+    assert rows["tolerance"].isna().all() and rows["within"].isna().all()
+    assert set(rows["year"]) == {2015}
+    hpr = pd.read_csv(ROOT / "sources" / "hpr_authorised_by_sex_age_2013.csv", comment="#")
+    h = hpr.set_index("age_band")["total"]
+    old = h[["55-59", "60-64", "65-69", "70-74"]].sum()
+    mid = h[[f"{a}-{a + 4}" for a in range(35, 75, 5)]].sum()
+    assert t.loc[("alder_hpr", "alle"), "observed"] == pytest.approx(100 * old / mid)
+    ages = np.arange(dims.AGE_MIN, dims.AGE_MAX + 1)
+    persons = backtest.stocks[2015].sum(axis=(0, 1))
+    model = persons[(ages >= 58) & (ages <= 77)].sum() / persons[(ages >= 38) & (ages <= 77)].sum()
+    assert t.loc[("alder_hpr", "alle"), "model"] == pytest.approx(100 * model)
+    g = dims.GROUPS.index("sykepleier")
+    young = (ages >= 20) & (ages <= 39)
+    p = backtest.employed[2015][g][:, young].sum() / backtest.stocks[2015][g][:, young].sum()
+    assert t.loc[("p_ung", "sykepleier"), "model"] == pytest.approx(100 * p)
+    assert t.loc[("p_ung", "sykepleier"), "observed"] == pytest.approx(
+        100 * (1 - 710 / 3452 + 0.80) / 2, abs=0.01
+    )

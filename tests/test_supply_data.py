@@ -152,3 +152,37 @@ def test_inflow_sources_catalogued_and_consistent() -> None:
         assert abs(series[("jordmor", "immigrants", year)] - jm.loc[year, "utland_total"]) <= 2
     # the Norway-educated + abroad split adds up to the published totals
     assert (auth["norge"] + auth["utland_total"] == auth["total"]).all()
+
+
+def test_the_young_moment_plateau_and_cohort() -> None:
+    """plateau: P(20-39) = P(40-54) in every fitted component; cohort: the nurses' band P is
+    the cohorts' share, and every other fitted component takes the nurses' kappa."""
+    from helsemodlite.data.supply_sources import AGES as SUPPLY_AGES
+    from helsemodlite.data.supply_sources import read_assumptions, read_sources
+    from helsemodlite.data.supply_stock import reconstruct_stock
+
+    root = embedded_inputs_dir()
+    src, asm = read_sources(root / "sources"), read_assumptions(root / "assumptions")
+    assert asm.value("stock", "young_moment") == "plateau"
+    stock, comp = reconstruct_stock(src, asm)
+    fitted = comp[comp["growth_method"] != "prior"]
+    assert np.allclose(fitted["p_20_39_over_40_54"], 1.0, atol=1e-6)
+    asm.toml["stock"]["young_moment"]["value"] = "cohort"
+    stock_c, comp_c = reconstruct_stock(src, asm)
+    nurse = comp_c.set_index("component").loc["sykepleier"]
+    hs = src.hesospers
+    hs15 = hs[(hs["year"] == 2015) & (hs["ssb_category"] == "Sykepleier")]["hs_15_39"].iloc[0]
+    g = list(comp_c["group"].unique())
+    n_young = stock_c[dims.GROUPS.index("sykepleier")][:, (SUPPLY_AGES >= 20) & (SUPPLY_AGES <= 39)]
+    assert hs15 / n_young.sum() == pytest.approx(nurse["p_young_target"], rel=1e-6)
+    assert nurse["p_young_target"] == pytest.approx((0.7943 + 0.80) / 2)  # the file, rounded
+    others = comp_c[(comp_c["component"] != "sykepleier") & (comp_c["growth_method"] != "prior")]
+    assert np.allclose(others["p_20_39_over_40_54"], nurse["p_20_39_over_40_54"], atol=1e-6)
+    assert 0.9 < nurse["p_20_39_over_40_54"] < 1.05 and len(g) == 14
+    asm.toml["stock"]["young_moment"]["value"] = "flat"
+    with pytest.raises(ValueError, match='expected "plateau" or "cohort"'):
+        reconstruct_stock(src, asm)
+    asm.toml["stock"]["young_moment"]["value"] = "cohort"
+    src.young_p = None
+    with pytest.raises(ValueError, match="young_p_evidence"):
+        reconstruct_stock(src, asm)

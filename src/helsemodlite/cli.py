@@ -606,6 +606,9 @@ BACKTEST_LABELS = {
     "endring_andel_55pluss": "Endring i andel 55 år+ (kommunal), prosentpoeng",
     "sysselsatte_67pluss_vekst": "Sysselsatte 67 år+, indeks 2015 = 1",
     "leger_yrkesaktive_vekst": "Yrkesaktive leger under 70, indeks 2015 = 1",
+    "alder_hpr": "Andel 55-74 år av personer 35-74 år, prosent (HPR 2013, alle yrker)",
+    "kvinner_hpr": "Andel kvinner 20-74 år, prosent (HPR 2013, alle yrker)",
+    "p_ung": "Andel i helsetjenesten, personer 20-39 år, prosent (kull fulgt fra eksamen)",
 }
 
 

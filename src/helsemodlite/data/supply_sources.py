@@ -49,6 +49,8 @@ class SupplySources:
     persons_15_74: pd.DataFrame
     inflows: pd.DataFrame
     """Observed annual inflow counts (``observed_inflow_series``)."""
+    young_p: pd.DataFrame | None = None
+    """P of young graduates from cohort studies (role ``young_p_evidence``), if catalogued."""
 
 
 def read_sources(sources_dir: Path) -> SupplySources:
@@ -65,7 +67,16 @@ def read_sources(sources_dir: Path) -> SupplySources:
         mx=_csv(source_file(d, "mortality_rates")),
         persons_15_74=_csv(source_file(d, "personnel_15_74")),
         inflows=observed_inflow_series(d),
+        young_p=_csv(source_file(d, "young_p_evidence"))
+        if _has_role(d, "young_p_evidence")
+        else None,
     )
+
+
+def _has_role(sources_dir: Path, role: str) -> bool:
+    from .catalogue import roles
+
+    return role in roles(Path(sources_dir).parent)
 
 
 INFLOW_ROLES = {

@@ -117,6 +117,28 @@ def _component_bands(hes: pd.DataFrame, categories: list[str]) -> tuple[np.ndarr
     return np.array([rows["hs_15_39"].sum(), rows["hs_40_54"].sum()], float), year
 
 
+@dataclass(frozen=True)
+class YoungMoment:
+    """The reconstruction's moment on the young ages of one component.
+
+    ``ratio``: persons 20-39 / 40-54 = (employed in HS 15-39 / 40-54) / ``kappa``, i.e.
+    P(20-39) = kappa x P(40-54) (kappa = 1: the prime-age plateau). ``level``: persons 20-39 =
+    employed in HS 15-39 / ``p_young`` (P of the young band from evidence), as a share of the
+    component's persons (``persons``).
+    """
+
+    kind: str = "ratio"
+    kappa: float = 1.0
+    p_young: float = np.nan
+    persons: float = np.nan
+
+    def target(self, hs: np.ndarray) -> float:
+        """log of the target: persons 20-39 / 40-54 (ratio) or / all persons (level)."""
+        if self.kind == "level":
+            return float(np.log(hs[0] / (self.p_young * self.persons)))
+        return float(np.log(hs[0] / hs[1]) - np.log(self.kappa))
+
+
 def _fit_growth(
     row: pd.Series,
     prior: float,
@@ -128,23 +150,28 @@ def _fit_growth(
     shift: float,
     bounds: tuple[float, float],
     break_year: int,
+    young_moment: YoungMoment | None = None,
 ) -> tuple[tuple[float, float], str]:
     """Cohort growth (early, late) fitted to the observed moments of the age distribution.
 
-    Moments: (1) persons 20-39 / 40-54 = employed in HS 15-39 / 40-54 (prime-age plateau of P);
-    (2) share aged 75-85 among persons 20-85 = 2011 observation (where available). With both, the
-    two rates are solved jointly; with (1) only, g_early = prior and g_late is solved; if nothing
-    can be solved, (prior, prior).
+    Moments: (1) the young ages (:class:`YoungMoment`; by default persons 20-39 / 40-54 =
+    employed in HS 15-39 / 40-54, the prime-age plateau of P); (2) share aged 75-85 among
+    persons 20-85 = 2011 observation (where available). With both, the two rates are solved
+    jointly; with (1) only, g_early = prior and g_late is solved; if nothing can be solved,
+    (prior, prior).
     """
     from scipy.optimize import brentq, least_squares
 
+    ym = young_moment or YoungMoment()
     young = (ages >= 20) & (ages <= 39)
     mid = (ages >= 40) & (ages <= 54)
     old = ages >= 75
+    target = ym.target(hs)
 
     def moments(gr: tuple[float, float]) -> np.ndarray:
         c = _component_profile(row, gr, ages, q, x, shift, break_year).sum(axis=0)
-        m1 = np.log(c[young].sum() / c[mid].sum()) - np.log(hs[0] / hs[1])
+        base = c.sum() if ym.kind == "level" else c[mid].sum()
+        m1 = np.log(c[young].sum() / base) - target
         m2 = 0.0 if tail is None else 10.0 * (c[old].sum() / c.sum() - tail)
         return np.array([m1, m2])
 
@@ -154,13 +181,15 @@ def _fit_growth(
             moments, x0=[prior, prior], bounds=([lo, lo], [hi, hi]), xtol=1e-12, ftol=1e-12
         )
         if np.max(np.abs(res.fun)) < 1e-4:
-            return (float(res.x[0]), float(res.x[1])), "fitted: plateau + tail"
+            name = "plateau" if ym.kind == "ratio" and ym.kappa == 1.0 else f"young {ym.kind}"
+            return (float(res.x[0]), float(res.x[1])), f"fitted: {name} + tail"
 
     def f(gl: float) -> float:
         return float(moments((prior, gl))[0])
 
+    name = "plateau" if ym.kind == "ratio" and ym.kappa == 1.0 else f"young {ym.kind}"
     if f(lo) * f(hi) < 0:
-        return (prior, float(brentq(f, lo, hi, xtol=1e-10))), "fitted: plateau (early = prior)"
+        return (prior, float(brentq(f, lo, hi, xtol=1e-10))), f"fitted: {name} (early = prior)"
     return (prior, prior), "prior"
 
 
@@ -185,7 +214,11 @@ def reconstruct_stock(
     q = death_probabilities(src.mx, "2015-2020", ages)
     stock = np.zeros((len(GROUPS), 2, len(AGES)))
     rows_out = []
-    for _, row in asm.groups.iterrows():
+    evidence = _young_p_evidence(src, asm)
+    order = sorted(asm.groups.index, key=lambda i: asm.groups.loc[i, "group"] not in evidence)
+    kappa_parts: list[tuple[float, float]] = []  # (kappa, persons 20-54) of evidence components
+    for i in order:
+        row = asm.groups.loc[i]
         g = GROUPS.index(row["group"])
         cats = str(row["ssb_categories"]).split("|")
         lf, lf_note = _lf_2015(src.hesospers, cats)
@@ -199,12 +232,25 @@ def reconstruct_stock(
         x = exit_profile(float(asm.flows.loc[row["group"], "exit_rate"]), ages)
         tail = _tail_share(src, ratio_cats)
         hs, band_year = _component_bands(src.hesospers, cats)
+        persons = lf * ratio
+        if row["group"] in evidence:
+            ym = YoungMoment("level", p_young=evidence[row["group"]], persons=persons)
+        elif evidence:
+            w = np.array([p for _, p in kappa_parts])
+            ym = YoungMoment("ratio", kappa=float(np.dot([k for k, _ in kappa_parts], w) / w.sum()))
+        else:
+            ym = YoungMoment()
         growth, how = _fit_growth(
-            row, prior_growth, tail, hs, ages, q, x, shift, bounds, break_year
+            row, prior_growth, tail, hs, ages, q, x, shift, bounds, break_year, ym
         )
         comp = _component_profile(row, growth, ages, q, x, shift, break_year)
-        persons = lf * ratio
         comp *= persons / comp.sum()
+        tot = comp.sum(axis=0)
+        young = (ages >= 20) & (ages <= 39)
+        mid = (ages >= 40) & (ages <= 54)
+        kappa = float((hs[0] / tot[young].sum()) / (hs[1] / tot[mid].sum()))
+        if row["group"] in evidence:
+            kappa_parts.append((kappa, float(tot[young | mid].sum())))
         stock[g] += comp[:, : len(AGES)]
         rows_out.append(
             {
@@ -220,13 +266,37 @@ def reconstruct_stock(
                 "growth_early": growth[0],
                 "growth_late": growth[1],
                 "growth_method": how,
+                "young_moment": ym.kind if evidence else "plateau",
+                "p_young_target": ym.p_young,
+                "p_20_39_over_40_54": kappa,
                 "tail_share_2011": np.nan if tail is None else tail,
                 "persons_20_79": comp[:, : len(AGES)].sum(),
                 "persons_75_85": comp[:, ages >= 75].sum(),
                 "female_share": comp[0].sum() / comp.sum(),
             }
         )
-    return stock, pd.DataFrame(rows_out)
+    table = pd.DataFrame(rows_out, index=order).sort_index()  # back in the assumptions' order
+    return stock, table.reset_index(drop=True)
+
+
+def _young_p_evidence(src: SupplySources, asm: SupplyAssumptions) -> dict[str, float]:
+    """group → P of the young band from the cohort studies, when ``[stock] young_moment`` is
+    ``cohort``; empty for ``plateau`` (or when the key is absent: inputs from before it)."""
+    entry = asm.toml.get("stock", {}).get("young_moment")
+    mode = "plateau" if entry is None else str(entry["value"])
+    if mode == "plateau":
+        return {}
+    if mode != "cohort":
+        raise ValueError(
+            f'supply.toml [stock] young_moment: expected "plateau" or "cohort", got {mode!r}'
+        )
+    if src.young_p is None:
+        raise ValueError(
+            'supply.toml [stock] young_moment = "cohort" needs the catalogued source with '
+            'role = "young_p_evidence" (sources.toml)'
+        )
+    ev = src.young_p
+    return {str(g): float(v["share_in_hs"].mean()) for g, v in ev.groupby("group14")}
 
 
 # --------------------------------------------------------------------------------------------
