@@ -186,3 +186,36 @@ def test_the_young_moment_plateau_and_cohort() -> None:
     src.young_p = None
     with pytest.raises(ValueError, match="young_p_evidence"):
         reconstruct_stock(src, asm)
+
+
+def test_an_abnormal_last_year_is_left_out_of_the_reference_inflow() -> None:
+    """[observed_inflows] abnormal_deviation: a last year 40 % below the median of the years
+    before it is left out (the window ends the year before); 20 % below is kept; the embedded
+    data leave nothing out."""
+    from helsemodlite.data.supply_sources import read_assumptions, read_sources
+    from helsemodlite.data.supply_stock import abnormal_last_year, reference_inflows
+
+    root = embedded_inputs_dir()
+    src, asm = read_sources(root / "sources"), read_assumptions(root / "assumptions")
+    assert asm.value("observed_inflows", "abnormal_deviation") == 0.25
+    levels = reference_inflows(src.inflows, asm)
+    assert not levels["graduates_years"].str.contains("left out").any()
+    assert not levels["immigrants_years"].str.contains("left out").any()
+    series = src.inflows.copy()
+    hfa = (series["group"] == "helsefagarbeider") & (series["flow"] == "graduates")
+    last = hfa & (series["year"] == 2024)
+    for factor, dropped in ((0.6, True), (0.8, False)):
+        s = series.copy()
+        s.loc[last, "value"] = 4349.0 * factor
+        lv = reference_inflows(s, asm).loc["helsefagarbeider"]
+        if dropped:
+            assert lv["graduates_years"] == "2021-2023 (2024 left out: abnormal)"
+            assert lv["graduates"] == pytest.approx((4554 + 4342 + 4349) / 3)
+        else:
+            assert lv["graduates_years"] == "2022-2024"
+            assert lv["graduates"] == pytest.approx((4342 + 4349 + 4349 * 0.8) / 3)
+    two = pd.DataFrame({"year": [2019, 2020], "value": [100.0, 10.0]})
+    assert abnormal_last_year(two, 3, 0.25) is None  # too few years to call one abnormal
+    assert (
+        abnormal_last_year(pd.DataFrame({"year": [1, 2, 3], "value": [1.0, 1, 9]}), 3, None) is None
+    )

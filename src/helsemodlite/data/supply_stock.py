@@ -381,6 +381,8 @@ def reference_inflows(inflows: pd.DataFrame, asm: SupplyAssumptions) -> pd.DataF
     graduates_assumed, immigrants_assumed, graduates_years, immigrants_years, settle_share.
     """
     window = int(asm.value("observed_inflows", "window"))
+    abnormal = asm.toml.get("observed_inflows", {}).get("abnormal_deviation")
+    limit = None if abnormal is None else float(abnormal["value"])
     settle = asm.toml.get("immigrant_settle_share", {})
     out = pd.DataFrame(index=pd.Index(list(GROUPS), name="group"))
     for flow in ("graduates", "immigrants"):
@@ -392,9 +394,13 @@ def reference_inflows(inflows: pd.DataFrame, asm: SupplyAssumptions) -> pd.DataF
                 years.append("")
                 continue
             obs = inflows[(inflows["group"] == g) & (inflows["flow"] == flow)]
-            obs = obs.sort_values("year").tail(window)
+            obs = obs.sort_values("year")
             if obs.empty:
                 raise ValueError(f"supply_flows.csv: {g} {flow} is 'observed' but no source has it")
+            left_out = abnormal_last_year(obs, window, limit)
+            if left_out is not None:
+                obs = obs[obs["year"] != left_out]
+            obs = obs.tail(window)
             level = float(obs["value"].mean())
             if flow == "immigrants":
                 if g not in settle:
@@ -402,13 +408,29 @@ def reference_inflows(inflows: pd.DataFrame, asm: SupplyAssumptions) -> pd.DataF
                 level *= float(settle[g]["value"])
             values.append(level)
             first, last = int(obs["year"].min()), int(obs["year"].max())
-            years.append(str(last) if first == last else f"{first}-{last}")
+            span = str(last) if first == last else f"{first}-{last}"
+            years.append(span if left_out is None else f"{span} ({left_out} left out: abnormal)")
         out[flow] = values
         out[f"{flow}_status"] = status.to_numpy()
         out[f"{flow}_assumed"] = asm.flows[flow].to_numpy(float)
         out[f"{flow}_years"] = years
     out["settle_share"] = [float(settle[g]["value"]) if g in settle else np.nan for g in GROUPS]
     return out
+
+
+def abnormal_last_year(obs: pd.DataFrame, window: int, limit: float | None) -> int | None:
+    """The last observed year, if it is abnormal: further than ``limit`` (relative) from the
+    median of the up to ``window`` years before it (at least two). SSB's rule in the same
+    spirit: the nurses' base year 2023 instead of an abnormally low 2024. None otherwise, or
+    without a limit (inputs from before ``[observed_inflows] abnormal_deviation``)."""
+    if limit is None or len(obs) < 3:
+        return None
+    before = obs["value"].iloc[:-1].tail(window)
+    ref = float(before.median())
+    last = float(obs["value"].iloc[-1])
+    if ref > 0 and abs(last / ref - 1.0) > limit:
+        return int(obs["year"].iloc[-1])
+    return None
 
 
 @dataclass
