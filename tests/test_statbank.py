@@ -264,6 +264,21 @@ def test_diff_shows_files_rows_and_the_gap(
         and "added    sources/statbank/07459/manifest.json" in out
     )
     assert "Referansebanens gap 2040: gammel og ny" in out and "endring" in out
+    assert "Kalibrering: hver mappes lagrede kalibrering (keep)" in out
+    # --calibration refit: both directories pinned to the published targets again, in memory
+    before = _snapshot(new)
+    kept = {y: hm.project(inputs=new, detail=False).gap_table(years=(2040,))[y] for y in (2040,)}
+    from helsemodlite.data.calibrate import refitted_inputs
+
+    refit = hm.project(inputs=refitted_inputs(new), detail=False).gap_table(years=(2040,))[2040]
+    published = hm.project(inputs=mine, detail=False).gap_table(years=(2040,))[2040]
+    assert (refit - published).abs().max() < (kept[2040] - published).abs().max()
+    assert main(["inputs", "diff", str(mine), str(new), "--calibration", "refit"]) == 0
+    out = capsys.readouterr().out
+    assert "kalibreringen tilpasset på nytt for hver mappe (de publiserte målene)" in out
+    assert _snapshot(new) == before  # nothing written
+    assert main(["inputs", "diff", str(mine), str(new), "--targets", "x.csv"]) == 2
+    assert "--targets goes with --calibration refit" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(

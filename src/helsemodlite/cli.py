@@ -814,13 +814,27 @@ def _cmd_inputs_diff(args: argparse.Namespace) -> int:
         print(_printable(f"  {c.kind:<8} {c.path}"))
         for d in c.detail:
             print(_printable(f"           {d}"))
+    if args.targets is not None and args.calibration != "refit":
+        raise ConfigError("inputs diff: --targets goes with --calibration refit")
     projs = []
     for d in (args.old, args.new):
-        proj = project(inputs=d, detail=False)
-        note = calibration_note(proj.inputs)
-        if note:
-            print(_printable(f"note ({d}): {note}"), file=sys.stderr)
+        if args.calibration == "refit":
+            from .data.calibrate import refitted_inputs
+
+            proj = project(inputs=refitted_inputs(Path(d), args.targets), detail=False)
+        else:
+            proj = project(inputs=d, detail=False)
+            note = calibration_note(proj.inputs)
+            if note:
+                print(_printable(f"note ({d}): {note}"), file=sys.stderr)
         projs.append(proj)
+    how = (
+        "kalibreringen tilpasset på nytt for hver mappe"
+        + (f" (mål: {args.targets})" if args.targets else " (de publiserte målene)")
+        if args.calibration == "refit"
+        else "hver mappes lagrede kalibrering (keep): endringen er det de nye dataene gjør"
+    )
+    print(_printable(f"\nKalibrering: {how}."))
     common = [y for y in projs[0].years if y in projs[1].years]
     if args.years:
         years = tuple(dict.fromkeys(args.years))
@@ -1189,6 +1203,17 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("old", metavar="OLD")
     f.add_argument("new", metavar="NEW")
     f.add_argument("--years", type=int, nargs="+", default=None, help="years of the gap table")
+    f.add_argument(
+        "--calibration",
+        choices=("keep", "refit"),
+        default="keep",
+        help="keep (default): each directory's stored calibration, so the change is what the new "
+        "data do; refit: fit each directory again, in memory, to the published targets (or "
+        "--targets FILE), so the change is what is left once both are pinned to the same targets",
+    )
+    f.add_argument(
+        "--targets", default=None, metavar="FILE", help="targets of the refit (with refit)"
+    )
     f.set_defaults(func=_cmd_inputs_diff)
 
     p = sub.add_parser("scenarios", help="the shipped scenarios")

@@ -571,6 +571,17 @@ def calibrate(
     return table, report
 
 
+def refitted_inputs(inputs_dir: Path | None, targets: Path | None = None) -> Inputs:
+    """The inputs of ``inputs_dir`` with a calibration fitted now, in memory (nothing is
+    written): to the published reference path, or to ``targets``. What `inputs diff
+    --calibration refit` compares: each directory pinned to the same targets."""
+    root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
+    inputs = load_inputs(root, calibrated=False)
+    choices = read_choices(root / "assumptions", inputs.groups)
+    cal, _ = fit(inputs, read_targets(root, targets, years=inputs.years), choices)
+    return inputs.with_calibration(cal)
+
+
 def read_targets_for_record(inputs: Inputs, targets: Path | None) -> Targets:
     assert inputs.directory is not None
     return read_targets(inputs.directory, targets, years=inputs.years)
