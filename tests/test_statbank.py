@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pandas as pd
 import pytest
 import respx
 
@@ -451,7 +452,12 @@ def test_hostile_csv_downloads_are_refused_and_change_nothing(
         in (capsys.readouterr().err)
     )
     assert _csv_variant(mine, lambda t: t.replace(";26771", ";26 771")) == 2
-    assert "must be a number or one of SSB's symbols" in capsys.readouterr().err
+    assert "line 4, column 'Befolkning': must be a whole number" in capsys.readouterr().err
+    # a dot as thousands separator would be 28, never 28 000: refused in a count table
+    assert _csv_variant(mine, lambda t: t.replace(";28214", ";28.214")) == 2
+    assert "a thousands separator?" in capsys.readouterr().err
+    assert _csv_variant(mine, lambda t: t.replace('"07459:', '"07902:', 1)) == 2
+    assert "the title says table 07902, not 07459" in capsys.readouterr().err
     assert _csv_variant(mine, lambda t: t.replace(";", " ")) == 2
     assert "SeparatorSpace cannot be read" in capsys.readouterr().err
     assert _csv_variant(mine, lambda t: t.replace('"105+"', '"106+"')) == 2
@@ -480,3 +486,87 @@ def test_import_url_names_the_builds_selection(capsys: pytest.CaptureFixture[str
     assert csv_q["outputFormatParams"] == ["UseCodes,SeparatorSemicolon"]
     assert main(["inputs", "import", "--table", "07459"]) == 2
     assert "FILE and --inputs DIR are required" in capsys.readouterr().err
+
+
+def test_csv_files_as_excel_leaves_them_and_other_formats(
+    mine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a planner's machine does to a download: leading zeros stripped and a separator at
+    the end of every line are read back exactly; UTF-16, xlsx and HTML are named as such."""
+    before = (mine / "sources" / SOURCE).read_bytes()
+    text = (FIX / "07459_long_codes.csv").read_bytes().decode("latin-1")
+    import re
+
+    excel = re.sub(r';"0{1,2}(\d+)";"Personer1"', r';"\1";"Personer1"', text)
+    excel = excel.replace("\r\n", ";\r\n")
+    f = tmp_path / "excel.csv"
+    f.write_bytes(excel.encode("latin-1"))
+    assert main(["inputs", "import", str(f), "--table", "07459", "--inputs", str(mine)]) == 0
+    assert (mine / "sources" / SOURCE).read_bytes() == before
+    capsys.readouterr()
+    snap = _snapshot(mine)
+    for name, data, what in (
+        ("u16.csv", text.encode("utf-16"), "UTF-16 text"),
+        ("book.csv", b"PK\x03\x04rest", "an Excel workbook"),
+        ("page.csv", b"<!DOCTYPE html><html>error</html>", "an HTML or XML page"),
+    ):
+        g = tmp_path / name
+        g.write_bytes(data)
+        assert main(["inputs", "import", str(g), "--table", "07459", "--inputs", str(mine)]) == 2
+        assert what in capsys.readouterr().err
+    assert _snapshot(mine) == snap
+
+
+def test_two_revisions_of_one_day_keep_both_files(
+    mine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CSV has no release stamp, so its revised file is named by the import date: a second
+    revision the same day gets its own name instead of replacing the first."""
+    text = (FIX / "07459_long_codes.csv").read_bytes().decode("latin-1")
+    names = []
+    for k, v in enumerate(("28215", "28216")):
+        f = tmp_path / f"rev{k}.csv"
+        f.write_bytes(text.replace(";28214", ";" + v).encode("latin-1"))
+        assert main(["inputs", "import", str(f), "--table", "07459", "--inputs", str(mine)]) == 0
+        names.append(capsys.readouterr().out)
+    revised = sorted(p.name for p in (mine / "sources").glob("population_norway_*_ssb*.csv"))
+    assert len(revised) == 2 and revised[1].endswith("_2.csv"), revised
+    assert ";28215" not in text  # the two files hold the two revisions
+    contents = [(mine / "sources" / r).read_text(encoding="utf-8") for r in revised]
+    assert any(",28215" in c for c in contents) and any(",28216" in c for c in contents)
+
+
+def test_the_embedded_data_set_is_refused_whatever_the_environment_says(
+    mine: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helsemodlite.embedded import embedded_inputs_dir
+
+    monkeypatch.setenv("HELSEMODLITE_INPUTS", str(mine))
+    target = embedded_inputs_dir()
+    before = _snapshot(target)
+    code = main(
+        [
+            "inputs",
+            "import",
+            str(FIX / "07459_data.json"),
+            "--table",
+            "07459",
+            "--inputs",
+            str(target),
+        ]
+    )
+    assert code == 2 and "the embedded data set is never changed" in capsys.readouterr().err
+    assert _snapshot(target) == before
+    assert _import_fixture(mine, "07459_data.json") == 0  # the user's own directory is fine
+    assert main(["inputs", "import", "x.csv", "--table", "07459", "--url"]) == 2
+    assert "--url only prints the download addresses" in capsys.readouterr().err
+
+
+def test_ssb_nil_is_zero_and_missing_is_kept_as_missing() -> None:
+    from helsemodlite.data.statbank.csvfile import _numbers
+
+    values, status = _numbers(pd.Series(["5", "-", "..", ""]), "f.csv", "v", True, 2)
+    assert values[:2].tolist() == [5.0, 0.0] and np.isnan(values[2:]).all()
+    assert status.tolist() == ["", "-", "..", ""]
+    with pytest.raises(Exception, match="a decimal comma"):
+        _numbers(pd.Series(["0,055"]), "f.csv", "v", False, 2)

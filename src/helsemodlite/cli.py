@@ -780,6 +780,11 @@ def _cmd_inputs_import(args: argparse.Namespace) -> int:
     from .data.statbank.tables import table
     from .data.statbank.update import check_target, read_import, verify_build, write
 
+    if args.url and (args.file is not None or args.inputs is not None):
+        raise ConfigError(
+            "inputs import: --url only prints the download addresses; run it without FILE and "
+            "--inputs, then import the downloaded file without --url"
+        )
     if args.url:
         t = table(args.table)
         print(f"{t.id} {t.title}: download one of these and import it with --inputs DIR FILE")

@@ -37,8 +37,9 @@ from .jsonstat import Dataset
 from .tables import Table
 
 BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
-MISSING = re.compile(r"^(\.\.|\.|:|-|\.\.\.)?$")
-"""SSB's symbols for a cell without a number (or an empty cell)."""
+MISSING = re.compile(r"^(\.\.|\.|:|\.\.\.)?$")
+"""SSB's symbols for a cell without a number (or an empty cell); ``-`` is SSB's "nil" (0)."""
+NIL = "-"
 YEAR_HEAD = re.compile(r"(?:^|\s)(\d{4})$")
 
 
@@ -85,20 +86,48 @@ def _outside_quotes(line: str) -> str:
 
 
 def _split_title(text: str, where: str) -> tuple[str, str, str]:
-    """(title or "", header line, the text from the header on)."""
+    """(title or "", header line, the text from the header on). A line that is empty but for
+    separators (as a spreadsheet saves a blank line) counts as blank; a title is a line with no
+    separator outside its quotes but at its end."""
     lines = text.splitlines()
+
+    def blank(line: str) -> bool:
+        return not line.strip(" ;,\t")
+
     title = ""
     i = 0
-    while i < len(lines) and not lines[i].strip():
+    while i < len(lines) and blank(lines[i]):
         i += 1
-    if i < len(lines) and not re.search(r"[;,\t]", _outside_quotes(lines[i])):
-        title = lines[i].strip().strip('"')
+    one_field = i < len(lines) and len(re.findall(r'"[^"]*"', lines[i])) <= 1
+    if one_field and not re.search(r"[;,\t]", _outside_quotes(lines[i]).rstrip(" ;,\t")):
+        title = lines[i].strip().rstrip(";,\t").strip().strip('"')
         i += 1
-        while i < len(lines) and not lines[i].strip():
+        while i < len(lines) and blank(lines[i]):
             i += 1
     if i >= len(lines):
         raise InputError(f"{where}: no header line and no data")
     return title, lines[i], "\n".join(lines[i:])
+
+
+def _not_text(raw: bytes, where: str, t: Table) -> None:
+    """Refuse what is no CSV text at all, saying what it is."""
+    head = raw[:512]
+    what = ""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
+        what = "UTF-16 text (Excel's 'Unicode text'); save it as CSV UTF-8, or download it again"
+    elif head.startswith(b"PK\x03\x04"):
+        what = "an Excel workbook (xlsx), not CSV; download outputFormat=csv"
+    elif head.lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
+        what = "an HTML or XML page (an error page or outputFormat=html?), not CSV"
+    if what:
+        raise InputError(f"{where}: {what}: {download_url(t)}")
+
+
+def _same_table(title: str, t: Table, where: str) -> None:
+    """A title line (``IncludeTitle``) starts with the table id: it must be this table's."""
+    m = re.match(r"\s*(\d{5})\s*:", title)
+    if m and m.group(1) != t.id:
+        raise InputError(f"{where}: the title says table {m.group(1)}, not {t.id}: {title[:80]!r}")
 
 
 def _code(cell: str) -> str:
@@ -156,19 +185,34 @@ def _layout(t: Table, header: list[str], where: str) -> tuple[list[str], list[tu
     return _stub_dims(t, header[:-1], dims, where), [(header[-1], "")]
 
 
-def _numbers(col: pd.Series, where: str, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Values (NaN where missing) and status symbols of one value column."""
+def _numbers(
+    col: pd.Series, where: str, name: str, whole: bool, first_line: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values (NaN where missing, 0 for SSB's nil ``-``) and status symbols of one value
+    column. ``whole``: a count table, where SSB writes digits only, so a ``.`` or a ``,`` can
+    only be a thousands separator or a decimal (``28.000`` is never 28)."""
     raw = col.astype(str).str.strip()
     missing = raw.str.fullmatch(MISSING.pattern)
-    values = pd.to_numeric(raw.where(~missing), errors="coerce")
+    nil = raw == NIL
+    number = raw.where(~missing & ~nil)
+    values = pd.to_numeric(number, errors="coerce").where(~nil, 0.0)
     bad = values.isna() & ~missing
+    if whole:
+        bad |= ~missing & ~nil & ~raw.str.fullmatch(r"[+-]?\d+")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
+        got = raw.iloc[i]
+        hint = ""
+        if whole and re.fullmatch(r"\d{1,3}([.,]\d{3})+", got):
+            hint = " (a thousands separator? SSB writes counts as plain digits)"
+        elif re.fullmatch(r"[+-]?\d+,\d+", got):
+            hint = " (a decimal comma? SSB's CSV uses a decimal point)"
+        what = "a whole number" if whole else "a number"
         raise InputError(
-            f"{where}: column {name!r} row {i + 1} must be a number or one of SSB's symbols "
-            f"(.., ., :, -), got {raw.iloc[i]!r}"
+            f"{where}: line {first_line + i}, column {name!r}: must be {what} or one of SSB's "
+            f"symbols (.., ., :, -), got {got!r}{hint}"
         )
-    status = np.where(missing.to_numpy(), raw.to_numpy(), "")
+    status = np.where((missing | nil).to_numpy(), raw.to_numpy(), "")
     return values.to_numpy(dtype=float), status
 
 
@@ -181,15 +225,24 @@ def read_csv(path: Path, t: Table) -> tuple[Dataset, bytes]:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc})") from None
-    title, header_line, body = _split_title(_text(raw), where)
+    _not_text(raw, where, t)
+    text = _text(raw)
+    title, header_line, body = _split_title(text, where)
+    _same_table(title, t, where)
     sep = _separator(header_line, where)
     try:
         frame = pd.read_csv(
             io.StringIO(body), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"{where}: not a CSV table ({exc})") from None
+        raise InputError(
+            f"{where}: not a StatBank CSV table - the lines do not have the same number of "
+            f"fields ({exc}); download it again: {download_url(t)}"
+        ) from None
+    empty = [c for c in frame.columns if str(c).startswith("Unnamed:") and not frame[c].any()]
+    frame = frame.drop(columns=empty)  # a separator at the end of every line
     header = [str(c) for c in frame.columns]
+    first_line = text[: text.find(header_line)].count("\n") + 2  # the first data line
     stub_dims, value_cols = _layout(t, header, where)
     if frame.empty:
         raise InputError(f"{where}: no data rows")
@@ -198,7 +251,7 @@ def read_csv(path: Path, t: Table) -> tuple[Dataset, bytes]:
         part = pd.DataFrame({d: frame.iloc[:, i].map(_code) for i, d in enumerate(stub_dims)})
         if period:
             part[t.time] = period
-        values, status = _numbers(frame[col], where, col)
+        values, status = _numbers(frame[col], where, col, t.whole_numbers, first_line)
         part["value"], part["status"] = values, status
         long_parts.append(part)
     cells = pd.concat(long_parts, ignore_index=True)
@@ -223,6 +276,11 @@ def _codes(
         if d == t.time or want is None:
             codes[d] = tuple(sorted(seen)) if d == t.time else seen
             continue
+        lost = {c.lstrip("0") or "0": c for c in want if c.isdigit() and c not in seen}
+        lost = {k: v for k, v in lost.items() if k in seen and k not in want}
+        if lost:  # leading zeros lost (the file was opened and saved in Excel)
+            cells = cells.assign(**{d: cells[d].replace(lost)})
+            seen = tuple(dict.fromkeys(cells[d]))
         present = [c for c in want if c in set(seen)]
         if d in t.fixed and len(present) == len(want):
             cells = cells[cells[d].isin(want)]

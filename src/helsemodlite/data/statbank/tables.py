@@ -46,6 +46,8 @@ class Table:
     """(file name, CSV text) of the build's source file from the tidy cells."""
     catalogue: dict[str, str] = field(default_factory=dict)
 
+    whole_numbers: bool = False
+    """Counts: every value a whole number (the CSV reader refuses ``28.000`` outright)."""
     reference_day: str = ""
     """The day of the year a period stands for (``01-01`` for 1 January), for the catalogue."""
 
@@ -121,13 +123,13 @@ def _space(n: float) -> str:
 def _counts(cells: pd.DataFrame, table: str, most: float) -> None:
     """Persons: whole numbers from 0 to ``most``."""
     v = cells["value"].to_numpy(dtype=float)
-    bad = (v < 0) | (v > most) | (v != np.round(v))
+    bad = ~np.isfinite(v) | (v < 0) | (v > most) | (v != np.round(v))
     if bad.any():
         first = cells[bad].iloc[0]
         where = ", ".join(f"{c}={first[c]}" for c in cells.columns if c not in ("value", "status"))
         raise InputError(
             f"StatBank table {table}: {int(bad.sum())} cell(s) are not a count of persons "
-            f"(whole numbers 0-{most:,.0f}; first: {where} = {first['value']:g})".replace(",", " ")
+            f"(whole numbers 0-{_space(most)}; first: {where} = {first['value']!r})"
         )
 
 
@@ -213,6 +215,7 @@ TABLES: dict[str, Table] = {
         first_period=str(dims.BASE_YEAR),
         cycle_days=400,
         convert=_convert_07459,
+        whole_numbers=True,
         reference_day="01-01",
         catalogue={
             "publisher": "Statistics Norway (SSB)",

@@ -164,7 +164,7 @@ def verify_build(inputs_dir: Path) -> None:
 
 def check_target(inputs_dir: Path) -> Path:
     """An inputs directory of the user's (never the embedded one) with a catalogue."""
-    from ...io.read import default_inputs_dir
+    from ...embedded import inside_package
 
     d = Path(inputs_dir)
     if not (d / CATALOGUE).is_file() or not (d / "sources").is_dir():
@@ -172,7 +172,7 @@ def check_target(inputs_dir: Path) -> Path:
             f"--inputs {d}: not an inputs directory (no {CATALOGUE} and sources/); make one with "
             f"`helsemodlite inputs export {d}`"
         )
-    if d.resolve() == default_inputs_dir().resolve():
+    if inside_package(d):  # never the embedded data set, whatever HELSEMODLITE_INPUTS says
         raise InputError(
             f"--inputs {d}: the embedded data set is never changed; export a copy first "
             "(`helsemodlite inputs export mine/`) and update that"
@@ -263,7 +263,13 @@ def write(
     old = inputs_dir / "sources" / name
     if old.is_file() and old.read_bytes() != data:  # a revised vintage: never over the old one
         stamp = (_when(updated) or now).strftime("%Y-%m-%d")
-        name = name.replace(".csv", f"_ssb{stamp}.csv")
+        base = name.replace(".csv", f"_ssb{stamp}")
+        name, k = f"{base}.csv", 1
+        while (inputs_dir / "sources" / name).is_file() and (
+            inputs_dir / "sources" / name
+        ).read_bytes() != data:  # the same stamp, other numbers (two CSVs of one day)
+            k += 1
+            name = f"{base}_{k}.csv"
     years = ", ".join(sorted(cells_frame[f.table.time].unique()))
     raw_dir = f"sources/statbank/{f.table.id}"
     files: dict[str, bytes] = {}
