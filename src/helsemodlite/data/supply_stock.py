@@ -167,6 +167,7 @@ def _fit_growth(
     mid = (ages >= 40) & (ages <= 54)
     old = ages >= 75
     target = ym.target(hs)
+    name = "plateau" if ym.kind == "ratio" and ym.kappa == 1.0 else f"young {ym.kind}"
 
     def moments(gr: tuple[float, float]) -> np.ndarray:
         c = _component_profile(row, gr, ages, q, x, shift, break_year).sum(axis=0)
@@ -181,13 +182,11 @@ def _fit_growth(
             moments, x0=[prior, prior], bounds=([lo, lo], [hi, hi]), xtol=1e-12, ftol=1e-12
         )
         if np.max(np.abs(res.fun)) < 1e-4:
-            name = "plateau" if ym.kind == "ratio" and ym.kappa == 1.0 else f"young {ym.kind}"
             return (float(res.x[0]), float(res.x[1])), f"fitted: {name} + tail"
 
     def f(gl: float) -> float:
         return float(moments((prior, gl))[0])
 
-    name = "plateau" if ym.kind == "ratio" and ym.kappa == 1.0 else f"young {ym.kind}"
     if f(lo) * f(hi) < 0:
         return (prior, float(brentq(f, lo, hi, xtol=1e-10))), f"fitted: {name} (early = prior)"
     return (prior, prior), "prior"
