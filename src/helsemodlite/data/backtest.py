@@ -363,30 +363,24 @@ def _hpr_age_rows(stock: np.ndarray, hpr: pd.DataFrame, source: str) -> list[dic
     h = hpr.set_index("age_band")
     persons = stock.sum(axis=0)  # (sex, age)
 
-    def model_band(lo: int, hi: int, sex: slice = slice(None)) -> float:
-        age_2013 = AGES - HPR_SHIFT
-        idx = (age_2013 >= lo) & (age_2013 <= hi)
+    age_2013 = AGES - HPR_SHIFT
+
+    def observed(bands: list[tuple[int, int]], col: str = "total") -> float:
+        return float(sum(h.loc[f"{lo}-{hi}", col] for lo, hi in bands))
+
+    def model(bands: list[tuple[int, int]], sex: slice = slice(None)) -> float:
+        idx = np.zeros(len(AGES), dtype=bool)
+        for lo, hi in bands:
+            idx |= (age_2013 >= lo) & (age_2013 <= hi)
         return float(persons[sex][..., idx].sum())
 
     mid = [(lo, lo + 4) for lo in range(35, 75, 5)]
     old = [b for b in mid if b[0] >= 55]
-    obs_old = (
-        100
-        * sum(h.loc[f"{a}-{b}", "total"] for a, b in old)
-        / sum(h.loc[f"{a}-{b}", "total"] for a, b in mid)
-    )
-    mod_old = 100 * sum(model_band(a, b) for a, b in old) / sum(model_band(a, b) for a, b in mid)
     adults = [(lo, lo + 4) for lo in range(20, 75, 5)]
-    obs_f = (
-        100
-        * sum(h.loc[f"{a}-{b}", "female"] for a, b in adults)
-        / sum(h.loc[f"{a}-{b}", "total"] for a, b in adults)
-    )
-    mod_f = (
-        100
-        * sum(model_band(a, b, slice(0, 1)) for a, b in adults)
-        / sum(model_band(a, b) for a, b in adults)
-    )
+    obs_old = 100 * observed(old) / observed(mid)
+    mod_old = 100 * model(old) / model(mid)
+    obs_f = 100 * observed(adults, "female") / observed(adults)
+    mod_f = 100 * model(adults, slice(0, 1)) / model(adults)
     scope = (
         "observed: persons authorised in any health profession (HPR), 2.1.2013, incl. persons "
         "abroad and not working; model: reconstructed persons with the 14 groups' educations, "

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
-from .catalogue import source_file
+from .catalogue import roles, source_file
 
 FLOW_STATUS_COLUMNS = ("graduates_status", "immigrants_status")
 GROUPS = dims.GROUPS
@@ -74,8 +74,6 @@ def read_sources(sources_dir: Path) -> SupplySources:
 
 
 def _has_role(sources_dir: Path, role: str) -> bool:
-    from .catalogue import roles
-
     return role in roles(Path(sources_dir).parent)
 
 
