@@ -119,7 +119,7 @@ def _chromium() -> str:
     return chromium()
 
 
-def _sum_2040(scenario: str) -> str:
+def _sum_2040(scenario: str | None) -> str:
     """The Sum's 2040 gap as the page's metric shows it."""
     proj = hm.project(scenario, detail=False)
     text = f"{proj.gap[0][proj.years.index(2040)].sum():,.0f}".replace(",", " ")
@@ -188,7 +188,8 @@ def test_the_page_in_chromium_moves_and_stays_local(tmp_path: Path) -> None:
             shot = page.screenshot(full_page=True)
             (tmp_path / "explore.png").write_bytes(shot)
             browser.close()
-        assert first == "−42 375" and moved == _sum_2040("heltid_10") != first
+        assert first == _sum_2040(None) and first.startswith("−42 3")  # the reference
+        assert moved == _sum_2040("heltid_10") != first
         assert loaded == _sum_2040("avgangsalder_1")
         assert not outside, outside
         assert not errors, errors

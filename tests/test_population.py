@@ -12,6 +12,7 @@ from helsemodlite import dims
 from helsemodlite.data import population as pop
 from helsemodlite.data import population_rates as rates
 from helsemodlite.embedded import embedded_inputs_dir
+from helsemodlite.errors import InputError
 from helsemodlite.io.schema import SCHEMA_BY_NAME
 from helsemodlite.model.engine import remaining_life_expectancy
 
@@ -23,8 +24,15 @@ TOTALS_TOLERANCE_PCT = 0.5
 """Projected totals must match SSB 14288 within this many percent in every year 2025-2050."""
 REGISTERED_2025_TOTAL_PCT = 0.2
 REGISTERED_2025_BAND_PCT = 0.5
-"""The main alternative against the registered 1 January 2025 (SSB 07459): total within 0.2 %
-(SSB's own projection is 0.10 % above the registered figure), each broad age band within 0.5 %."""
+"""The main alternative against the registered 1 January 2025 and 2026 (SSB 07459): total
+within 0.2 % (SSB's own projection is 0.10 % / 0.20 % above the registered figures), each broad
+age band within 0.5 %."""
+GROWTH_80PLUS_PCT = 0.3
+"""The main alternative's mortality decline is set (two decimals) so that the population 80+
+grows 2025-2040 as in SSB's 2022 round: within 0.3 %."""
+GROWTH_SPLIT_PCT = 1.5
+"""Checks, not fitted: the growth of 80-89 and of 90+ separately within 1.5 % of the 2022
+round's, and the 2040 population 80+ within 3 % of the 2020 round's (another base year)."""
 
 
 @pytest.fixture(scope="module")
@@ -98,11 +106,63 @@ def test_build_is_deterministic(frames: dict[str, pd.DataFrame]) -> None:
         assert again[name].to_csv(index=False) == df.to_csv(index=False)
 
 
-def test_registered_2025(build: pop.PopulationBuild) -> None:
-    check = pop.registered_check(build).query("alternative == 'MMMM' and year == 2025")
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_registered_2025_2026(build: pop.PopulationBuild, year: int) -> None:
+    check = pop.registered_check(build).query("alternative == 'MMMM' and year == @year")
     devs = check.set_index("band")["deviation_pct"]
+    assert len(devs) == 5
     assert abs(devs["total"]) < REGISTERED_2025_TOTAL_PCT
     assert np.all(np.abs(devs) < REGISTERED_2025_BAND_PCT), devs
+
+
+def test_old_age_level_is_the_residual_estimate() -> None:
+    """[mortality.old_age_level] is what estimate_old_age_level gives (rounded to 0.01), and it
+    makes the registered populations at 80+ add up: without it the residual there is negative."""
+    assumptions = rates.load_assumptions(ASSUMPTIONS)
+    stored, start = pop.old_age_level(assumptions)
+    period_mid, group_start, mx = rates.read_wpp_mx(SOURCES)
+    raw = rates.interpolate_mx(mx, group_start, period_mid, dims.YEARS)  # no level factor
+    profile = rates.migration_profile(
+        {k: float(v) for k, v in assumptions["migration"]["profile"]["value"].items()},
+        float(assumptions["migration"]["male_share"]["value"]),
+    )
+    registered = rates.read_registered_population(SOURCES)
+    estimate = pop.estimate_old_age_level(registered, raw, profile, start)
+    assert start == 80
+    assert estimate == pytest.approx(stored, abs=0.005)
+    assert 1.0 < estimate < 1.1
+    q = rates.death_probability(raw[0])
+    res = pop.residual_net_migration(registered[2024], registered[2025], q)
+    assert np.nansum(res[:, start:]) < 0  # too few deaths under the raw WPP rates
+
+
+def test_old_age_level_is_optional_and_checked(tmp_path: Path) -> None:
+    """An inputs directory exported before the entry existed builds without the correction; a
+    bad value is refused naming the entry."""
+    assumptions = rates.load_assumptions(ASSUMPTIONS)
+    wpp = rates.read_wpp_mx(SOURCES)
+    with_level = pop.alternative_inputs("MMMM", assumptions, wpp).mx
+    del assumptions["mortality"]["old_age_level"]
+    assert pop.old_age_level(assumptions) == (1.0, 80)
+    without = pop.alternative_inputs("MMMM", assumptions, wpp).mx
+    np.testing.assert_allclose(with_level[..., :80], without[..., :80])
+    np.testing.assert_allclose(with_level[..., 80:], 1.03 * without[..., 80:])
+    text = (ASSUMPTIONS / rates.ASSUMPTIONS_FILE).read_text(encoding="utf-8")
+    bad = text.replace("value = 1.03\nfrom_age = 80", 'value = "high"\nfrom_age = 80.5')
+    assert bad != text
+    (tmp_path / rates.ASSUMPTIONS_FILE).write_text(bad, encoding="utf-8")
+    with pytest.raises(InputError, match=r"old_age_level\] value must be a factor") as info:
+        rates.load_assumptions(tmp_path)
+    assert "from_age must be a whole age" in str(info.value)
+
+
+def test_projection_age_structure_against_earlier_rounds(build: pop.PopulationBuild) -> None:
+    check = pop.projection_age_check(build, SOURCES).set_index(["round", "band"])
+    assert abs(check.loc[("P2022", "80+"), "growth_pct"]) < GROWTH_80PLUS_PCT
+    for band in ("80-89", "90+"):
+        assert abs(check.loc[("P2022", band), "growth_pct"]) < GROWTH_SPLIT_PCT, check
+    assert abs(check.loc[("P2020", "80+"), "level_pct"]) < 3.0, check
+    assert np.isnan(check.loc[("P2020", "80+"), "growth_pct"])  # the 2020 round has no 2025
 
 
 def test_births_2024_near_registered(frames: dict[str, pd.DataFrame]) -> None:

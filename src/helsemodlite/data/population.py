@@ -8,8 +8,10 @@ module rebuilds an age profile that is consistent with those totals:
 
 - **mortality**: UN WPP 2024 central death rates ``mx`` (5-year groups, 5-year periods),
   interpolated log-linearly to single ages and single years, turned into the probability that a
-  person aged ``a`` on 1 January dies during the year (a Lexis parallelogram);
-  the alternatives scale the post-2024 decline of log ``mx`` (H faster, L slower);
+  person aged ``a`` on 1 January dies during the year (a Lexis parallelogram); the level at
+  80+ is corrected so that the registered populations 2024-2026 add up, and the post-2024
+  decline of log ``mx`` is scaled (the main alternative so that the population 80+ grows as in
+  SSB's 2022 round, H faster, L slower);
 - **fertility**: a gamma-shaped age schedule (ages 15-49) times a total fertility rate path per
   alternative; births of year ``t`` come from the mean of women on 1 January ``t`` and ``t+1``;
 - **net migration**: a Rogers-Castro age profile times an annual level; the level path (a few
@@ -39,6 +41,7 @@ import pandas as pd
 from .. import dims
 from ..errors import InputError
 from ..model.cohort import cohort_step
+from .catalogue import source_file
 from .population_rates import (
     CALIBRATION_FILE,
     N_AGES,
@@ -241,6 +244,52 @@ def estimate_migration_profile(
 # --------------------------------------------------------------------------------------------
 
 
+def old_age_level(assumptions: dict[str, Any]) -> tuple[float, int]:
+    """``(factor, from_age)`` of ``[mortality.old_age_level]``: the factor on the death rates
+    of every year at ages ``from_age`` and above; ``(1.0, 80)`` (no correction) when the entry
+    is absent, as in inputs directories exported before it existed."""
+    entry = assumptions["mortality"].get("old_age_level")
+    if entry is None:
+        return 1.0, 80
+    return float(entry["value"]), int(entry["from_age"])
+
+
+def estimate_old_age_level(
+    registered: dict[int, np.ndarray],
+    mx: np.ndarray,
+    profile: np.ndarray,
+    from_age: int = 80,
+) -> float:
+    """The factor on the death rates at ``from_age``+ that makes the registered populations
+    add up (residual method, :func:`residual_net_migration`).
+
+    ``registered``: ``{year: (sex, age)}`` for consecutive years from ``dims.BASE_YEAR``;
+    ``mx``: ``(year, sex, age)`` death rates from ``dims.BASE_YEAR`` before any correction;
+    ``profile``: the ``(sex, age)`` net-migration schedule (sums to 1). Over all year pairs
+    together, the residual at ``from_age``+ (registered minus survivors) is set equal to the
+    migrants the schedule puts there (its share of the year's residual net migration at ages
+    1+); the factor is found by root finding. This is how the value in ``population.toml``
+    ``[mortality.old_age_level]`` was obtained; the build does not call it.
+    """
+    from scipy.optimize import brentq
+
+    years = sorted(registered)
+    share = float(profile[:, from_age:].sum())
+
+    def excess(factor: float) -> float:
+        total = 0.0
+        for i, year in enumerate(years[:-1]):
+            m = mx[i].copy()
+            m[:, from_age:] *= factor
+            res = residual_net_migration(
+                registered[year], registered[year + 1], death_probability(m)
+            )
+            total += float(np.nansum(res[:, from_age:]) - share * np.nansum(res[:, 1:]))
+        return total
+
+    return float(brentq(excess, 0.5, 2.0, xtol=1e-10))
+
+
 @dataclass(frozen=True)
 class AlternativeInputs:
     """Rates of one population alternative over ``years`` (``dims.YEARS``).
@@ -273,6 +322,8 @@ def alternative_inputs(
         improvement_scale=float(mort["improvement_scale"]["value"][alternative]),
         anchor_year=int(mort["anchor_year"]["value"]),
     )
+    level, start = old_age_level(assumptions)
+    mx[..., start:] *= level
     q = death_probability(mx)
     infant_q = -np.expm1(-float(mort["infant_exposure"]["value"]) * mx[..., 0])
     fert = assumptions["fertility"]
@@ -568,6 +619,65 @@ def registered_check(build: PopulationBuild) -> pd.DataFrame:
                         "deviation_pct": round(100.0 * (p / r - 1.0), 3) + 0.0,
                     }
                 )
+    return pd.DataFrame(rows)
+
+
+PROJECTION_AGE_SOURCE = "projection_age_structure"
+"""Role of SSB's earlier projection rounds by broad age group (a check, and the evidence of the
+main alternative's mortality decline)."""
+
+PROJECTION_AGE_BANDS = {
+    "0-17": (0, 17),
+    "18-49": (18, 49),
+    "50-66": (50, 66),
+    "67-79": (67, 79),
+    "80-89": (80, 89),
+    "90+": (90, 105),
+    "80+": (80, 105),
+}
+"""Age bands (inclusive) of :func:`projection_age_check` as SSB's rounds publish them, with 80+
+added (the band the main alternative's mortality decline is set by)."""
+
+
+def projection_age_check(build: PopulationBuild, sources_dir: Path) -> pd.DataFrame:
+    """The main alternative's age structure against SSB's earlier rounds (role
+    ``projection_age_structure``): per round and band, SSB's and this module's persons in 2040
+    and, where the round publishes 2025, the growth 2025-2040 of both.
+
+    Columns round, band, ssb_2040, model_2040, level_pct (model / SSB - 1, per cent),
+    ssb_growth, model_growth, growth_pct (NaN where the round has no 2025). The levels differ
+    also because the rounds started from other base years; the growth compares the assumptions.
+    """
+    raw = pd.read_csv(source_file(sources_dir, PROJECTION_AGE_SOURCE), comment="#")
+    pop = build.calibration["MMMM"].projection.population
+
+    def model(year: int, lo: int, hi: int) -> float:
+        return float(pop[dims.YEARS.index(year)][:, lo : hi + 1].sum())
+
+    rows = []
+    for source, sub in raw[raw["kind"] == "projected"].groupby("source", sort=False):
+        persons = sub.groupby(["year", "age_group"])["persons"].sum()
+        for band, (lo, hi) in PROJECTION_AGE_BANDS.items():
+            parts = ("80-89", "90+") if band == "80+" else (band,)
+            ssb = {
+                y: float(sum(persons[(y, p)] for p in parts))
+                if all((y, p) in persons.index for p in parts)
+                else np.nan
+                for y in (2025, 2040)
+            }
+            m40, m25 = model(2040, lo, hi), model(2025, lo, hi)
+            rows.append(
+                {
+                    "round": str(source),
+                    "band": band,
+                    "ssb_2040": ssb[2040],
+                    "model_2040": round(m40, 1),
+                    "level_pct": round(100.0 * (m40 / ssb[2040] - 1.0), 2),
+                    "ssb_growth": round(ssb[2040] / ssb[2025], 4),
+                    "model_growth": round(m40 / m25, 4),
+                    "growth_pct": round(100.0 * (m40 / m25 / (ssb[2040] / ssb[2025]) - 1.0), 2),
+                }
+            )
     return pd.DataFrame(rows)
 
 

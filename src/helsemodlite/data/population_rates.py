@@ -141,6 +141,19 @@ def _assumption_value_problems(raw: dict[str, Any], path_name: str) -> list[str]
     for alt in dims.POPULATION_ALTERNATIVES:
         if alt in tfr["value"] and len(tfr["value"][alt]) != len(tfr["years"]):
             problems.append(f"{path_name}: [fertility.tfr] {alt} needs one value per year.")
+    level = raw["mortality"].get("old_age_level")
+    if level is not None:
+        value, start = level.get("value"), level.get("from_age")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0.5 <= value <= 2:
+            problems.append(
+                f"{path_name}: [mortality.old_age_level] value must be a factor in "
+                f"[0.5, 2], got {value!r}."
+            )
+        if not isinstance(start, int) or isinstance(start, bool) or not 50 <= start <= 100:
+            problems.append(
+                f"{path_name}: [mortality.old_age_level] from_age must be a whole age in "
+                f"[50, 100], got {start!r}."
+            )
     share = raw["migration"]["male_share"]["value"]
     if not 0.0 < share < 1.0:
         problems.append(f"{path_name}: [migration.male_share] must lie in (0, 1).")
