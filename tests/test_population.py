@@ -156,6 +156,16 @@ def test_old_age_level_is_optional_and_checked(tmp_path: Path) -> None:
     assert "from_age must be a whole age" in str(info.value)
 
 
+def test_old_age_level_needs_its_rationale(tmp_path: Path) -> None:
+    """Optional, but when present documented like every other entry."""
+    text = (ASSUMPTIONS / rates.ASSUMPTIONS_FILE).read_text(encoding="utf-8")
+    start = text.index("[mortality.old_age_level]")
+    stripped = text[:start] + text[start:].replace("rationale = ", "reason = ", 1)
+    (tmp_path / rates.ASSUMPTIONS_FILE).write_text(stripped, encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[mortality.old_age_level\] has no 'rationale'"):
+        rates.load_assumptions(tmp_path)
+
+
 def test_projection_age_structure_against_earlier_rounds(build: pop.PopulationBuild) -> None:
     check = pop.projection_age_check(build, SOURCES).set_index(["round", "band"])
     assert abs(check.loc[("P2022", "80+"), "growth_pct"]) < GROWTH_80PLUS_PCT

@@ -126,6 +126,8 @@ _REQUIRED_ASSUMPTIONS = (
     "migration.male_share",
     "migration.calibration",
 )
+_OPTIONAL_ASSUMPTIONS = ("mortality.old_age_level",)
+"""Entries an older inputs directory may lack; when present they need the same four fields."""
 
 
 def _assumption_value_problems(raw: dict[str, Any], path_name: str) -> list[str]:
@@ -174,11 +176,12 @@ def load_assumptions(assumptions_dir: Path) -> dict[str, Any]:
     with open(path, "rb") as fh:
         raw = tomllib.load(fh)
     problems = []
-    for key in _REQUIRED_ASSUMPTIONS:
+    for key in _REQUIRED_ASSUMPTIONS + _OPTIONAL_ASSUMPTIONS:
         section, name = key.split(".")
         entry = raw.get(section, {}).get(name)
         if entry is None:
-            problems.append(f"{path.name}: entry [{key}] is missing.")
+            if key in _REQUIRED_ASSUMPTIONS:
+                problems.append(f"{path.name}: entry [{key}] is missing.")
             continue
         for field in ("value", "unit", "rationale", "evidence"):
             if field not in entry:
