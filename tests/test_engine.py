@@ -20,6 +20,55 @@ def test_toy_stock_ages_and_graduates_enter() -> None:
     assert proj.supply_result.flows["aged_out"][0, 1, 0] == pytest.approx(20.0)
 
 
+def _moves(share: float) -> np.ndarray:
+    """Toy transitions: ``share`` of the lege graduates come from the sykepleier stock."""
+    t = np.zeros((2, 2))
+    t[0, 1] = share
+    return t
+
+
+def test_further_education_moves_persons_between_groups_and_loses_none() -> None:
+    """A lege graduate who was a sykepleier leaves that stock in the same year, sex and age:
+    a move, not a new person (no exits, deaths or ageing out in the toy's years), the flow is
+    share × graduates, and the stock-flow accounts close in every cell."""
+    plain = hm.project(inputs=toy_inputs())
+    moved = hm.project(inputs=toy_inputs(transitions=_moves(0.5)))
+    a, b = plain.supply_result, moved.supply_result
+    fe_total = np.cumsum(b.flows["further_education"][0].sum(axis=1))
+    assert fe_total[-1] == pytest.approx(3 * 0.5 * 2)  # three years, two sexes
+    assert b.stock[0].sum(axis=1) == pytest.approx(a.stock[0].sum(axis=1) - fe_total)
+    assert b.stock[0, 1:, 0] == pytest.approx(a.stock[0, 1:, 0] - 0.5 * 2 * np.arange(1, 4))
+    assert b.stock[0, :, 1] == pytest.approx(a.stock[0, :, 1])  # the lege graduates still enter
+    fe = b.flows["further_education"][0]
+    assert fe[1:, 0] == pytest.approx(0.5 * 2) and fe[:, 1] == pytest.approx(0.0)
+    assert np.abs(engine.stock_flow_residual(b)).max() < 1e-12
+    assert np.abs(engine.aggregate_residual(b)).max() < 1e-12
+
+
+def test_further_education_follows_the_destinations_graduates() -> None:
+    """A count, not a rate: doubling the lege graduates doubles what the sykepleiere lose."""
+    base = toy_inputs(transitions=_moves(0.25))
+    more = toy_inputs(transitions=_moves(0.25), graduates=base.graduates * [[[1.0]], [[2.0]]])
+    fe = [
+        hm.project(inputs=i).supply_result.flows["further_education"][0, 1:, 0]
+        for i in (base, more)
+    ]
+    assert fe[1] == pytest.approx(2.0 * fe[0])
+
+
+def test_a_stock_emptied_by_further_education_is_refused() -> None:
+    inp = toy_inputs(transitions=_moves(1.0), graduates=toy_inputs().graduates * [[[1]], [[9]]])
+    with pytest.raises(hm.ConfigError, match="transitions.csv"):
+        hm.project(inputs=inp)
+
+
+def test_transitions_must_be_shares_of_other_groups() -> None:
+    with pytest.raises(hm.InputError, match="cannot move graduates out of itself"):
+        toy_inputs(transitions=np.eye(2) * 0.5)
+    with pytest.raises(hm.InputError, match=r"transitions: values must lie in \[0, 1\]"):
+        toy_inputs(transitions=_moves(1.5))
+
+
 def test_toy_supply_is_stock_times_p_times_e() -> None:
     proj = hm.project(inputs=toy_inputs())
     # 2024: 10 persons × 5 ages × 2 sexes × P 0.5 × E 0.8 = 40 årsverk per group.
@@ -123,7 +172,7 @@ def test_gap_table_layout_and_detail_schema() -> None:
     assert table.loc["Sum", 2027] == pytest.approx(table.iloc[:2][2027].sum())
     detail = proj.detail()
     assert list(detail.columns) == ["year", "group", "sex", "age", "variable", "value"]
-    assert len(detail) == 4 * 2 * 2 * 5 * 8
+    assert len(detail) == 4 * 2 * 2 * 5 * 9  # stock, employed, årsverk and the six flows
     with pytest.raises(ValueError, match="outside the projection"):
         proj.gap_table(years=(2060,))
 

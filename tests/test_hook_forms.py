@@ -104,14 +104,17 @@ def test_a_toy_hook_declaration_alone_gives_validation_docs_strategies_and_schem
 @pytest.mark.parametrize("h", GROUPED, ids=[h.table for h in GROUPED])
 def test_each_group_can_have_its_own_values(h: Hook) -> None:
     x, y = _values(h)
-    both = _gap({h.table: {"grupper": {A: x, B: y}}})
-    alone_a = _gap({h.table: {**x, "groups": [A]}})
-    alone_b = _gap({h.table: {**y, "groups": [B]}})
+    # Graduates of sykepleier move helsefagarbeidere (further education, transitions.csv), so a
+    # group's value acts on that group alone only for two groups the moves do not link.
+    a, b = (A, "vernepleier") if h.table == "utdanningskapasitet" else (A, B)
+    both = _gap({h.table: {"grupper": {a: x, b: y}}})
+    alone_a = _gap({h.table: {**x, "groups": [a]}})
+    alone_b = _gap({h.table: {**y, "groups": [b]}})
     ref = hm.project(detail=False).summary()
-    for g, alone in ((A, alone_a), (B, alone_b)):
+    for g, alone in ((a, alone_a), (b, alone_b)):
         rows = both.group == g
         np.testing.assert_allclose(both[rows].gap, alone[rows].gap, atol=1e-6, err_msg=g)
-    assert not np.allclose(both[both.group == A].gap, ref[ref.group == A].gap)
+    assert not np.allclose(both[both.group == a].gap, ref[ref.group == a].gap)
     other = both.group == "lege"
     np.testing.assert_allclose(both[other].gap, ref[other].gap, atol=1e-9)
 
@@ -137,6 +140,8 @@ def test_a_constant_year_path_equals_the_value_from_its_first_year(h: Hook, k: K
     if h.table == "oppgavedeling":
         body.update({"from": A, "to": B})
     value = 0.5 * k.bounds[1] if k.bounds[1] > 0 else 0.5 * k.bounds[0]
+    if abs(value) > 1000:  # a count: 500 000 study places a year would be refused (they would
+        value = 100.0  # empty the stocks the further educations come from, transitions.csv)
     first = FIRST_YEAR if not h.timing else 2027
     scalar = {**body, k.name: value}
     if h.timing:

@@ -300,3 +300,26 @@ def test_study_places_give_graduates_a_programme_later() -> None:
     cut = {"utdanningskapasitet": {"study_places": -1000, "start_year": first}}
     g = hm.project(cut, inputs=longer).supply_result.flows["graduates"][0]
     assert (g >= 0).all() and g[2, 0] == 0.0
+
+
+def test_more_jordmor_graduates_are_nurses_who_leave_the_sykepleier_stock() -> None:
+    """Further education is a move (model/transitions.csv): +100 jordmor graduates a year take
+    100 persons a year out of the nurses' stock at the same ages, so the nurses' supply falls
+    while the midwives' rises, and the move adds no person."""
+    more = hm.Scenario.from_dict(
+        {"utdanningskapasitet": {"grupper": {"jordmor": {"fixed_graduates": 217}}}}, name="j"
+    )
+    ref, proj = hm.project(detail=False), hm.project(more, detail=False)
+    g = {name: ref.inputs.groups.index(name) for name in ("sykepleier", "jordmor")}
+    y = ref.years.index(2040)
+    grads = ref.supply_result.flows["graduates"][0, 1, g["jordmor"]]
+    assert 90 < 217 - grads < 110  # about 100 more a year (the observed level is about 117)
+    extra = (
+        proj.supply_result.flows["further_education"] - ref.supply_result.flows["further_education"]
+    )
+    assert extra[0, 1:, g["sykepleier"]] == pytest.approx(217 - grads)
+    persons = proj.supply_result.stock - ref.supply_result.stock
+    assert persons[0, y, g["sykepleier"]] < -1000 < 1000 < persons[0, y, g["jordmor"]]
+    # the year they move, no person is added; later the groups' exits differ (jordmor ~2 %)
+    assert persons[0, 1].sum() == pytest.approx(0.0, abs=1e-9 * ref.supply_result.stock[0, 1].sum())
+    assert proj.supply[0, y, g["sykepleier"]] < ref.supply[0, y, g["sykepleier"]]

@@ -106,6 +106,26 @@ CORRUPTIONS: dict[str, tuple[str, Callable[[Path], None], str]] = {
     ),
     "garbage": ("services.csv", lambda p: p.write_bytes(b"\x00\xff\xfe garbage"), "services.csv"),
     "bad driver": ("services.csv", lambda p: _edit(p, _set("driver", 0, "weather")), "driver"),
+    "unknown origin": (
+        "transitions.csv",
+        lambda p: _edit(p, _set("origin", 6, "sykepleiere")),
+        "column 'origin' of group 'jordmor' is 'sykepleiere'",
+    ),
+    "share without origin": (
+        "transitions.csv",
+        lambda p: _edit(p, _set("share", 0, "0.3")),
+        "has share 0.3 but no origin",
+    ),
+    "own origin": (
+        "transitions.csv",
+        lambda p: _edit(p, _set("origin", 6, "jordmor")),
+        "cannot have itself as origin",
+    ),
+    "share above 1": (
+        "transitions.csv",
+        lambda p: _edit(p, _set("share", 6, "1.5")),
+        "must be <= 1",
+    ),
 }
 
 
@@ -125,6 +145,18 @@ def test_corrupted_copy_fails_clearly(
     assert name in err and "Traceback" not in err
     with pytest.raises(hm.InputError):
         hm.load_inputs(copy)
+
+
+def test_inputs_without_transitions_load_with_no_moves_between_groups(copy: Path) -> None:
+    """transitions.csv is optional: inputs written before it carried the moves in the origin's
+    exit rate, so without the file no one moves (and nothing else changes)."""
+    (copy / "model" / "transitions.csv").unlink()
+    assert hm.check_inputs(copy) == []
+    inp = hm.load_inputs(copy)
+    assert not inp.moves.any()
+    with_file = hm.load_inputs()
+    sykepleier, jordmor = (with_file.groups.index(g) for g in ("sykepleier", "jordmor"))
+    assert with_file.moves[sykepleier, jordmor] == 1.0
 
 
 def test_message_names_the_line(copy: Path) -> None:

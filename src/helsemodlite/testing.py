@@ -22,10 +22,10 @@ def toy_inputs(**overrides: Any) -> Inputs:
     """A hand-checkable :class:`Inputs`. Keyword arguments replace fields (arrays broadcast).
 
     Defaults: 10 persons in every group × sex × age cell; P = 0.5, E = 0.8 (no full-time
-    share; a 3-year programme with 80 % completion); no mortality, no
-    exits; 1 graduate a year per group and sex at age 20, no immigrants; sick leave 0.1; a
-    constant population of 100 per sex and age; two services ("a" with all staff, "b" with
-    none of the groups), use 1 at every age; standard growth 0; no calibration terms.
+    share; a 3-year programme with 80 % completion); no mortality, no exits; 1 graduate a year
+    per group and sex at age 20, no immigrants, no moves between groups; sick leave 0.1; a
+    constant population of 100 per sex and age; two services ("a" with all staff, "b" with none
+    of the groups), use 1 at every age; standard growth 0; no calibration terms.
     """
     n_g, n_s, n_a, n_y, n_p = len(TOY_GROUPS), 2, len(TOY_AGES), len(TOY_YEARS), len(TOY_POP_AGES)
     cell = (n_g, n_s, n_a)
@@ -73,6 +73,7 @@ def toy_inputs(**overrides: Any) -> Inputs:
             "initial_shortage_total": 0.0,
         },
         calibration=Calibration.neutral(n_g),
+        transitions=np.zeros((n_g, n_g)),
     )
     for key, value in overrides.items():
         if key not in fields:

@@ -208,7 +208,7 @@ def _is_data_error(exc: Exception) -> bool:
 def _build_tables(root: Path) -> dict[str, pd.DataFrame]:
     from .demand import build_demand
     from .population import build_population
-    from .supply import build_personnel
+    from .supply import build_personnel, build_transitions
 
     sources, assumptions = root / "sources", root / "assumptions"
     tables = dict(build_population(sources, assumptions))
@@ -217,6 +217,7 @@ def _build_tables(root: Path) -> dict[str, pd.DataFrame]:
     tables.update(build_demand(sources, assumptions, supply_by_group(personnel)))
     tables["parameters.csv"] = build_parameters(assumptions)
     tables["education.csv"] = build_education(assumptions)
+    tables["transitions.csv"] = build_transitions(assumptions)
     model_files = {s.name for s in SCHEMAS if s.folder == "model"}
     if set(tables) != model_files:  # a defect of the build itself, not of the data
         raise RuntimeError(f"build produced {sorted(tables)}, expected {sorted(model_files)}")
@@ -264,7 +265,8 @@ def table_difference(
     if len(a) != len(b):
         return Difference(name, "(rows)", "row count", len(a), len(b))
     for col in [*keys, *schema.text]:
-        same = a[col].astype(str).to_numpy() == b[col].astype(str).to_numpy()
+        # an empty cell is NaN, which pandas' str dtype keeps as NaN (NaN != NaN): compare text
+        same = a[col].fillna("").astype(str).to_numpy() == b[col].fillna("").astype(str).to_numpy()
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
             return Difference(name, col, f"row {i + 1}", a[col].iloc[i], b[col].iloc[i])

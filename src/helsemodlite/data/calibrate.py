@@ -15,7 +15,9 @@ A per-group demand trend τ_g can be fitted too (``[demand_trend] fit = true``);
 shortage. The 2030 and 2035 columns are not used. Supply is linear in the inflows (P and E
 fixed), so projections of the stock, the graduates and the immigrants alone give it exactly in
 the inflow factors; a grid of projections over exit factors, interpolated, gives it in the exit
-factor: S_g(t) = A_g(t) + f^G_g·G_g(t) + f^I_g·I_g(t) + ΔX_g(t; x_g),
+factor: S_g(t) = A_g(t) + Σ_h f^G_h·G_hg(t) + f^I_g·I_g(t) + ΔX_g(t; x_g), where G_hg is what
+group h's graduates give group g (its own graduates for h = g; minus the persons who leave g's
+stock for h's education, further education, for h ≠ g),
 D_g(t) = O_g(t)·(1+τ_g)^t + σ_g.
 """
 
@@ -303,8 +305,10 @@ def read_choices(assumptions_dir: Path, groups: tuple[str, ...]) -> Choices:
 
 @dataclass(frozen=True)
 class Parts:
-    """The model split for the fit. Arrays (year, group); ``exit_supply`` (exit factor, year,
-    group) is supply with every group's exit probability times :data:`EXIT_GRID`."""
+    """The model split for the fit. Arrays (year, group); ``graduates_part`` (source group,
+    year, group) is what each group's graduates give every group (further education takes
+    persons out of another group's stock); ``exit_supply`` (exit factor, year, group) is
+    supply with every group's exit probability times :data:`EXIT_GRID`."""
 
     stock_part: np.ndarray
     graduates_part: np.ndarray
@@ -320,7 +324,7 @@ class Parts:
 
         out = (
             self.stock_part
-            + cal.graduates_factor * self.graduates_part
+            + np.einsum("h,hyg->yg", cal.graduates_factor, self.graduates_part)
             + cal.immigrants_factor * self.immigrants_part
         )
         moved = np.flatnonzero(cal.exit_factor != 1.0)
@@ -340,12 +344,23 @@ def model_parts(inputs: Inputs) -> Parts:
     plan = reference_demand_plan(neutral)
 
     def supply(inp: Inputs) -> np.ndarray:
-        return run(inp, ReferencePath(inp), plan, ("a",), detail=False).supply[0]
+        return run(inp, ReferencePath(inp), plan, ("a",), detail=False, component=True).supply[0]
 
     zero = neutral.graduates * 0
     stock = supply(replace(neutral, graduates=zero, immigrants=zero))
     grads = supply(replace(neutral, immigrants=zero))
     full = run(neutral, ReferencePath(neutral), plan, ("b",), detail=False)
+    # Each group's graduates alone where they move persons between groups; the own part of
+    # every other group is what is left (supply is linear in the graduates).
+    by_source = np.zeros((len(inputs.groups),) + stock.shape)
+    movers = np.flatnonzero(neutral.moves.sum(axis=0) > 0)
+    for h in movers:
+        only = np.zeros_like(neutral.graduates)
+        only[h] = neutral.graduates[h]
+        by_source[h] = supply(replace(neutral, graduates=only, immigrants=zero)) - stock
+    own = grads - stock - by_source.sum(axis=0)
+    for g in range(len(inputs.groups)):
+        by_source[g, :, g] += own[:, g]
     exits = np.stack(
         [
             supply(replace(neutral, exit_rate=np.minimum(neutral.exit_rate * x, 1.0)))
@@ -354,7 +369,7 @@ def model_parts(inputs: Inputs) -> Parts:
     )
     return Parts(
         stock_part=stock,
-        graduates_part=grads - stock,
+        graduates_part=by_source,
         immigrants_part=full.supply[0] - grads,
         exit_supply=exits,
         demand_observed=full.demand_observed[0],

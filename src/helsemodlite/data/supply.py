@@ -47,6 +47,7 @@ from .supply_sources import (
     SupplySources,
     read_assumptions,
     read_sources,
+    transitions_table,
 )
 from .supply_sources import (
     INFLOW_ROLES as INFLOW_ROLES,
@@ -57,7 +58,6 @@ from .supply_sources import (
 from .supply_stock import (
     Flows,
     build_flows,
-    exit_rates,
     hs_employed_bands,
     p_estimation_data,
     reconstruct_stock,
@@ -338,7 +338,7 @@ def build_supply(sources_dir: Path, assumptions_dir: Path) -> SupplyBuild:
     fulltime = np.minimum(fulltime_shares(asm)[:, None] * profile[None, :], fte)
 
     sick, _ = sick_leave_shares(src, asm)
-    x24 = exit_rates(flows, m24)
+    x24 = np.clip(flows.base_exit, 0.0, 1.0)  # the moves to other groups: transitions.csv
 
     n = len(GROUPS) * 2 * len(AGES)
     frame = pd.DataFrame(
@@ -387,6 +387,12 @@ def build_personnel(sources_dir: Path, assumptions_dir: Path) -> pd.DataFrame:
     fte, exit_rate, graduates, immigrants, sick_leave; all finite, counts >= 0, rates in [0, 1].
     Values rounded (counts to 3 decimals, rates to 6 decimals) for stable output."""
     return build_supply(sources_dir, assumptions_dir).personnel
+
+
+def build_transitions(assumptions_dir: Path) -> pd.DataFrame:
+    """transitions.csv conforming to helsemodlite.io.schema: per group the origin group whose
+    stock its domestic graduates leave (further education) and the share of them who do."""
+    return transitions_table(read_assumptions(assumptions_dir))
 
 
 def check_against_aggregates(

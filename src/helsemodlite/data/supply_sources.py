@@ -171,8 +171,60 @@ def read_assumptions(assumptions_dir: Path) -> SupplyAssumptions:
         toml=toml,
         groups=_csv(d / "supply_groups.csv"),
         flows=flows,
-        transitions=_csv(d / "supply_transitions.csv"),
+        transitions=_transitions(_csv(d / "supply_transitions.csv")),
         sick_leave=_csv(d / "supply_sick_leave.csv").set_index("group"),
+    )
+
+
+TRANSITIONS_FILE = "assumptions/supply_transitions.csv"
+
+
+def _transitions(df: pd.DataFrame) -> pd.DataFrame:
+    """The further-education moves, checked: columns origin, destination, share; both groups
+    of dims.GROUPS and different; at most one origin per destination; share in [0, 1]."""
+    from ..errors import InputError
+
+    where = TRANSITIONS_FILE
+    missing = [c for c in ("origin", "destination", "share") if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{where}: missing column(s) {', '.join(missing)} (expected origin, destination, "
+            "share, rationale)",
+            title="inputs build: invalid assumptions",
+        )
+    problems = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        line = f"{where}, row {i + 1}"
+        for col in ("origin", "destination"):
+            if getattr(row, col) not in GROUPS:
+                problems.append(
+                    f"{line}: {col} '{getattr(row, col)}' is not one of {', '.join(GROUPS)}"
+                )
+        if row.origin == row.destination:
+            problems.append(f"{line}: origin and destination are the same group")
+        share = pd.to_numeric(pd.Series([row.share]), errors="coerce").iloc[0]
+        if not 0.0 <= share <= 1.0:  # NaN fails too
+            problems.append(f"{line}: share must be a number in [0, 1], got {row.share!r}")
+    twice = sorted(set(df["destination"][df["destination"].duplicated()]))
+    if twice:
+        problems.append(
+            f"{where}: {', '.join(map(str, twice))} listed as destination more than once (one "
+            "origin per group: model/transitions.csv holds one row per group)"
+        )
+    if problems:
+        raise InputError(problems, title="inputs build: invalid assumptions")
+    return df.astype({"share": float})
+
+
+def transitions_table(asm: SupplyAssumptions) -> pd.DataFrame:
+    """model/transitions.csv: one row per group (dims.GROUPS order), its origin and share."""
+    t = asm.transitions.set_index("destination")
+    return pd.DataFrame(
+        {
+            "group": list(GROUPS),
+            "origin": [str(t.loc[g, "origin"]) if g in t.index else "" for g in GROUPS],
+            "share": [float(t.loc[g, "share"]) if g in t.index else 0.0 for g in GROUPS],
+        }
     )
 
 

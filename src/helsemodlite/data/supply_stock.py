@@ -440,7 +440,9 @@ class Flows:
     immigrants: np.ndarray
     base_exit: np.ndarray
     transitions: np.ndarray
-    """Persons per year leaving the origin group by further education (origin's sex x age)."""
+    """Persons per year leaving the origin group by further education (origin's sex x age):
+    the transition share x the destination's graduates, in the same cells (a count, as in the
+    runtime model, :func:`..model.engine.further_education`)."""
 
 
 def build_flows(asm: SupplyAssumptions, levels: pd.DataFrame | None = None) -> Flows:
@@ -469,19 +471,14 @@ def build_flows(asm: SupplyAssumptions, levels: pd.DataFrame | None = None) -> F
     return Flows(grad, imm, xb, trans)
 
 
-def exit_rates(flows: Flows, stock: np.ndarray, cap: float = 0.3) -> np.ndarray:
-    """Total other-exit probability: base rate + transitions / stock (capped)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tr = np.where(stock > 1e-9, flows.transitions / stock, 0.0)
-    return np.clip(flows.base_exit + tr, 0.0, cap)
-
-
-def step(stock: np.ndarray, q: np.ndarray, x: np.ndarray, flows: Flows) -> np.ndarray:
-    """One year of the cohort mechanics: survive/exit, age by one year, add inflows.
+def step(stock: np.ndarray, q: np.ndarray, flows: Flows) -> np.ndarray:
+    """One year of the cohort mechanics: survive/exit, age by one year, add the inflows and
+    take out the moves to other groups (further education).
 
     ``q`` has shape (sex, age); persons aged 79 leave the stock (aged out).
     """
-    return cohort_step(stock, q[None], x, (flows.graduates, flows.immigrants)).stock
+    inflows = (flows.graduates, flows.immigrants, -flows.transitions)
+    return cohort_step(stock, q[None], flows.base_exit, inflows).stock
 
 
 def roll_forward(
@@ -495,6 +492,6 @@ def roll_forward(
     s = stock0
     for year in range(first + 1, last + 1):
         q = q_by["2015-2020" if year <= 2020 else "2020-2025"]
-        s = step(s, q, exit_rates(flows, s), flows)
+        s = step(s, q, flows)
         out[year] = s
     return out

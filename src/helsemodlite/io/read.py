@@ -347,4 +347,17 @@ def inputs_from_tables(
         },
         calibration=calibration,
         file_hashes=dict(sorted((hashes or {}).items())),
+        transitions=_transitions(tables.get("transitions.csv"), groups),
     )
+
+
+def _transitions(df: pd.DataFrame | None, groups: list[str]) -> np.ndarray | None:
+    """(origin, group) shares from ``transitions.csv`` (checked), or None without the file."""
+    if df is None:
+        return None
+    out = np.zeros((len(groups), len(groups)))
+    for row in df.itertuples(index=False):
+        origin = str(row.origin).strip()
+        if origin:
+            out[groups.index(origin), groups.index(row.group)] = float(row.share)
+    return out

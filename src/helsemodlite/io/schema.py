@@ -59,6 +59,9 @@ class FileSchema:
     value_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Extra bounds on a value column (inclusive), beyond its kind."""
     folder: str = "model"
+    optional: bool = False
+    """The file may be absent (then the model does without what it holds, as it did before the
+    file existed); when present it is checked like every other file."""
 
 
 MAX_COUNT = 1e8
@@ -157,6 +160,20 @@ SCHEMAS: tuple[FileSchema, ...] = (
         description=(
             "The education pipeline per group: years from intake to graduation and the share "
             "of an intake that graduates (read only by the study_places key)."
+        ),
+    ),
+    FileSchema(
+        name="transitions.csv",
+        keys={"group": dims.GROUPS},
+        values={"share": "rate"},
+        text=("origin",),
+        optional=True,
+        description=(
+            "Further education as a move between groups: 'share' of the group's domestic "
+            "graduates are persons who leave the stock of group 'origin' (empty: none) in the "
+            "same year, sex and age, e.g. new jordmødre are nurses. Optional: without the file "
+            "no one moves between groups (inputs from before it carried the moves in the "
+            "origin's exit_rate)."
         ),
     ),
     FileSchema(

@@ -411,6 +411,29 @@ def _cross_checks(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
     params = tables.get("parameters.csv")
     if params is not None:
         _check_parameters(params, problems)
+    transitions = tables.get("transitions.csv")
+    if transitions is not None:
+        _check_transitions(transitions, problems)
+
+
+def _check_transitions(df: pd.DataFrame, problems: list[str]) -> None:
+    """Each origin is another of the 14 groups, or empty with share 0."""
+    rel = "model/transitions.csv"
+    for row in df.itertuples(index=False):
+        origin = str(row.origin).strip()
+        if not origin:
+            if row.share > 0:
+                problems.append(
+                    f"{rel}: group '{row.group}' has share {row.share:g} but no origin (expected "
+                    f"one of {', '.join(dims.GROUPS)}, or share 0)"
+                )
+        elif origin not in dims.GROUPS:
+            problems.append(
+                f"{rel}: column 'origin' of group '{row.group}' is '{origin}' (expected one of "
+                f"{', '.join(dims.GROUPS)}, or empty)"
+            )
+        elif origin == row.group:
+            problems.append(f"{rel}: group '{row.group}' cannot have itself as origin")
 
 
 def _check_service_ids(
@@ -518,6 +541,8 @@ def _read_all(
     for schema in SCHEMAS:
         path = directory / schema.folder / schema.name
         if schema.name == "calibration.csv" and not calibrated:
+            continue
+        if schema.optional and describe_non_file(path) == "missing":
             continue
         data = _read_bytes(path)
         df = _read_table(path, schema, problems, data)

@@ -15,7 +15,8 @@ For a stock N on 1 January, death probability q and other-exit probability x dur
     N'[a0]    = 0                                    (the youngest age starts empty)
     oldest age: with ``open_top`` the survivors stay in it (an open age group, the population);
                 without, they leave the stock (``aged_out``: the personnel at 80)
-    N'       += inflows, in the order given         (graduates, immigrants; net migration)
+    N'       += inflows, in the order given         (graduates, immigrants, minus the moves
+                                                      to other groups; net migration)
 
 Pure numpy.
 """
@@ -51,12 +52,15 @@ def cohort_step(
     """Step ``stock`` one year (see the module docstring); ``q``, ``x`` and each inflow
     broadcast to the stock's shape."""
     deaths = stock * q
-    survivors = stock - deaths
     exits = None
-    if x is not None:
-        exits = stock * np.minimum(x, 1.0 - q)
-        survivors -= exits
-        np.maximum(survivors, 0.0, out=survivors)  # q + x = 1 may leave −1e-17
+    if x is None:
+        survivors = stock - deaths
+    else:
+        xm = np.minimum(x, 1.0 - q)
+        exits = stock * xm
+        # the survival factor, floored (q + x = 1 may leave −1e-17): linear in the stock, so a
+        # component run whose cells go negative (outflows without a stock) stays exact
+        survivors = stock * np.maximum(1.0 - q - xm, 0.0)
     new = np.empty(np.broadcast_shapes(survivors.shape, *(np.shape(f) for f in inflows)))
     new[..., 1:] = survivors[..., :-1]
     new[..., 0] = 0.0

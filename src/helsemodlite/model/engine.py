@@ -7,8 +7,10 @@ Supply, for draw d, group g, sex s, age a, year index i (i = 0 is the base year)
 
     deaths[i]  = N[i-1] · q[i]                  (q: death probability during year i)
     exits[i]   = N[i-1] · x                     (x: emigration and other exits)
-    N[i, a+1]  = N[i-1, a] − deaths[i, a] − exits[i, a] + G[i, a+1] + I[i, a+1]
-    N[i, a0]   = G[i, a0] + I[i, a0]            (youngest age: inflow only)
+    F[i, o]    = Σ_g T[o, g] · G[i, g]          (further education: graduates of g who were
+                                                 in o's stock leave it, same sex and age)
+    N[i, a+1]  = N[i-1, a] − deaths[i, a] − exits[i, a] + G[i, a+1] + I[i, a+1] − F[i, a+1]
+    N[i, a0]   = G[i, a0] + I[i, a0] − F[i, a0]  (youngest age: inflow only)
     aged_out[i] = survivors at the oldest age, who leave the stock
     S[i]       = Σ_{s,a} N[i] · P[i] · E[i] · (1 − ab[i]) / (1 − ab[0])
 
@@ -30,7 +32,8 @@ import numpy as np
 from .cohort import cohort_step
 from .inputs import Inputs
 
-FLOWS = ("deaths", "exits", "aged_out", "graduates", "immigrants")
+FLOWS = ("deaths", "exits", "aged_out", "further_education", "graduates", "immigrants")
+"""The flows of a projection year; ``further_education`` is the outflow F to other groups."""
 
 
 class YearDrivers(Protocol):
@@ -41,6 +44,7 @@ class YearDrivers(Protocol):
     graduates: np.ndarray
     immigrants: np.ndarray
     absence_factor: np.ndarray
+    transfer_source: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Drivers:
     graduates: np.ndarray
     immigrants: np.ndarray
     absence_factor: np.ndarray
+    transfer_source: np.ndarray | None = None
+    """The graduates whose further education moves persons out of their origin group (F);
+    None = ``graduates``. Component runs set it apart (:mod:`..uncertainty.fast`)."""
 
 
 class SupplyPath(Protocol):
@@ -99,6 +106,10 @@ class SupplyResult:
     arsverk: np.ndarray
     flows: dict[str, np.ndarray]
     cells: dict[str, np.ndarray] = field(default_factory=dict)
+    low_stock: np.ndarray | None = None
+    """(draw, group): the smallest stock of any sex × age cell over the years; below 0 only
+    when further education moves more persons out of a group than it holds (a component run
+    without a stock, or an absurd scenario: :func:`..run.run` refuses it)."""
 
 
 def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -145,6 +156,7 @@ def run_supply(
             for k in ("stock", "employed", "arsverk", *FLOWS)
         }
     q_u = q[alts[reps]]  # (stock path, year, sex, age)
+    low = stock.min(axis=(-2, -1))
     factors = path.exit_factors()
     if factors is not None:  # per stock path (draws of one path share their factors)
         x = np.minimum(x[None] * np.asarray(factors)[reps][:, :, None, None], 1.0)
@@ -162,14 +174,17 @@ def run_supply(
         if i > 0:
             grads = _take(drv.graduates, reps)
             imms = _take(drv.immigrants, reps)
-            step = cohort_step(stock, q_u[:, i, None], x, (grads, imms))
+            moved = further_education(inputs.moves, grads, drv.transfer_source, reps)
+            step = cohort_step(stock, q_u[:, i, None], x, (grads, imms, -moved))
             stock, deaths, survivors = step.stock, step.deaths, step.survivors
+            np.minimum(low, stock.min(axis=(-2, -1)), out=low)
             exits = step.exits
             assert exits is not None
             flows = {
                 "deaths": deaths.sum(axis=(-2, -1)),
                 "exits": exits.sum(axis=(-2, -1)),
                 "aged_out": survivors[..., -1].sum(axis=-1),
+                "further_education": np.broadcast_to(moved.sum(axis=(-2, -1)), (n_u, n_g)),
                 "graduates": np.broadcast_to(grads.sum(axis=(-2, -1)), (n_u, n_g)),
                 "immigrants": np.broadcast_to(imms.sum(axis=(-2, -1)), (n_u, n_g)),
             }
@@ -179,6 +194,7 @@ def run_supply(
                 cells["deaths"][:, i] = deaths[inverse]
                 cells["exits"][:, i] = exits[inverse]
                 cells["aged_out"][:, i, ..., -1] = survivors[inverse, ..., -1]
+                cells["further_education"][:, i] = np.broadcast_to(moved, u_shape)[inverse]
                 cells["graduates"][:, i] = np.broadcast_to(grads, u_shape)[inverse]
                 cells["immigrants"][:, i] = np.broadcast_to(imms, u_shape)[inverse]
         agg["stock"][:, i] = stock.sum(axis=(-2, -1))[inverse]
@@ -207,20 +223,39 @@ def run_supply(
         arsverk=agg["arsverk"],
         flows={k: agg[k] for k in FLOWS},
         cells=cells,
+        low_stock=low[inverse],
     )
+
+
+def further_education(
+    transitions: np.ndarray,
+    graduates: np.ndarray,
+    source: np.ndarray | None = None,
+    reps: np.ndarray | None = None,
+) -> np.ndarray:
+    """F (…, origin group, sex, age): persons leaving each group's stock in a year because they
+    graduate into another group, ``transitions`` (origin, group) × the graduates (…, group, sex,
+    age) — or × ``source`` (taken at the stock paths ``reps``) when given. A count, not a rate:
+    it follows any change of the destination's graduates. No floor: a component run (only the
+    graduates, no stock) may carry negative persons, which is what keeps supply linear in its
+    sources (the decomposition, the Monte Carlo fast path); :func:`..run` refuses a projection
+    whose stock goes below zero."""
+    src = graduates if source is None else (source if reps is None else _take(source, reps))
+    return np.einsum("og,...gsa->...osa", transitions, src)
 
 
 def stock_flow_residual(result: SupplyResult) -> np.ndarray:
     """Cell-level residual of the stock-flow identity (draw, year>0, group, sex, age).
 
-    ``stock[i, a] − (stock[i-1, a-1] − deaths[i, a-1] − exits[i, a-1]) − G[i, a] − I[i, a]`` and
-    the aged-out flow at the oldest age. Zero up to rounding after any run with ``detail``.
+    ``stock[i, a] − (stock[i-1, a-1] − deaths[i, a-1] − exits[i, a-1]) − G[i, a] − I[i, a]
+    + F[i, a]`` and the aged-out flow at the oldest age. Zero up to rounding after any run
+    with ``detail``.
     """
     c = result.cells
     prev = c["stock"][:, :-1] - c["deaths"][:, 1:] - c["exits"][:, 1:]
     expected = np.zeros_like(c["stock"][:, 1:])
     expected[..., 1:] = prev[..., :-1]
-    expected += c["graduates"][:, 1:] + c["immigrants"][:, 1:]
+    expected += c["graduates"][:, 1:] + c["immigrants"][:, 1:] - c["further_education"][:, 1:]
     resid = c["stock"][:, 1:] - expected
     resid[..., -1] += c["aged_out"][:, 1:, ..., -1] - prev[..., -1]
     return resid
@@ -230,7 +265,7 @@ def aggregate_residual(result: SupplyResult) -> np.ndarray:
     """(draw, year>0, group): stock[i] − stock[i−1] − inflow[i] + outflow[i]."""
     f = result.flows
     inflow = f["graduates"] + f["immigrants"]
-    outflow = f["deaths"] + f["exits"] + f["aged_out"]
+    outflow = f["deaths"] + f["exits"] + f["aged_out"] + f["further_education"]
     return result.stock[:, 1:] - result.stock[:, :-1] - inflow[:, 1:] + outflow[:, 1:]
 
 

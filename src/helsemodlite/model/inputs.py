@@ -54,6 +54,7 @@ ARRAY_AXES: dict[str, tuple[str, ...]] = {
     "public": ("service",),
     "use": ("service", "sex", "pop_age"),
     "staffing": ("service", "category"),
+    "transitions": ("group", "group"),
 }
 """The axes of every array field of :class:`Inputs` (names of :data:`helsemodlite.dims.AXES`,
 in that order): declared once, checked on every construction."""
@@ -75,6 +76,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "service_arsverk": (0.0, np.inf),
     "use": (0.0, np.inf),
     "staffing": (0.0, np.inf),
+    "transitions": (0.0, 1.0),
 }
 """Allowed values of each array field (all must also be finite)."""
 
@@ -200,8 +202,15 @@ class Inputs:
     calibration: Calibration
     file_hashes: dict[str, str] = field(default_factory=dict)
     """sha256 of every file read, by path relative to the inputs directory."""
+    transitions: np.ndarray | None = None
+    """(origin group, group): share of a group's domestic graduates who leave the origin's
+    stock in the same year, sex and age (further education: new jordmødre are nurses); the
+    diagonal is 0. None = no moves between groups (zeros)."""
 
     def __post_init__(self) -> None:
+        if self.transitions is None:
+            n = len(self.groups)
+            object.__setattr__(self, "transitions", np.zeros((n, n)))
         # Inputs built in Python (dataclasses.replace, the toy) are checked like files: the
         # kernels trust an Inputs, so a wrong shape or value must fail here, clearly.
         problems = self.problems()
@@ -234,7 +243,24 @@ class Inputs:
 
     def problems(self) -> list[str]:
         """Everything wrong with this object's arrays and scalars (empty = valid)."""
-        return self._array_problems() + self._scalar_problems()
+        return self._array_problems() + self._scalar_problems() + self._transition_problems()
+
+    def _transition_problems(self) -> list[str]:
+        t = self.transitions
+        n = len(self.groups)
+        if not isinstance(t, np.ndarray) or t.shape != (n, n) or not np.isfinite(t).all():
+            return []  # reported by _array_problems
+        out = []
+        if np.diag(t).any():
+            out.append("Inputs.transitions: a group cannot move graduates out of itself")
+        over = np.flatnonzero(t.sum(axis=0) > 1.0 + 1e-12)
+        if over.size:
+            out.append(
+                "Inputs.transitions: more than all graduates of "
+                + ", ".join(self.groups[i] for i in over)
+                + " come from other groups' stocks (the shares of a group sum above 1)"
+            )
+        return out
 
     def _array_problems(self) -> list[str]:
         out = []
@@ -298,6 +324,12 @@ class Inputs:
             elif name.endswith("_factor") and (arr < 0).any():
                 out.append(f"Inputs.calibration.{name}: factors must be >= 0")
         return out
+
+    @property
+    def moves(self) -> np.ndarray:
+        """(origin group, group) the transition shares (zeros without transitions.csv)."""
+        assert self.transitions is not None  # set in __post_init__
+        return self.transitions
 
     @property
     def base_year(self) -> int:

@@ -66,6 +66,26 @@ class ProjectionData:
                 f"draw {draw!r} is out of range: this projection has draws 0..{self.n_draws - 1}"
             )
 
+    def check_stock(self) -> None:
+        """Raise :class:`ConfigError` when further education moves more persons out of a group
+        than its stock holds at some age (graduates of a destination far above what the origin
+        can give; ``transitions.csv``): a negative stock is never served."""
+        low = self.supply_result.low_stock
+        if low is None or not (low < -1e-6).any():
+            return
+        t = self.inputs.moves
+        problems = []
+        for d, g in zip(*np.nonzero(low < -1e-6), strict=True):
+            group = self.inputs.groups[int(g)]
+            into = [self.inputs.groups[int(k)] for k in np.flatnonzero(t[g] > 0)]
+            problems.append(
+                f"scenario {self.scenarios[int(d)]}: the graduates of {', '.join(into)} come "
+                f"from the stock of {group} (model/transitions.csv), and there are more of them "
+                f"than {group} has persons at some age (lowest cell {low[d, g]:.1f} persons); "
+                "lower those graduates or the share in transitions.csv"
+            )
+        raise ConfigError(problems, title="the projection's stock would go below zero")
+
     def check_finite(self) -> None:
         """Raise :class:`ResultError` naming the first cells where supply or demand is NaN or
         infinite (a projection is never served with such numbers)."""

@@ -43,8 +43,12 @@ def run(
     *,
     detail: bool,
     adjust: Any = None,
+    component: bool = False,
 ) -> ProjectionData:
-    """Run the kernels for prepared paths (shared by projections, batches and calibration)."""
+    """Run the kernels for prepared paths (shared by projections, batches and calibration).
+
+    ``component``: the run holds only some of the stock's sources (the calibration's split),
+    so a stock below zero is a part of a sum, not an error."""
     # Implausible inputs that pass the checks can still give NaN or inf: the result check below
     # refuses them with a clear message, so numpy's warnings would only be noise.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -62,4 +66,6 @@ def run(
         meta={"notes": notes, "path": path, "plan": plan},
     )
     proj.check_finite()
+    if not component:
+        proj.check_stock()
     return proj

@@ -8,7 +8,10 @@ alternative, valued with two weights (the scenario's P·E·absence, and P·E·ab
 for the sick-leave drift); a draw's supply is then
 
     S = (1 + d_P·t)(1 + d_E·t) · [M₁(x) − d_S·t·M₂(x)],
-    M_w(x) = A_w(x) + f_G·G_w(x) + f_I·I_w(x)
+    M_w(x) = A_w(x) + f_G·G_w(x) + f_I·I_w(x) − Σ_h f_G,h·F_w,h(x)
+
+(F_h: the persons who leave a group when group h's graduates came from its stock, further
+education, each scaled by h's graduates factor: one more source per such h)
 
 with M interpolated cubically in log x between the grid's exit factors (local Lagrange on the
 four nearest points; numpy only). Draws outside what this covers — P would pass 1, an exit factor
@@ -30,6 +33,13 @@ from .draws import Draws
 EXIT_GRID = np.exp(np.linspace(np.log(0.2), np.log(5.0), 29))
 """Exit factors projected (1 among them); a draw outside [0.2, 5] takes the year loop."""
 SOURCES = ("stock", "graduates", "immigrants")
+"""The sources every scenario has; then one per group whose graduates come from another
+group's stock (:func:`transfer_groups`)."""
+
+
+def transfer_groups(inputs: Inputs) -> tuple[int, ...]:
+    """Groups whose graduates move persons out of another group (transitions.csv)."""
+    return tuple(int(h) for h in np.flatnonzero(inputs.moves.sum(axis=0) > 0))
 
 
 @dataclass
@@ -41,15 +51,19 @@ class _ComponentPath:
     n_exit: int
     n_alt: int
     n_draws: int = 0
+    movers: tuple[int, ...] = ()
+    n_sources: int = 0
 
     def __post_init__(self) -> None:
-        self.n_draws = self.n_exit * self.n_alt * len(SOURCES) * 2
+        self.movers = transfer_groups(self.inputs)
+        self.n_sources = len(SOURCES) + len(self.movers)
+        self.n_draws = self.n_exit * self.n_alt * self.n_sources * 2
 
     def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         k, a, c, w = np.meshgrid(
             np.arange(self.n_exit),
             np.arange(self.n_alt),
-            np.arange(len(SOURCES)),
+            np.arange(self.n_sources),
             np.arange(2),
             indexing="ij",
         )
@@ -61,7 +75,7 @@ class _ComponentPath:
 
     def stock_groups(self) -> np.ndarray:
         k, a, c, _ = self._index()
-        return (k * self.n_alt + a) * len(SOURCES) + c
+        return (k * self.n_alt + a) * self.n_sources + c
 
     def at(self, i: int) -> Drivers:
         d = self.base.at(i)
@@ -74,7 +88,13 @@ class _ComponentPath:
         absence = np.where((w == 0)[:, None, None, None], first, second)
         grads = d.graduates * (c == 1)[:, None, None, None]
         imms = d.immigrants * (c == 2)[:, None, None, None]
-        return Drivers(d.p_work, d.fte, grads, imms, absence)
+        # the moves caused by group h's graduates, alone (source 3 + j for h = movers[j])
+        mask = np.zeros((len(c), len(self.inputs.groups)))
+        for j, h in enumerate(self.movers):
+            mask[c == len(SOURCES) + j, h] = 1.0
+        moved_by = np.broadcast_to(d.graduates, mask.shape + d.graduates.shape[-2:])
+        source = moved_by * mask[:, :, None, None]
+        return Drivers(d.p_work, d.fte, grads, imms, absence, transfer_source=source)
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,8 @@ class Components:
     alternatives: tuple[int, ...]
     p_max: np.ndarray
     """(year, group): the scenario's largest P over sex and age."""
+    movers: tuple[int, ...] = ()
+    """The groups of the sources after :data:`SOURCES` (:func:`transfer_groups`)."""
 
 
 def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Components:
@@ -94,12 +116,12 @@ def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Comp
     alt_of = np.asarray(alternatives)[path._index()[1]]  # noqa: SLF001
     q = personnel_mortality(inputs)
     res = run_supply(inputs, path, q, alt_of)
-    shape = (len(EXIT_GRID), len(alternatives), len(SOURCES), 2, *res.arsverk.shape[1:])
+    shape = (len(EXIT_GRID), len(alternatives), path.n_sources, 2, *res.arsverk.shape[1:])
     arsverk = res.arsverk.reshape(shape).copy()
     # Every run starts from the base-year stock: the inflow parts are the differences.
     arsverk[:, :, 1:] -= arsverk[:, :, :1]
     p_max = np.stack([base.at(i).p_work.max(axis=(0, 2, 3)) for i in range(len(inputs.years))])
-    return Components(arsverk, tuple(alternatives), p_max)
+    return Components(arsverk, tuple(alternatives), p_max, path.movers)
 
 
 def _cubic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,6 +166,8 @@ def fast_supply(
             at = np.einsum("rk,rkswy->rswy", w[rows, g], m[idx[rows, g], :, :, :, g])
             fg, fi = v["graduates"][rows, g], v["immigrants"][rows, g]
             mix = at[:, 0] + fg[:, None, None] * at[:, 1] + fi[:, None, None] * at[:, 2]
+            for j, h in enumerate(comp.movers):  # the moves out of g caused by h's graduates
+                mix += v["graduates"][rows, h][:, None, None] * at[:, len(SOURCES) + j]
             drift = (1.0 + v["p_drift"][rows, g][:, None] * t) * (
                 1.0 + v["e_drift"][rows, g][:, None] * t
             )
