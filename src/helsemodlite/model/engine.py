@@ -157,6 +157,7 @@ def run_supply(
         }
     q_u = q[alts[reps]]  # (stock path, year, sex, age)
     low = stock.min(axis=(-2, -1))
+    moves = _Moves(inputs.moves)
     factors = path.exit_factors()
     if factors is not None:  # per stock path (draws of one path share their factors)
         x = np.minimum(x[None] * np.asarray(factors)[reps][:, :, None, None], 1.0)
@@ -174,7 +175,7 @@ def run_supply(
         if i > 0:
             grads = _take(drv.graduates, reps)
             imms = _take(drv.immigrants, reps)
-            moved = further_education(inputs.moves, grads, drv.transfer_source, reps)
+            moved = moves.of(drv, grads, reps)
             step = cohort_step(stock, q_u[:, i, None], x, (grads, imms, -moved))
             stock, deaths, survivors = step.stock, step.deaths, step.survivors
             np.minimum(low, stock.min(axis=(-2, -1)), out=low)
@@ -227,6 +228,21 @@ def run_supply(
     )
 
 
+class _Moves:
+    """:func:`further_education` of the drivers in force, recomputed only when they change."""
+
+    def __init__(self, transitions: np.ndarray) -> None:
+        self.transitions = transitions
+        self.drivers: YearDrivers | None = None
+        self.moved = np.zeros(())
+
+    def of(self, drv: YearDrivers, grads: np.ndarray, reps: np.ndarray) -> np.ndarray:
+        if drv is not self.drivers:
+            self.moved = further_education(self.transitions, grads, drv.transfer_source, reps)
+            self.drivers = drv
+        return self.moved
+
+
 def further_education(
     transitions: np.ndarray,
     graduates: np.ndarray,
@@ -241,7 +257,11 @@ def further_education(
     sources (the decomposition, the Monte Carlo fast path); :func:`..run` refuses a projection
     whose stock goes below zero."""
     src = graduates if source is None else (source if reps is None else _take(source, reps))
-    return np.einsum("og,...gsa->...osa", transitions, src)
+    src = np.broadcast_to(src, src.shape[:-3] + (transitions.shape[1],) + src.shape[-2:])
+    out = np.zeros(src.shape)
+    for o, g in zip(*np.nonzero(transitions), strict=True):  # a few pairs: no dense product
+        out[..., o, :, :] += transitions[o, g] * src[..., g, :, :]
+    return out
 
 
 def stock_flow_residual(result: SupplyResult) -> np.ndarray:

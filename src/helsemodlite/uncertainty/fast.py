@@ -33,13 +33,27 @@ from .draws import Draws
 EXIT_GRID = np.exp(np.linspace(np.log(0.2), np.log(5.0), 29))
 """Exit factors projected (1 among them); a draw outside [0.2, 5] takes the year loop."""
 SOURCES = ("stock", "graduates", "immigrants")
-"""The sources every scenario has; then one per group whose graduates come from another
-group's stock (:func:`transfer_groups`)."""
+"""The sources every scenario has; then the moves by further education (:func:`move_sources`)."""
 
 
-def transfer_groups(inputs: Inputs) -> tuple[int, ...]:
-    """Groups whose graduates move persons out of another group (transitions.csv)."""
-    return tuple(int(h) for h in np.flatnonzero(inputs.moves.sum(axis=0) > 0))
+def move_sources(inputs: Inputs) -> tuple[tuple[int, ...], ...]:
+    """The further-education sources: per source, the destination groups whose graduates'
+    moves it carries (transitions.csv). A source may carry several destinations whose origins
+    differ (each origin then sees one destination in it, so its factor stays separable):
+    helsesykepleier and jordmor, both from the nurses, need two; sykepleier (from the
+    helsefagarbeidere) shares the first."""
+    t = inputs.moves
+    packs: list[tuple[list[int], set[int]]] = []
+    for h in np.flatnonzero(t.sum(axis=0) > 0):
+        origins = set(np.flatnonzero(t[:, h] > 0).tolist())
+        for dest, taken in packs:
+            if not taken & origins:
+                dest.append(int(h))
+                taken |= origins
+                break
+        else:
+            packs.append(([int(h)], origins))
+    return tuple(tuple(dest) for dest, _ in packs)
 
 
 @dataclass
@@ -51,12 +65,14 @@ class _ComponentPath:
     n_exit: int
     n_alt: int
     n_draws: int = 0
-    movers: tuple[int, ...] = ()
+    packs: tuple[tuple[int, ...], ...] = ()
     n_sources: int = 0
+    _cache: Any = None
+    _last: Any = None
 
     def __post_init__(self) -> None:
-        self.movers = transfer_groups(self.inputs)
-        self.n_sources = len(SOURCES) + len(self.movers)
+        self.packs = move_sources(self.inputs)
+        self.n_sources = len(SOURCES) + len(self.packs)
         self.n_draws = self.n_exit * self.n_alt * self.n_sources * 2
 
     def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -79,22 +95,38 @@ class _ComponentPath:
 
     def at(self, i: int) -> Drivers:
         d = self.base.at(i)
+        rel = getattr(self.base, "sick_rel", None)
+        if rel is None and self._last is not None and self._last[0] is d:
+            return self._last[1]  # the same object while nothing changes (engine.SupplyPath)
         _, _, c, w = self._index()
         ab0 = self.inputs.sick_leave[None]
-        rel = getattr(self.base, "sick_rel", None)
         r = 0.0 if rel is None else rel[:, i, :, None, None]
         second = ab0 * (1.0 + r) / np.maximum(1.0 - ab0, 1e-12)
         first = np.broadcast_to(d.absence_factor, second.shape)
         absence = np.where((w == 0)[:, None, None, None], first, second)
-        grads = d.graduates * (c == 1)[:, None, None, None]
-        imms = d.immigrants * (c == 2)[:, None, None, None]
-        # the moves caused by group h's graduates, alone (source 3 + j for h = movers[j])
+        grads, imms, source = self._inflows(d.graduates, d.immigrants, c)
+        out = Drivers(d.p_work, d.fte, grads, imms, absence, transfer_source=source)
+        self._last = (d, out)
+        return out
+
+    def _inflows(
+        self, graduates: np.ndarray, immigrants: np.ndarray, c: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sources' inflows, rebuilt only when the scenario's inflows change (they are
+        the largest arrays here: component draw × group × sex × age)."""
+        key = (id(graduates), id(immigrants))
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        grads = graduates * (c == 1)[:, None, None, None]
+        imms = immigrants * (c == 2)[:, None, None, None]
+        # the moves caused by the graduates of the groups of packs[j], alone (source 3 + j)
         mask = np.zeros((len(c), len(self.inputs.groups)))
-        for j, h in enumerate(self.movers):
-            mask[c == len(SOURCES) + j, h] = 1.0
-        moved_by = np.broadcast_to(d.graduates, mask.shape + d.graduates.shape[-2:])
-        source = moved_by * mask[:, :, None, None]
-        return Drivers(d.p_work, d.fte, grads, imms, absence, transfer_source=source)
+        for j, pack in enumerate(self.packs):
+            mask[np.ix_(c == len(SOURCES) + j, list(pack))] = 1.0
+        moved_by = np.broadcast_to(graduates, mask.shape + graduates.shape[-2:])
+        out = (grads, imms, moved_by * mask[:, :, None, None])
+        self._cache = (key, out, (graduates, immigrants))  # the arrays kept: ids stay theirs
+        return out
 
 
 @dataclass(frozen=True)
@@ -106,8 +138,9 @@ class Components:
     alternatives: tuple[int, ...]
     p_max: np.ndarray
     """(year, group): the scenario's largest P over sex and age."""
-    movers: tuple[int, ...] = ()
-    """The groups of the sources after :data:`SOURCES` (:func:`transfer_groups`)."""
+    moves: tuple[tuple[int, int, int], ...] = ()
+    """(source, origin group, destination group) of the sources after :data:`SOURCES`: the
+    origin's part of that source is scaled by the destination's graduates factor."""
 
 
 def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Components:
@@ -121,7 +154,13 @@ def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Comp
     # Every run starts from the base-year stock: the inflow parts are the differences.
     arsverk[:, :, 1:] -= arsverk[:, :, :1]
     p_max = np.stack([base.at(i).p_work.max(axis=(0, 2, 3)) for i in range(len(inputs.years))])
-    return Components(arsverk, tuple(alternatives), p_max, path.movers)
+    moves = tuple(
+        (len(SOURCES) + j, int(o), h)
+        for j, pack in enumerate(path.packs)
+        for h in pack
+        for o in np.flatnonzero(inputs.moves[:, h] > 0)
+    )
+    return Components(arsverk, tuple(alternatives), p_max, moves)
 
 
 def _cubic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -162,12 +201,16 @@ def fast_supply(
             continue
         m = comp.arsverk[:, ai]  # (exit, source, weight, year, group)
         for g in range(n_g):
+            # the three sources and the moves out of g (by the destination h's graduates)
+            out_of_g = [(src, h) for src, o, h in comp.moves if o == g]
+            sources = list(range(len(SOURCES))) + [src for src, _ in out_of_g]
+            m_g = m[..., g][:, sources]  # (exit, source, weight, year)
             # (row, 4, source, weight, year) → (row, source, weight, year)
-            at = np.einsum("rk,rkswy->rswy", w[rows, g], m[idx[rows, g], :, :, :, g])
+            at = np.einsum("rk,rkswy->rswy", w[rows, g], m_g[idx[rows, g]])
             fg, fi = v["graduates"][rows, g], v["immigrants"][rows, g]
             mix = at[:, 0] + fg[:, None, None] * at[:, 1] + fi[:, None, None] * at[:, 2]
-            for j, h in enumerate(comp.movers):  # the moves out of g caused by h's graduates
-                mix += v["graduates"][rows, h][:, None, None] * at[:, len(SOURCES) + j]
+            for k, (_, h) in enumerate(out_of_g):
+                mix += v["graduates"][rows, h][:, None, None] * at[:, len(SOURCES) + k]
             drift = (1.0 + v["p_drift"][rows, g][:, None] * t) * (
                 1.0 + v["e_drift"][rows, g][:, None] * t
             )
