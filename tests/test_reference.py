@@ -98,6 +98,9 @@ def test_fewer_free_parameters_than_targets_and_never_an_observed_graduate_count
     stored = pd.read_csv(root / "calibration" / "calibration.csv")
     n_fitted = int(stored.fitted.str.split("+").str.len().sum())
     assert record["counts"]["parameters"] == n_fitted < record["counts"]["targets"]
+    # the healthy share is calibrated too, to its own target (reference.toml): it is counted
+    assert record["counts"]["parameters_outside_fit"] == ["healthy_ageing_share"]
+    assert record["counts"]["parameters_total"] == n_fitted + 1 < record["counts"]["targets"]
     flows = pd.read_csv(root / "assumptions" / "supply_flows.csv", comment="#")
     observed = set(flows.loc[flows.graduates_status == "observed", "group"])
     assert observed  # the rule is exercised

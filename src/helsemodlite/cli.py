@@ -889,7 +889,8 @@ def _cmd_explore(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .data.calibrate import calibrate
+    from .data.calibrate import calibrate, calibrated_outside_fit
+    from .io.read import default_inputs_dir
 
     table, report = calibrate(
         args.inputs,
@@ -908,6 +909,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         f"{n_tgt} targets and {soft} soft target(s), with priors towards the data "
         "(docs/calibration.md)"
     )
+    outside = calibrated_outside_fit(Path(args.inputs) if args.inputs else default_inputs_dir())
+    if outside:
+        print(
+            f"plus {len(outside)} calibrated outside this fit, each to a target of its own "
+            f"({', '.join(outside)}; assumptions/reference.toml): {n_par + len(outside)} "
+            f"parameters for {n_tgt} targets"
+        )
     return 0
 
 

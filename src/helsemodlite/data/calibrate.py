@@ -398,7 +398,22 @@ def evaluate(parts: Parts, cal: Calibration) -> tuple[np.ndarray, np.ndarray, np
     return parts.supply(cal), observed, observed + cal.initial_shortage
 
 
-def counts(targets: Targets, choices: Choices) -> dict[str, object]:
+def calibrated_outside_fit(directory: Path) -> list[str]:
+    """Scalar parameters of ``model/parameters.csv`` whose kind is "calibrated" (set in
+    ``assumptions/reference.toml`` to a target of their own, not refitted by this fit, e.g. the
+    healthy share of life-expectancy gains): they count among the parameters that meet the
+    targets (docs/calibration.md)."""
+    path = Path(directory) / "model" / "parameters.csv"
+    if not path.is_file():
+        return []
+    params = pd.read_csv(path, comment="#", keep_default_na=False)
+    kind = params["source"].astype(str).str.endswith("(calibrated)")
+    return sorted(params.loc[kind, "parameter"].astype(str))
+
+
+def counts(
+    targets: Targets, choices: Choices, outside: list[str] | tuple[str, ...] = ()
+) -> dict[str, object]:
     """How many free parameters meet how many targets (the calibration says so in its record
     and when it runs; the issue "Explained, not fitted" asks for fewer parameters than
     targets)."""
@@ -411,6 +426,8 @@ def counts(targets: Targets, choices: Choices) -> dict[str, object]:
     kinds = {k: choices.supply.count(k) for k in SUPPLY_PARAMETERS if k in choices.supply}
     return {
         "parameters": choices.n_parameters,
+        "parameters_outside_fit": list(outside),
+        "parameters_total": choices.n_parameters + len(outside),
         "parameters_meaning": f"per group ({len(choices.supply)}): one supply parameter ("
         + ", ".join(f"{k}: {v}" for k, v in kinds.items())
         + ") and the base-year shortage"
@@ -617,7 +634,11 @@ def calibration_record(inputs: Inputs, targets: Path | None, worst: float, choic
         "method": "scipy.optimize.least_squares (trf), regularised; see "
         "helsemodlite.data.calibrate",
         "max_abs_gap_residual": round(worst, 3),
-        "counts": counts(read_targets_for_record(inputs, targets), choices),
+        "counts": counts(
+            read_targets_for_record(inputs, targets),
+            choices,
+            calibrated_outside_fit(inputs.directory),
+        ),
         "fitted_inputs": {
             k: v for k, v in sorted(inputs.file_hashes.items()) if not k.startswith("calibration/")
         },
