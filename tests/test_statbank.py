@@ -570,3 +570,14 @@ def test_ssb_nil_is_zero_and_missing_is_kept_as_missing() -> None:
     assert status.tolist() == ["", "-", "..", ""]
     with pytest.raises(Exception, match="a decimal comma"):
         _numbers(pd.Series(["0,055"]), "f.csv", "v", False, 2)
+
+
+def test_inputs_diff_ranks_changes_by_size_not_by_near_zero_cells() -> None:
+    """A value going 1e-6 → 0 is a −100 % change but not the largest change of a file: cells
+    near zero count at 1 % of their column's largest value."""
+    from helsemodlite.data.statbank.diff import csv_changes
+
+    old = b"group,x\na,1e-06\nb,100\nc,50\n"
+    new = b"group,x\na,0\nb,120\nc,50.5\n"
+    (line,) = csv_changes(old, new)
+    assert line.startswith("values changed: 3; largest: b x: 100 → 120 (+20.0%)"), line

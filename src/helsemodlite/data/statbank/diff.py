@@ -98,7 +98,10 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
         xv, yv = x[num].to_numpy(float), y[num].to_numpy(float)
         diff = ~np.isclose(xv, yv, rtol=0, atol=0, equal_nan=True)
         changed += int(diff.sum())
-        rel = np.abs(yv - xv) / np.maximum(np.abs(xv), 1e-12)
+        # ranked by the change against the cell's value, but a cell near zero counts at 1 % of
+        # its column's largest value: 1e-6 → 0 is not the largest change of a file
+        scale = 0.01 * np.nanmax(np.abs(xv), axis=0, initial=0.0)
+        rel = np.abs(yv - xv) / np.maximum(np.maximum(np.abs(xv), scale[None, :]), 1e-12)
         rel = np.where(diff, rel, -1.0)
         for i in np.argsort(rel, axis=None)[::-1][:SHOWN]:
             r, c = np.unravel_index(i, rel.shape)
