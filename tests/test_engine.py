@@ -56,10 +56,25 @@ def test_further_education_follows_the_destinations_graduates() -> None:
     assert fe[1] == pytest.approx(2.0 * fe[0])
 
 
-def test_a_stock_emptied_by_further_education_is_refused() -> None:
+def test_further_education_moves_no_one_from_an_empty_cell_and_says_so() -> None:
+    """Nine lege graduates a year from a sykepleier cell that holds one person: one moves, the
+    other eight count as new persons, the accounts still close, and the projection notes it."""
     inp = toy_inputs(transitions=_moves(1.0), graduates=toy_inputs().graduates * [[[1]], [[9]]])
-    with pytest.raises(hm.ConfigError, match="transitions.csv"):
-        hm.project(inputs=inp)
+    proj = hm.project(inputs=inp)
+    res = proj.supply_result
+    assert res.cells["stock"].min() >= 0.0
+    assert res.flows["further_education"][0, 1:, 0] == pytest.approx(2 * 1.0)  # 1 per sex
+    assert res.unmatched_moves is not None
+    assert res.unmatched_moves[0].tolist() == pytest.approx([3 * 2 * 8.0, 0.0])
+    assert np.abs(engine.stock_flow_residual(res)).max() < 1e-12
+    (note,) = [n for n in proj.notes if "transitions.csv" in n]
+    assert "48 of them" in note and "count as new persons" in note
+    # the decomposition stays exact, and what could not move belongs to the graduates
+    parts = proj.decompose()
+    last = parts[parts.year == proj.years[-1]]
+    total = last.groupby("group").value.sum()
+    assert total["Sum"] == pytest.approx(float(proj.gap[0, -1].sum()))
+    assert last[last.driver == "tiltak_tilbud"].value.abs().max() < 1e-9  # no measures here
 
 
 def test_transitions_must_be_shares_of_other_groups() -> None:

@@ -121,6 +121,18 @@ CORRUPTIONS: dict[str, tuple[str, Callable[[Path], None], str]] = {
         lambda p: _edit(p, _set("origin", 6, "jordmor")),
         "cannot have itself as origin",
     ),
+    "cycle": (
+        "transitions.csv",
+        lambda p: _edit(
+            p,
+            lambda d: _set("share", 7, "0.01")(
+                _set("origin", 7, "psykolog")(
+                    _set("share", 8, "0.01")(_set("origin", 8, "lege")(d))
+                )
+            ),
+        ),
+        "the moves form a cycle",
+    ),
     "share above 1": (
         "transitions.csv",
         lambda p: _edit(p, _set("share", 6, "1.5")),
@@ -212,3 +224,48 @@ def test_run_on_bad_inputs_exits_2_and_writes_nothing(
     assert "personnel.csv" in err and "sick_leave" in err and "Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inputs", "s.toml"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("lege,psykolog,0.01,x\npsykolog,lege,0.01,y\n", "the moves form a cycle"),
+        (" sykepleier ,jordmor,1.0,x\nsykepleier,jordmor,1.0,y\n", "more than once"),
+        ("sykepleier,jordmor,2,x\n", "line 2: share must be a number in [0, 1]"),
+    ],
+)
+def test_bad_transition_assumptions_stop_the_build_and_write_nothing(
+    tmp_path: Path, rows: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "inputs"
+    hm.export_inputs(root)
+    before = (root / "model" / "transitions.csv").read_bytes()
+    (root / "assumptions" / "supply_transitions.csv").write_text(
+        "origin,destination,share,rationale\n" + rows, encoding="utf-8"
+    )
+    assert main(["inputs", "build", "--inputs", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "supply_transitions.csv" in err and expected in err and "Traceback" not in err
+    assert (root / "model" / "transitions.csv").read_bytes() == before
+
+
+def test_a_missing_assumptions_file_is_named_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "inputs"
+    hm.export_inputs(root)
+    (root / "assumptions" / "supply_sick_leave.csv").unlink()
+    assert main(["inputs", "build", "--inputs", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "assumptions/supply_sick_leave.csv: missing file" in err and "Traceback" not in err
+
+
+def test_no_transitions_is_a_choice_the_build_accepts(tmp_path: Path) -> None:
+    """A header-only supply_transitions.csv means no moves between groups."""
+    root = tmp_path / "inputs"
+    hm.export_inputs(root)
+    (root / "assumptions" / "supply_transitions.csv").write_text(
+        "origin,destination,share,rationale\n", encoding="utf-8"
+    )
+    assert main(["inputs", "build", "--inputs", str(root)]) == 0
+    assert not hm.load_inputs(root).moves.any()

@@ -44,6 +44,20 @@ def test_several_groups_are_solved_each_as_alone(solved) -> None:  # type: ignor
         assert abs(_gap(both.scenario, g, 2035)) <= 50
 
 
+def test_groups_linked_by_further_education_are_solved_together_exactly(solved) -> None:  # type: ignore[no-untyped-def]
+    """More nurses take more helsefagarbeidere (8 % of new nurses were helsefagarbeidere,
+    transitions.csv): solving both, the helsefagarbeidere need more graduates than alone, and
+    both gaps meet the target in the one scenario; a lever that cuts the helsefagarbeider
+    graduates to nothing is searched without a refusal (no one leaves an empty cell)."""
+    both = hm.solve("graduates", ["sykepleier", "helsefagarbeider"], 2040, 0.0, start_year=2027)
+    for g in ("sykepleier", "helsefagarbeider"):
+        assert abs(_gap(both.scenario, g, 2040)) <= 50
+    alone = hm.solve("graduates", "helsefagarbeider", 2040, 0.0, start_year=2027)
+    assert both.values["helsefagarbeider"] > alone.values["helsefagarbeider"]
+    nurses = hm.solve("graduates", "sykepleier", 2040, 0.0, start_year=2027)
+    assert both.values["sykepleier"] == pytest.approx(nurses.values["sykepleier"], abs=1e-5)
+
+
 def test_a_later_start_needs_more_and_leaves_the_years_before_alone(solved) -> None:  # type: ignore[no-untyped-def]
     late = hm.solve("graduates", "sykepleier", 2035, 0.0, start_year=2029)
     assert late.values["sykepleier"] > solved.values["sykepleier"]

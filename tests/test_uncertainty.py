@@ -426,3 +426,25 @@ def test_uncertainty_never_replaces_another_commands_output(
 def test_a_population_scenario_reports_the_alternative_it_used(inputs, spec) -> None:  # type: ignore[no-untyped-def]
     s = hm.simulate("befolkning_hhmh", draws=20, seed=1, inputs=inputs, spec=spec)
     assert set(s.sampled().befolkning) == {"HHMH"} and s.fixed_alternative == "HHMH"
+
+
+def test_draws_whose_moves_could_empty_a_cell_take_the_year_loop() -> None:
+    """4 300 jordmor graduates a year would take more nurses than some cells hold: the year loop
+    limits each move to the persons there, and the fast path (unlimited moves) must not serve
+    those draws — they go through the loop, so both methods give the same numbers and no
+    stock goes below zero; a plain scenario keeps the fast path."""
+    from helsemodlite.model.paths import ReferencePath
+    from helsemodlite.uncertainty import fast
+
+    inp = hm.load_inputs()
+    room = fast.move_headroom(inp, ReferencePath(inp), inp.alternative_index)
+    moves_out = inp.moves.sum(axis=1) > 0
+    assert np.isfinite(room[moves_out]).all() and (room[moves_out] > 5).all()
+    assert np.isinf(room[~moves_out]).all()
+    edge = hm.Scenario.from_dict(
+        {"utdanningskapasitet": {"grupper": {"jordmor": {"fixed_graduates": 4300}}}}, name="j"
+    )
+    auto = hm.simulate(edge, draws=100, seed=1)
+    loop = hm.simulate(edge, draws=100, seed=1, method="loop")
+    np.testing.assert_allclose(auto.supply, loop.supply, atol=0.2)
+    assert np.isfinite(auto.supply).all()

@@ -102,6 +102,10 @@ def supply_by_group(personnel: pd.DataFrame) -> pd.Series:
     return arsverk.groupby(personnel["group"]).sum().reindex(list(dims.GROUPS))
 
 
+MAY_BE_EMPTY = frozenset({"supply_transitions.csv"})
+"""Assumptions tables whose header alone is a meaningful choice (no moves between groups)."""
+
+
 def _csv_problems(path: Path, rel: str) -> list[str]:
     """A CSV file must be a readable regular UTF-8 file whose every line has the header's
     number of fields (a truncated or hand-damaged file does not)."""
@@ -115,7 +119,7 @@ def _csv_problems(path: Path, rel: str) -> list[str]:
         return [f"{rel}: not a UTF-8 text file (invalid byte at offset {exc.start})"]
     except OSError as exc:
         return [f"{rel}: cannot be read ({exc.strerror})"]
-    if len(lines) < 2:
+    if len(lines) < 2 and not (lines and path.name in MAY_BE_EMPTY):
         return [f"{rel}: no data rows"]
     rows = list(csv.reader(lines))
     width = len(rows[0])
@@ -126,6 +130,23 @@ def _csv_problems(path: Path, rel: str) -> list[str]:
             f"({len(bad)} such row(s); a truncated or damaged file?)"
         ]
     return []
+
+
+BUILD_ASSUMPTIONS = (
+    "demand.toml",
+    "demand_staffing_prior.csv",
+    "demand_use_bands.csv",
+    "education_pipeline.csv",
+    "population.toml",
+    "population_calibration.csv",
+    "reference.toml",
+    "supply.toml",
+    "supply_flows.csv",
+    "supply_groups.csv",
+    "supply_sick_leave.csv",
+    "supply_transitions.csv",
+)
+"""The assumptions files ``inputs build`` reads (each must exist; a missing one is named)."""
 
 
 def preflight(root: Path) -> list[str]:
@@ -148,10 +169,18 @@ def preflight(root: Path) -> list[str]:
         problems.append(f"{CATALOGUE}: every [[source]] needs a 'file' ({exc!r})")
     for name in files:
         problems += _csv_problems(root / "sources" / name, f"sources/{name}")
-    assumptions = root / "assumptions"
+    return problems + _assumption_problems(root / "assumptions")
+
+
+def _assumption_problems(assumptions: Path) -> list[str]:
+    """Every assumptions file the build reads exists; every TOML and CSV there parses."""
+    problems: list[str] = []
     if not assumptions.is_dir():
         problems.append(f"assumptions/: missing directory (expected at {assumptions})")
         return problems
+    for name in BUILD_ASSUMPTIONS:
+        if not (assumptions / name).is_file():
+            problems.append(f"assumptions/{name}: missing file (the build reads it)")
     for path in sorted(assumptions.iterdir()):
         rel = f"assumptions/{path.name}"
         if path.suffix == ".toml":
@@ -249,6 +278,11 @@ class Difference:
         )
 
 
+def _text(col: pd.Series) -> np.ndarray:
+    """A column as text, an empty cell (NaN, whatever the column's dtype) as ""."""
+    return np.where(col.isna().to_numpy(), "", col.astype(str).to_numpy())
+
+
 def table_difference(
     name: str, committed: pd.DataFrame, rebuilt: pd.DataFrame, rtol: float = REBUILD_RTOL
 ) -> Difference | None:
@@ -266,7 +300,7 @@ def table_difference(
         return Difference(name, "(rows)", "row count", len(a), len(b))
     for col in [*keys, *schema.text]:
         # an empty cell is NaN, which pandas' str dtype keeps as NaN (NaN != NaN): compare text
-        same = a[col].fillna("").astype(str).to_numpy() == b[col].fillna("").astype(str).to_numpy()
+        same = _text(a[col]) == _text(b[col])
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
             return Difference(name, col, f"row {i + 1}", a[col].iloc[i], b[col].iloc[i])

@@ -18,7 +18,8 @@ Pipeline (every step documented in docs/_data_supply.md):
 5. **Flows**: graduates, immigrants (reference levels with shifted-gamma age distributions:
    observed where a public count exists - the mean of the last observed years of the source
    table, see ``observed_inflow_series`` / ``reference_inflows`` - assumed otherwise), exit rates
-   (assumed base rate + transitions to further-education groups), sick leave (hesospers
+   (assumed base rate; the moves to further-education groups are counts in transitions.csv),
+   sick leave (hesospers
    2011/2007 per-group shares scaled to the recent level).
 
 Arrays are indexed ``(group, sex, age)`` in dims order; counts in persons, årsverk in

@@ -34,6 +34,13 @@ def _csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, comment="#")
 
 
+def _csv_with_line(path: Path) -> tuple[pd.DataFrame, int]:
+    """The table and the file line of its first data row (after the # lines and the header)."""
+    text = path.read_text(encoding="utf-8-sig").splitlines()
+    comments = next((i for i, t in enumerate(text) if not t.startswith("#")), len(text))
+    return _csv(path), comments + 2
+
+
 @dataclass
 class SupplySources:
     """Public tables used by the supply build (see inputs/sources.toml)."""
@@ -171,7 +178,7 @@ def read_assumptions(assumptions_dir: Path) -> SupplyAssumptions:
         toml=toml,
         groups=_csv(d / "supply_groups.csv"),
         flows=flows,
-        transitions=_transitions(_csv(d / "supply_transitions.csv")),
+        transitions=_transitions(*_csv_with_line(d / "supply_transitions.csv")),
         sick_leave=_csv(d / "supply_sick_leave.csv").set_index("group"),
     )
 
@@ -179,22 +186,28 @@ def read_assumptions(assumptions_dir: Path) -> SupplyAssumptions:
 TRANSITIONS_FILE = "assumptions/supply_transitions.csv"
 
 
-def _transitions(df: pd.DataFrame) -> pd.DataFrame:
+def _transitions(df: pd.DataFrame, first_line: int) -> pd.DataFrame:
     """The further-education moves, checked: columns origin, destination, share; both groups
-    of dims.GROUPS and different; at most one origin per destination; share in [0, 1]."""
+    of dims.GROUPS and different; at most one origin per destination; share in [0, 1]; no
+    cycle (a group is the highest education, so no chain of moves leads back to where it
+    began). No rows: no moves. ``first_line``: the file line of the first data row."""
     from ..errors import InputError
 
     where = TRANSITIONS_FILE
     missing = [c for c in ("origin", "destination", "share") if c not in df.columns]
     if missing:
+        hint = "; the columns are separated by ';'? expected ','" if len(df.columns) == 1 else ""
         raise InputError(
             f"{where}: missing column(s) {', '.join(missing)} (expected origin, destination, "
-            "share, rationale)",
+            f"share, rationale){hint}",
             title="inputs build: invalid assumptions",
         )
+    df = df.copy()
+    for col in ("origin", "destination"):
+        df[col] = df[col].astype(str).str.strip()
     problems = []
     for i, row in enumerate(df.itertuples(index=False)):
-        line = f"{where}, row {i + 1}"
+        line = f"{where}, line {first_line + i}"
         for col in ("origin", "destination"):
             if getattr(row, col) not in GROUPS:
                 problems.append(
@@ -213,6 +226,15 @@ def _transitions(df: pd.DataFrame) -> pd.DataFrame:
         )
     if problems:
         raise InputError(problems, title="inputs build: invalid assumptions")
+    from ..model.inputs import transition_cycle
+
+    cycle = transition_cycle(dict(zip(df["destination"], df["origin"], strict=True)))
+    if cycle:
+        raise InputError(
+            f"{where}: the moves form a cycle ({' → '.join(cycle)}): a group is the highest "
+            "completed education, so a chain of further educations cannot lead back to its start",
+            title="inputs build: invalid assumptions",
+        )
     return df.astype({"share": float})
 
 

@@ -477,8 +477,9 @@ def step(stock: np.ndarray, q: np.ndarray, flows: Flows) -> np.ndarray:
 
     ``q`` has shape (sex, age); persons aged 79 leave the stock (aged out).
     """
-    inflows = (flows.graduates, flows.immigrants, -flows.transitions)
-    return cohort_step(stock, q[None], flows.base_exit, inflows).stock
+    new = cohort_step(stock, q[None], flows.base_exit, (flows.graduates, flows.immigrants)).stock
+    # no one leaves a cell that is empty, as in the runtime year loop (engine._Moves)
+    return new - np.minimum(flows.transitions, np.maximum(new, 0.0))
 
 
 def roll_forward(

@@ -2,8 +2,10 @@
 
 ``solve`` finds, per group, the one constant value of a lever (from a start year on) at which
 the group's gap in the target year equals the target, and returns it as a :class:`Scenario`
-that reproduces it exactly (``to_toml``). Groups are independent on the supply side (no flows
-between groups in a projection), so every group is solved in the same batches: each round
+that reproduces it exactly (``to_toml``). Groups are independent on the supply side except for
+the moves by further education (a nurse's graduates may come from the helsefagarbeidere), so
+groups the chosen lever links are solved one after the other, destinations first
+(:func:`_solve_order`); all others are solved in the same batches: each round
 projects a grid of candidate values for all groups at once (``project_batch`` on the draw axis)
 and narrows each group's bracket; the gap is monotone in each lever. A target the lever cannot
 reach within its declared range is reported with what the range's end gives.
@@ -181,20 +183,14 @@ def solve(
         ]
 
     _refuse(inputs, lev, lever, groups, (lo, hi), target_year, target_gap, start_year, candidates)
-    for _ in range(ROUNDS):
-        grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, GRID)[:, None]
-        gaps = _gaps(inputs, candidates(grid), target_year)[:, gi]  # (candidate, group)
-        for j in range(len(groups)):
-            above = np.flatnonzero(gaps[:, j] >= target_gap)
-            k = int(above[0]) if above.size else GRID - 1
-            k = max(k, 1)
-            lo[j], hi[j] = grid[k - 1, j], grid[k, j]
-    # linear interpolation inside the last bracket, then a check
-    g_lo = _gaps(inputs, candidates(np.stack([lo, hi])), target_year)[:, gi]
-    span = np.where(g_lo[1] - g_lo[0] != 0, g_lo[1] - g_lo[0], 1.0)
-    value = lo + (hi - lo) * np.clip((target_gap - g_lo[0]) / span, 0.0, 1.0)
-    value = np.round(value, 6)
-    values = dict(zip(groups, (float(v) for v in value), strict=True))
+    values: dict[str, float] = {}
+    for batch in _solve_order(inputs, lever, groups):  # all at once, unless moves link them
+        j = [groups.index(g) for g in batch]
+        found = _bracket(
+            inputs, lev, batch, values, (lo[j], hi[j]), target_year, target_gap, start_year
+        )
+        values.update(found)
+    values = {g: values[g] for g in groups}
     target_txt = _n(target_gap)
     sc = _scenario(
         lev,
@@ -220,6 +216,65 @@ def solve(
     return Solution(
         sc, lever, values, target_year, float(target_gap), frame, before, flow, completion, first
     )
+
+
+def _solve_order(inputs: Inputs, lever: str, groups: list[str]) -> list[list[str]]:
+    """Batches of groups to solve together: all at once, except where further education links
+    two of them and the lever changes graduates (more nurses take more helsefagarbeidere,
+    model/transitions.csv): then one group at a time, each destination before its origins, so
+    that an origin is solved with its destinations' values already in place."""
+    t = inputs.moves
+    idx = {g: inputs.groups.index(g) for g in groups}
+    linked = lever in ("graduates", "study_places") and any(
+        t[idx[o], idx[d]] > 0 for o in groups for d in groups
+    )
+    if not linked:
+        return [list(groups)]
+    order: list[str] = []
+    left = list(groups)
+    while left:  # destinations first; the moves form no cycle (checked on reading)
+        # g's gap moves with the graduates of its destinations d (t[g, d] > 0): those first
+        ready = [g for g in left if not any(t[idx[g], idx[d]] > 0 for d in left if d != g)]
+        pick = ready[0] if ready else left[0]
+        order.append(pick)
+        left.remove(pick)
+    return [[g] for g in order]
+
+
+def _bracket(
+    inputs: Inputs,
+    lev: Lever,
+    groups: list[str],
+    fixed: dict[str, float],
+    bounds: tuple[np.ndarray, np.ndarray],
+    target_year: int,
+    target_gap: float,
+    start_year: int | None,
+) -> dict[str, float]:
+    """The values of ``groups`` (each its own bracket, narrowed on a grid in batches, then
+    interpolated) with the groups of ``fixed`` held at their values."""
+    gi = [inputs.groups.index(g) for g in groups]
+    lo, hi = (np.array(b, dtype=float) for b in bounds)
+
+    def candidates(grid: np.ndarray) -> list[Scenario]:
+        return [
+            _scenario(lev, {**fixed, **dict(zip(groups, row, strict=True))}, start_year, "c", "c")
+            for row in grid
+        ]
+
+    for _ in range(ROUNDS):
+        grid = lo[None, :] + (hi - lo)[None, :] * np.linspace(0.0, 1.0, GRID)[:, None]
+        gaps = _gaps(inputs, candidates(grid), target_year)[:, gi]  # (candidate, group)
+        for j in range(len(groups)):
+            above = np.flatnonzero(gaps[:, j] >= target_gap)
+            k = int(above[0]) if above.size else GRID - 1
+            k = max(k, 1)
+            lo[j], hi[j] = grid[k - 1, j], grid[k, j]
+    # linear interpolation inside the last bracket
+    g_lo = _gaps(inputs, candidates(np.stack([lo, hi])), target_year)[:, gi]
+    span = np.where(g_lo[1] - g_lo[0] != 0, g_lo[1] - g_lo[0], 1.0)
+    value = np.round(lo + (hi - lo) * np.clip((target_gap - g_lo[0]) / span, 0.0, 1.0), 6)
+    return dict(zip(groups, (float(v) for v in value), strict=True))
 
 
 def _refuse(

@@ -62,8 +62,8 @@ class _Only:
         return engine.Drivers(
             p_work=self.inputs.p_work[None],
             fte=self.inputs.fte[None],
-            graduates=d.graduates if self.keep == "graduates" else zero,
-            immigrants=d.immigrants if self.keep == "immigrants" else zero,
+            graduates=d.graduates if self.keep in ("graduates", "inflows") else zero,
+            immigrants=d.immigrants if self.keep in ("immigrants", "inflows") else zero,
             absence_factor=np.ones((1, 1, 1, 1)),
         )
 
@@ -74,19 +74,11 @@ def decompose(
     """``{driver: (draw, year, group)}`` and ``gap_base`` (draw, group): the contributions to
     the gap of every year (see the module docstring). ``supply`` and ``demand`` are the
     projection's (draw, year, group) arrays."""
-    from dataclasses import replace
 
     from .run import personnel_mortality
 
     q = personnel_mortality(inputs)
-    none = replace(inputs, stock=np.zeros_like(inputs.stock))
-    parts = {
-        "base": engine.run_supply(inputs, _Only(path, "none", inputs), q, plan.alternative),
-        "graduates": engine.run_supply(none, _Only(path, "graduates", inputs), q, plan.alternative),
-        "immigrants": engine.run_supply(
-            none, _Only(path, "immigrants", inputs), q, plan.alternative
-        ),
-    }
+    parts = _source_runs(inputs, path, q, plan.alternative, detail=False)
     s0 = supply[:, :1]
     ref = sum(p.arsverk for p in parts.values())
     out = {
@@ -100,6 +92,42 @@ def decompose(
     return out
 
 
+def _source_runs(
+    inputs: Inputs, path: Any, q: np.ndarray, alt: np.ndarray, *, detail: bool
+) -> dict[str, engine.SupplyResult]:
+    """The base-year stock alone, the graduates alone and the immigrants alone, at the
+    reference P, E and sick leave (unlimited moves: linear in the sources). Where the full
+    projection had to limit a move by further education (an origin's cell empty, only in
+    extreme scenarios), the difference is the graduates' too: it is added to theirs, so the
+    parts add up to the projection at the reference weights."""
+    from dataclasses import replace
+
+    none = replace(inputs, stock=np.zeros_like(inputs.stock))
+
+    def one(inp: Inputs, keep: str, clamp: bool = False) -> engine.SupplyResult:
+        return engine.run_supply(
+            inp, _Only(path, keep, inputs), q, alt, detail=detail, clamp_moves=clamp
+        )
+
+    runs = {"base": one(inputs, "none"), "graduates": one(none, "graduates")}
+    runs["immigrants"] = one(none, "immigrants")
+    if inputs.moves.any():
+        full = one(inputs, "inflows", clamp=True)
+        assert full.unmatched_moves is not None
+        if full.unmatched_moves.any():
+            g = runs["graduates"]
+            parts = ("stock", "employed", "arsverk")
+            for k in parts:
+                rest = getattr(full, k) - sum(getattr(r, k) for r in runs.values())
+                setattr(g, k, getattr(g, k) + rest)
+            if detail:
+                for k in parts:
+                    g.cells[k] = full.cells[k] - sum(
+                        r.cells[k] for r in runs.values() if r is not g
+                    )
+    return runs
+
+
 SOURCES = ("basisbestand", "utdannede", "innvandrere", "tiltak_tilbud")
 """The sources of supply by cell (:func:`supply_by_source`)."""
 
@@ -109,20 +137,14 @@ def supply_by_source(inputs: Inputs, path: Any, plan: engine.DemandPlan) -> dict
     graduates and the immigrants of the projection years (each at the reference P, E and sick
     leave), and what the scenario's measures on P, E and sick leave add. The four add up to the
     projection's årsverk in every cell."""
-    from dataclasses import replace
 
     from .run import personnel_mortality
 
     q = personnel_mortality(inputs)
-    none = replace(inputs, stock=np.zeros_like(inputs.stock))
     alt = plan.alternative
-    out = {
-        "basisbestand": engine.run_supply(inputs, _Only(path, "none", inputs), q, alt, detail=True),
-        "utdannede": engine.run_supply(none, _Only(path, "graduates", inputs), q, alt, detail=True),
-        "innvandrere": engine.run_supply(
-            none, _Only(path, "immigrants", inputs), q, alt, detail=True
-        ),
-    }
+    runs = _source_runs(inputs, path, q, alt, detail=True)
+    out = {"basisbestand": runs["base"], "utdannede": runs["graduates"]}
+    out["innvandrere"] = runs["immigrants"]
     cells = {k: v.cells["arsverk"] for k, v in out.items()}
     full = engine.run_supply(inputs, path, q, alt, detail=True).cells["arsverk"]
     cells["tiltak_tilbud"] = full - sum(cells.values())

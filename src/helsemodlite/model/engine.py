@@ -106,10 +106,11 @@ class SupplyResult:
     arsverk: np.ndarray
     flows: dict[str, np.ndarray]
     cells: dict[str, np.ndarray] = field(default_factory=dict)
-    low_stock: np.ndarray | None = None
-    """(draw, group): the smallest stock of any sex × age cell over the years; below 0 only
-    when further education moves more persons out of a group than it holds (a component run
-    without a stock, or an absurd scenario: :func:`..run.run` refuses it)."""
+    unmatched_moves: np.ndarray | None = None
+    """(draw, origin group): persons over all years whom further education would have moved
+    out of a group at a sex and age where its stock had no one left (the move is then limited
+    to the persons there, and the destination's graduates beyond them are new persons); 0 in
+    every realistic run."""
 
 
 def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -127,6 +128,7 @@ def run_supply(
     alternative: np.ndarray | None = None,
     *,
     detail: bool = False,
+    clamp_moves: bool = True,
 ) -> SupplyResult:
     """The year loop of the supply model.
 
@@ -156,8 +158,7 @@ def run_supply(
             for k in ("stock", "employed", "arsverk", *FLOWS)
         }
     q_u = q[alts[reps]]  # (stock path, year, sex, age)
-    low = stock.min(axis=(-2, -1))
-    moves = _Moves(inputs.moves)
+    moves = _Moves(inputs.moves, clamp_moves, (n_u, n_g))
     factors = path.exit_factors()
     if factors is not None:  # per stock path (draws of one path share their factors)
         x = np.minimum(x[None] * np.asarray(factors)[reps][:, :, None, None], 1.0)
@@ -175,10 +176,10 @@ def run_supply(
         if i > 0:
             grads = _take(drv.graduates, reps)
             imms = _take(drv.immigrants, reps)
-            moved = moves.of(drv, grads, reps)
-            step = cohort_step(stock, q_u[:, i, None], x, (grads, imms, -moved))
-            stock, deaths, survivors = step.stock, step.deaths, step.survivors
-            np.minimum(low, stock.min(axis=(-2, -1)), out=low)
+            step = cohort_step(stock, q_u[:, i, None], x, (grads, imms))
+            moved = moves.out_of(step.stock, drv, grads, reps)
+            stock = step.stock - moved
+            deaths, survivors = step.deaths, step.survivors
             exits = step.exits
             assert exits is not None
             flows = {
@@ -224,23 +225,40 @@ def run_supply(
         arsverk=agg["arsverk"],
         flows={k: agg[k] for k in FLOWS},
         cells=cells,
-        low_stock=low[inverse],
+        unmatched_moves=moves.unmatched[inverse],
     )
 
 
 class _Moves:
-    """:func:`further_education` of the drivers in force, recomputed only when they change."""
+    """The moves by further education of one year loop: :func:`further_education` of the
+    drivers in force (recomputed only when they change), limited with ``clamp`` to the persons
+    in each cell; what could not be moved is summed in ``unmatched`` (stock path, group)."""
 
-    def __init__(self, transitions: np.ndarray) -> None:
-        self.transitions = transitions
+    def __init__(self, transitions: np.ndarray, clamp: bool, shape: tuple[int, int]) -> None:
+        self.transitions, self.clamp = transitions, clamp
+        self.origins = np.flatnonzero(transitions.sum(axis=1) > 0)  # the only rows that move
         self.drivers: YearDrivers | None = None
         self.moved = np.zeros(())
+        self.unmatched = np.zeros(shape)
 
-    def of(self, drv: YearDrivers, grads: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    def out_of(
+        self, stock: np.ndarray, drv: YearDrivers, grads: np.ndarray, reps: np.ndarray
+    ) -> np.ndarray:
+        """The persons who leave each cell of ``stock`` (after the year's step) this year."""
         if drv is not self.drivers:
             self.moved = further_education(self.transitions, grads, drv.transfer_source, reps)
             self.drivers = drv
-        return self.moved
+        if not self.clamp or not self.origins.size:
+            return self.moved
+        o = self.origins
+        wanted = np.broadcast_to(self.moved, stock.shape)[:, o]
+        have = np.minimum(wanted, np.maximum(stock[:, o], 0.0))  # no one leaves an empty cell
+        if (have == wanted).all():
+            return self.moved
+        self.unmatched[:, o] += (wanted - have).sum(axis=(-2, -1))
+        moved = np.broadcast_to(self.moved, stock.shape).copy()
+        moved[:, o] = have
+        return moved
 
 
 def further_education(
@@ -252,10 +270,10 @@ def further_education(
     """F (…, origin group, sex, age): persons leaving each group's stock in a year because they
     graduate into another group, ``transitions`` (origin, group) × the graduates (…, group, sex,
     age) — or × ``source`` (taken at the stock paths ``reps``) when given. A count, not a rate:
-    it follows any change of the destination's graduates. No floor: a component run (only the
-    graduates, no stock) may carry negative persons, which is what keeps supply linear in its
-    sources (the decomposition, the Monte Carlo fast path); :func:`..run` refuses a projection
-    whose stock goes below zero."""
+    it follows any change of the destination's graduates. The year loop limits it to the
+    persons the origin has in the cell (``clamp_moves``; never binding in a realistic run);
+    component runs (only some sources, no stock) take it unlimited, which keeps supply linear in
+    its sources (the decomposition, the calibration's split, the Monte Carlo fast path)."""
     src = graduates if source is None else (source if reps is None else _take(source, reps))
     src = np.broadcast_to(src, src.shape[:-3] + (transitions.shape[1],) + src.shape[-2:])
     out = np.zeros(src.shape)

@@ -81,6 +81,19 @@ _RANGES: dict[str, tuple[float, float]] = {
 """Allowed values of each array field (all must also be finite)."""
 
 
+def transition_cycle(origin_of: dict[str, str]) -> list[str]:
+    """A cycle in destination → origin links of further education (e.g. [lege, psykolog,
+    lege]), or []: a group is the highest completed education, so none may exist."""
+    for start in origin_of:
+        seen, g = [start], origin_of[start]
+        while g in origin_of and g not in seen:
+            seen.append(g)
+            g = origin_of[g]
+        if g in seen:
+            return [*seen[seen.index(g) :], g][::-1]
+    return []
+
+
 class FrozenDict(dict[str, float]):
     """A dict that refuses changes (the scalar parameters of a shared, cached :class:`Inputs`)."""
 
@@ -253,6 +266,10 @@ class Inputs:
         out = []
         if np.diag(t).any():
             out.append("Inputs.transitions: a group cannot move graduates out of itself")
+        g = self.groups
+        cycle = transition_cycle({g[d]: g[o] for o, d in zip(*np.nonzero(t), strict=True)})
+        if cycle:
+            out.append(f"Inputs.transitions: the moves form a cycle ({' → '.join(cycle)})")
         over = np.flatnonzero(t.sum(axis=0) > 1.0 + 1e-12)
         if over.size:
             out.append(

@@ -66,25 +66,25 @@ class ProjectionData:
                 f"draw {draw!r} is out of range: this projection has draws 0..{self.n_draws - 1}"
             )
 
-    def check_stock(self) -> None:
-        """Raise :class:`ConfigError` when further education moves more persons out of a group
-        than its stock holds at some age (graduates of a destination far above what the origin
-        can give; ``transitions.csv``): a negative stock is never served."""
-        low = self.supply_result.low_stock
-        if low is None or not (low < -1e-6).any():
-            return
+    def unmatched_notes(self) -> list[str]:
+        """A note per scenario and group where further education found no one to move at
+        some ages (:attr:`.engine.SupplyResult.unmatched_moves`): the destination's graduates
+        beyond the origin's persons count as new persons there."""
+        left = self.supply_result.unmatched_moves
+        if left is None:
+            return []
         t = self.inputs.moves
-        problems = []
-        for d, g in zip(*np.nonzero(low < -1e-6), strict=True):
+        out = []
+        for d, g in zip(*np.nonzero(left > 0.5), strict=True):
             group = self.inputs.groups[int(g)]
-            into = [self.inputs.groups[int(k)] for k in np.flatnonzero(t[g] > 0)]
-            problems.append(
-                f"scenario {self.scenarios[int(d)]}: the graduates of {', '.join(into)} come "
-                f"from the stock of {group} (model/transitions.csv), and there are more of them "
-                f"than {group} has persons at some age (lowest cell {low[d, g]:.1f} persons); "
-                "lower those graduates or the share in transitions.csv"
+            into = ", ".join(self.inputs.groups[int(k)] for k in np.flatnonzero(t[g] > 0))
+            out.append(
+                f"{self.scenarios[int(d)]}: the graduates of {into} come from the stock of "
+                f"{group} (model/transitions.csv), but at some ages {group} had no one left; "
+                f"{f'{left[d, g]:,.0f}'.replace(',', ' ')} of them over the years could not be "
+                "moved and count as new persons (lower those graduates if that is not meant)"
             )
-        raise ConfigError(problems, title="the projection's stock would go below zero")
+        return out
 
     def check_finite(self) -> None:
         """Raise :class:`ResultError` naming the first cells where supply or demand is NaN or

@@ -48,12 +48,15 @@ def run(
     """Run the kernels for prepared paths (shared by projections, batches and calibration).
 
     ``component``: the run holds only some of the stock's sources (the calibration's split),
-    so a stock below zero is a part of a sum, not an error."""
+    so the moves by further education are not limited to the persons in a cell (a part of a
+    sum, linear in its sources)."""
     # Implausible inputs that pass the checks can still give NaN or inf: the result check below
     # refuses them with a clear message, so numpy's warnings would only be noise.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         q = personnel_mortality(inputs)
-        supply = engine.run_supply(inputs, path, q, plan.alternative, detail=detail)
+        supply = engine.run_supply(
+            inputs, path, q, plan.alternative, detail=detail, clamp_moves=not component
+        )
         cells, observed, total = run_demand(inputs, plan, adjust)
         notes = [] if adjust is None else [f"{names[d]}: {text}" for d, text in adjust.notes]
     proj = ProjectionData(
@@ -66,6 +69,5 @@ def run(
         meta={"notes": notes, "path": path, "plan": plan},
     )
     proj.check_finite()
-    if not component:
-        proj.check_stock()
+    notes += proj.unmatched_notes()
     return proj

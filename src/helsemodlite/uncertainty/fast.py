@@ -141,6 +141,8 @@ class Components:
     moves: tuple[tuple[int, int, int], ...] = ()
     """(source, origin group, destination group) of the sources after :data:`SOURCES`: the
     origin's part of that source is scaled by the destination's graduates factor."""
+    headroom: np.ndarray | None = None
+    """(group,) :func:`move_headroom` of the scenario (inf where no one leaves)."""
 
 
 def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Components:
@@ -148,7 +150,7 @@ def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Comp
     path: Any = _ComponentPath(base, inputs, len(EXIT_GRID), len(alternatives))
     alt_of = np.asarray(alternatives)[path._index()[1]]  # noqa: SLF001
     q = personnel_mortality(inputs)
-    res = run_supply(inputs, path, q, alt_of)
+    res = run_supply(inputs, path, q, alt_of, clamp_moves=False)  # linear in the sources
     shape = (len(EXIT_GRID), len(alternatives), path.n_sources, 2, *res.arsverk.shape[1:])
     arsverk = res.arsverk.reshape(shape).copy()
     # Every run starts from the base-year stock: the inflow parts are the differences.
@@ -160,7 +162,55 @@ def components(inputs: Inputs, base: Any, alternatives: tuple[int, ...]) -> Comp
         for h in pack
         for o in np.flatnonzero(inputs.moves[:, h] > 0)
     )
-    return Components(arsverk, tuple(alternatives), p_max, moves)
+    n_g = len(inputs.groups)
+    headroom = move_headroom(inputs, base, alternatives[0]) if moves else np.full(n_g, np.inf)
+    return Components(arsverk, tuple(alternatives), p_max, moves, headroom)
+
+
+HEADROOM_SAFETY = 0.8
+"""A draw takes the fast path only if its moves stay below this share of the headroom (the
+exit factor and the population alternative change both sides a little)."""
+
+
+def move_headroom(inputs: Inputs, base: Any, alternative: int) -> np.ndarray:
+    """(group,): for each origin of moves by further education, the smallest ratio over its
+    cells of the persons it would hold without any moves to the persons the moves take out
+    (this year's and earlier years', as they would have survived), in the scenario's central
+    projection; inf for groups no one leaves. A draw whose destination graduates factors
+    stay below ``HEADROOM_SAFETY`` × this × its own inflow factors keeps every cell of the
+    origin above zero, so the unlimited moves of the component runs are the loop's."""
+    from dataclasses import replace
+
+    q = personnel_mortality(inputs)
+    alt = np.array([alternative])
+    n_g = len(inputs.groups)
+    without = replace(inputs, transitions=np.zeros((n_g, n_g)))
+    kept = run_supply(without, base, q, alt, detail=True).cells["stock"][0]
+    moved = (
+        kept - run_supply(inputs, base, q, alt, detail=True, clamp_moves=False).cells["stock"][0]
+    )
+    out = np.full(n_g, np.inf)
+    for o in np.flatnonzero(inputs.moves.sum(axis=1) > 0):
+        m, k = moved[:, o], kept[:, o]
+        where = m > 1e-9
+        if where.any():
+            out[o] = float((k[where] / m[where]).min())
+    return out
+
+
+def _moves_near_empty(comp: Components, v: dict[str, np.ndarray]) -> np.ndarray:
+    """(draw,) draws whose moves by further education could empty a cell of their origin
+    (:func:`move_headroom`): the year loop, which limits a move to the persons there, takes
+    them."""
+    near = np.zeros(v["graduates"].shape[0], dtype=bool)
+    if comp.headroom is None:
+        return near
+    for o in {o for _, o, _ in comp.moves}:
+        dests = [h for _, og, h in comp.moves if og == o]
+        pull = v["graduates"][:, dests].max(axis=1)
+        own = np.minimum(np.minimum(v["graduates"][:, o], v["immigrants"][:, o]), 1.0)
+        near |= pull > HEADROOM_SAFETY * comp.headroom[o] * own
+    return near
 
 
 def _cubic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -191,6 +241,7 @@ def fast_supply(
     slow |= ~np.isin(draws.alternative, comp.alternatives)
     p_top = comp.p_max[None] * (1.0 + v["p_drift"][:, None, :] * t[None, :, None])
     slow |= (p_top > 1.0).any(axis=(1, 2))
+    slow |= _moves_near_empty(comp, v)
     n, n_y, n_g = draws.n, len(years), x.shape[1]
     out = np.zeros((n, n_y, n_g))
     xs = np.clip(x, EXIT_GRID[0], EXIT_GRID[-1])
