@@ -279,3 +279,24 @@ def test_every_group_that_cannot_be_solved_is_named(capsys: pytest.CaptureFixtur
     assert "belong to the costed plan" in capsys.readouterr().err
     assert main(["solve", "--cost", "graduates=1", "--cost", "graduates=2"]) == 2
     assert "given twice" in capsys.readouterr().err
+
+
+def test_a_costed_plan_for_linked_groups_buys_no_more_than_it_needs() -> None:
+    """More nurses take helsefagarbeidere (transitions.csv): the nurses' plan is made first and
+    the helsefagarbeidere's with it in place, so both meet the target and neither overshoots
+    it (the programme's margin is 0.5 årsverk), and the helsefagarbeidere need more graduates
+    than alone."""
+    both = hm.solve(
+        "graduates",
+        ["sykepleier", "helsefagarbeider"],
+        2030,
+        -3000.0,
+        costs={"graduates": 1},
+        max_step=None,
+    )
+    worst = both.gaps.loc[2030:2040].min()
+    assert ((worst >= -3000.0) & (worst <= -3000.0 + 5.0)).all(), worst
+    alone = hm.solve(
+        "graduates", "helsefagarbeider", 2030, -3000.0, costs={"graduates": 1}, max_step=None
+    )
+    assert both.total_cost["helsefagarbeider"] > alone.total_cost["helsefagarbeider"]

@@ -218,14 +218,15 @@ def solve(
     )
 
 
-def _solve_order(inputs: Inputs, lever: str, groups: list[str]) -> list[list[str]]:
+def _solve_order(inputs: Inputs, lever: str | list[str], groups: list[str]) -> list[list[str]]:
     """Batches of groups to solve together: all at once, except where further education links
     two of them and the lever changes graduates (more nurses take more helsefagarbeidere,
     model/transitions.csv): then one group at a time, each destination before its origins, so
     that an origin is solved with its destinations' values already in place."""
     t = inputs.moves
     idx = {g: inputs.groups.index(g) for g in groups}
-    linked = lever in ("graduates", "study_places") and any(
+    levers = [lever] if isinstance(lever, str) else lever
+    linked = bool({"graduates", "study_places"} & set(levers)) and any(
         t[idx[o], idx[d]] > 0 for o in groups for d in groups
     )
     if not linked:

@@ -10,7 +10,9 @@ extra graduate, immigrant or study place adds a cohort that then ages, leaves an
 same rates whatever its size - so the gap in year s is the reference gap plus Σ_t R[s, t]·v_t,
 where R[s, t] is the effect in year s of one unit of the lever in year t alone. R is projected
 exactly (one impulse scenario per lever and year, all groups at once: groups have no flows
-between them) and the programme solved with HiGHS (scipy's ``linprog``).
+between them, except the moves by further education — where the inflow levers link two chosen
+groups, they are planned one after the other, each destination before its origins, with the
+plans made before in every scenario) and the programme solved with HiGHS (scipy's ``linprog``).
 
 Where linearity does not hold: ``stillingsprosent`` (the 100 % cap on the cell average) and
 ``avgangsalder`` (the shift of the P and E age profiles) act non-linearly in their value and
@@ -37,7 +39,7 @@ from ..model.paths import ReferencePath, reference_demand_plan
 from ..model.run import run
 from ..scenarios.compile import scenario_paths
 from ..scenarios.files import Scenario
-from .constant import LEVERS, TOLERANCE, _n, _reference_flows, _sign
+from .constant import LEVERS, TOLERANCE, _n, _reference_flows, _sign, _solve_order
 
 LINEAR = ("graduates", "immigrants", "study_places")
 """Levers the gap is linear in: a value per group and year."""
@@ -240,6 +242,21 @@ class _Problem:
     target_gap: float
     costs: dict[str, float]
     max_step: float | None
+    before: tuple[dict[str, dict[str, float]], dict[str, dict[str, dict[int, float]]]] = ({}, {})
+    """The plans of groups solved before these (constant values, year paths), in every
+    scenario of this problem (groups linked by further education, :func:`solve_costed`)."""
+
+    def scenario(
+        self,
+        fixed: dict[str, dict[str, float]],
+        paths: dict[str, dict[str, dict[int, float]]],
+        name: str,
+    ) -> Scenario:
+        """A scenario of this problem's values with the earlier groups' plans in place."""
+        fx0, paths0 = self.before
+        fx = {lv: {**fx0.get(lv, {}), **fixed.get(lv, {})} for lv in {*fx0, *fixed}}
+        ps = {lv: {**paths0.get(lv, {}), **paths.get(lv, {})} for lv in {*paths0, *paths}}
+        return _scenario(fx, ps, self.start, name, name)
 
     @property
     def decision_years(self) -> list[int]:
@@ -275,13 +292,13 @@ class _Problem:
         and per inflow lever R (group, year s, decision year t) per unit of the value."""
         fx = {lv: dict(zip(self.groups, map(float, v), strict=True)) for lv, v in fixed.items()}
         last = self.inputs.years[-1]
-        scs = [_scenario(fx, {}, self.start, "b", "b")]
+        scs = [self.scenario(fx, {}, "b")]
         for lever in self.linear:
             unit = PLACES_UNIT if lever == "study_places" else 1.0
             for t in self.decision_years:
                 impulse = {t: unit, t + 1: 0.0} if t < last else {t: unit}
                 paths = {lever: {g: impulse for g in self.groups}}
-                scs.append(_scenario(fx, paths, self.start, f"i{t}", "i"))
+                scs.append(self.scenario(fx, paths, f"i{t}"))
         gaps = _gaps(self.inputs, scs)[:, :, self.gi]
         base = gaps[0]
         out, at, n_t = {}, 1, len(self.decision_years)
@@ -373,30 +390,40 @@ def solve_costed(
     cost = _check_costs(levers, costs)
     if not np.isfinite(target_gap):
         raise ConfigError(f"solve: target gap must be a finite number, got {target_gap!r}")
-    pb = _Problem(
-        inputs,
-        [lv for lv in levers if lv in LINEAR],
-        [lv for lv in levers if lv in NONLINEAR],
-        groups,
-        [inputs.groups.index(g) for g in groups],
-        start,
-        end,
-        target_year,
-        float(target_gap),
-        cost,
-        max_step,
-    )
-    best = _search(pb)
-    fixed = {lv: np.array([best[j][1][lv] for j in range(len(groups))]) for lv in pb.nonlinear}
-    values = {j: best[j][2] for j in range(len(groups))}
-    paths: dict[str, dict[str, dict[int, float]]] = {}
-    for k, lever in enumerate(pb.linear):
-        digits = 1 if lever == "study_places" else 6
-        paths[lever] = {
-            g: {t: round(float(values[j][k, i]), digits) for i, t in enumerate(pb.decision_years)}
-            for j, g in enumerate(groups)
-        }
-    fx = {lv: {g: round(float(v[j]), 6) for j, g in enumerate(groups)} for lv, v in fixed.items()}
+
+    def problem(part: list[str], before: Any = ({}, {})) -> _Problem:
+        return _Problem(
+            inputs,
+            [lv for lv in levers if lv in LINEAR],
+            [lv for lv in levers if lv in NONLINEAR],
+            part,
+            [inputs.groups.index(g) for g in part],
+            start,
+            end,
+            target_year,
+            float(target_gap),
+            cost,
+            max_step,
+            before,
+        )
+
+    pb = problem(groups)
+    fx: dict[str, dict[str, float]] = {lv: {} for lv in pb.nonlinear}
+    paths: dict[str, dict[str, dict[int, float]]] = {lv: {} for lv in pb.linear}
+    for part in _solve_order(inputs, [lv for lv in levers if lv in LINEAR], groups):
+        sub = problem(part, (fx, paths))  # the groups solved before it are in place
+        best = _search(sub)
+        for j, g in enumerate(part):
+            for lv in sub.nonlinear:
+                fx[lv][g] = round(float(best[j][1][lv]), 6)
+            for k, lever in enumerate(sub.linear):
+                digits = 1 if lever == "study_places" else 6
+                row = best[j][2][k]
+                paths[lever][g] = {
+                    t: round(float(row[i]), digits) for i, t in enumerate(sub.decision_years)
+                }
+    paths = {lv: {g: paths[lv][g] for g in groups} for lv in pb.linear}
+    fx = {lv: {g: fx[lv][g] for g in groups} for lv in pb.nonlinear}
     names = "+".join(levers)
     sc = _scenario(
         fx,
