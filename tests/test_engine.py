@@ -365,3 +365,15 @@ def test_the_exit_factor_scales_the_other_exits() -> None:
     b = hm.project(inputs=replace(base, calibration=cal)).supply_result.flows["exits"]
     assert a[0, 1].tolist() == pytest.approx([5.0, 5.0])  # as in the test above
     assert b[0, 1].tolist() == pytest.approx([10.0, 5.0])  # group 0's exits doubled
+
+
+def test_explain_prints_the_notes_of_the_projection(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """A scenario whose moves by further education were limited says so in explain too."""
+    from helsemodlite.cli import main
+
+    path = tmp_path / "j.toml"
+    path.write_text("[utdanningskapasitet.grupper.jordmor]\nfixed_graduates = 5000\n", "utf-8")
+    assert main(["explain", str(path), "--year", "2040"]) == 0
+    assert "could not be moved" in capsys.readouterr().err

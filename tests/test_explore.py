@@ -155,7 +155,7 @@ def test_the_page_in_chromium_moves_and_stays_local(tmp_path: Path) -> None:
                     "--no-first-run",
                 ],
             )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             page.on(
                 "request",
                 lambda r: (
@@ -185,12 +185,20 @@ def test_the_page_in_chromium_moves_and_stays_local(tmp_path: Path) -> None:
             )
             page.wait_for_function(shown, arg=_sum_2040("avgangsalder_1"), timeout=30_000)
             loaded = metric.inner_text()
+            # the downloads are made when clicked (no rerun): two in a row both arrive
+            got = {}
+            for label in ("Gaptabell (CSV)", "Scenario (TOML)"):
+                with page.expect_download(timeout=30_000) as d:
+                    page.get_by_text(label, exact=True).click()
+                got[label] = Path(d.value.path()).read_bytes()
             shot = page.screenshot(full_page=True)
             (tmp_path / "explore.png").write_bytes(shot)
             browser.close()
         assert first == _sum_2040(None) and first.startswith("−42 3")  # the reference
         assert moved == _sum_2040("heltid_10") != first
         assert loaded == _sum_2040("avgangsalder_1")
+        assert got["Gaptabell (CSV)"].startswith(",Gap nå".encode())
+        assert b"avgangsalder" in got["Scenario (TOML)"]
         assert not outside, outside
         assert not errors, errors
         assert len(shot) > 20_000  # a page with tables and charts, not a blank one

@@ -429,11 +429,13 @@ def test_a_population_scenario_reports_the_alternative_it_used(inputs, spec) -> 
 
 
 def test_draws_whose_moves_could_empty_a_cell_take_the_year_loop() -> None:
-    """4 300 jordmor graduates a year would take more nurses than some cells hold: the year loop
-    limits each move to the persons there, and the fast path (unlimited moves) must not serve
-    those draws — they go through the loop, so both methods give the same numbers and no
-    stock goes below zero; a plain scenario keeps the fast path."""
+    """2 500 jordmor graduates a year leave the nurses a headroom of about 1.7: draws with
+    jordmor graduates factors above 0.8 × that take the year loop (which limits every move to
+    the persons in the cell), the others the fast path (unlimited, linear) — both kinds occur
+    here, and the result equals the loop's throughout; 5 000 a year, which empties cells,
+    projects with no stock below zero and a note."""
     from helsemodlite.model.paths import ReferencePath
+    from helsemodlite.scenarios.compile import scenario_paths
     from helsemodlite.uncertainty import fast
 
     inp = hm.load_inputs()
@@ -441,10 +443,31 @@ def test_draws_whose_moves_could_empty_a_cell_take_the_year_loop() -> None:
     moves_out = inp.moves.sum(axis=1) > 0
     assert np.isfinite(room[moves_out]).all() and (room[moves_out] > 5).all()
     assert np.isinf(room[~moves_out]).all()
-    edge = hm.Scenario.from_dict(
-        {"utdanningskapasitet": {"grupper": {"jordmor": {"fixed_graduates": 4300}}}}, name="j"
-    )
-    auto = hm.simulate(edge, draws=100, seed=1)
-    loop = hm.simulate(edge, draws=100, seed=1, method="loop")
+
+    def jordmor(n: int) -> hm.Scenario:
+        doc = {"utdanningskapasitet": {"grupper": {"jordmor": {"fixed_graduates": n}}}}
+        return hm.Scenario.from_dict(doc, name=f"j{n}")
+
+    edge = jordmor(2500)
+    path, *_ = scenario_paths(inp, [edge])
+    nurses = inp.groups.index("sykepleier")
+    assert 1.3 < fast.move_headroom(inp, path, inp.alternative_index)[nurses] < 2.2
+    spec = {
+        "graduates": {
+            "distribution": "lognormal",
+            "sd": 0.1,
+            "by_group": True,
+            "groups": {"jordmor": 0.4},
+            "kind": "judgement",
+            "evidence": "a test",
+        }
+    }
+    auto = hm.simulate(edge, draws=200, seed=1, spec=spec)
+    loop = hm.simulate(edge, draws=200, seed=1, spec=spec, method="loop")
+    pulled = auto.inputs_drawn.values["graduates"][:, inp.groups.index("jordmor")]
+    limit = fast.HEADROOM_SAFETY * fast.move_headroom(inp, path, inp.alternative_index)[nurses]
+    assert (pulled > limit).any() and (pulled < limit).any()  # both paths are used
     np.testing.assert_allclose(auto.supply, loop.supply, atol=0.2)
-    assert np.isfinite(auto.supply).all()
+    emptied = hm.project(jordmor(5000))
+    assert emptied.supply_result.cells["stock"].min() >= 0.0
+    assert any("could not be moved" in n for n in emptied.notes)

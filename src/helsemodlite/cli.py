@@ -88,6 +88,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
     proj = project(args.scenario, inputs=args.inputs, detail=False)
     (year,) = check_years((args.year,), proj.years)
+    print_notes(proj.notes)
     if args.group is not None and args.group not in (*proj.inputs.groups, dims.SUM_LABEL):
         raise ConfigError(
             f"explain --group: unknown group {args.group!r} (expected one of "
@@ -236,12 +237,15 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
             f"uncertainty: a scenario name appears twice ({', '.join(names)}); each writes "
             '--out DIR/<name>/: give each file its own `name = "..."`'
         )
-    from .api import uncertainty_spec
+    from .api import project, uncertainty_spec
     from .scenarios.compile import scenario_paths
 
     for sc in scenarios:  # every scenario and the widths checked before anything runs
         if sc is not None:
             scenario_paths(inp, [sc])
+            # the central projection's notes (draw 0 is the scenario itself), e.g. moves by
+            # further education limited to the persons in a cell; draws beyond it alike
+            print_notes(project(sc, inputs=inp, detail=False).notes)
     spec = uncertainty_spec(inp, args.spec)
     targets = []
     if args.out is not None:

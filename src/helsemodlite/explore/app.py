@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -336,24 +337,47 @@ def _bars(change: pd.DataFrame) -> Any:
     )
 
 
-def _downloads(sc: Scenario, proj: Any, table: pd.DataFrame) -> None:
-    st.subheader("Last ned")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.download_button("Scenario (TOML)", sc.to_toml(), "utforsket.toml", "application/toml")
-    c2.download_button(
-        "Gaptabell (CSV)", table.to_csv().encode("utf-8"), "gaptabell.csv", "text/csv"
-    )
+DEFERRED = tuple(int(v) for v in st.__version__.split(".")[:2]) >= (1, 52)
+"""Streamlit takes a callable as a download's data (made when clicked) from 1.52."""
+
+
+def _download(where: Any, label: str, make: Callable[[], Any], name: str, mime: str) -> None:
+    """A download button whose contents are made when it is clicked, not on every rerun:
+    faster replies, and no file of an earlier rerun that the browser may still ask for after
+    the next has replaced it (a 404 in the console). A click does not rerun the page (which
+    would retire the other buttons' callables under a second click). Older Streamlit gets the
+    contents at once."""
+    if DEFERRED:
+        where.download_button(label, make, name, mime, on_click="ignore")
+    else:
+        where.download_button(label, make(), name, mime)
+
+
+def _xlsx(table: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
         table.to_excel(xw, sheet_name="Gaptabell")
-    c3.download_button("Gaptabell (xlsx)", buf.getvalue(), "gaptabell.xlsx")
+    return buf.getvalue()
+
+
+def _downloads(sc: Scenario, proj: Any, table: pd.DataFrame) -> None:
+    st.subheader("Last ned")
+    c1, c2, c3, c4 = st.columns(4)
+    toml = sc.to_toml()  # made now: the file the controls describe at this rerun
+    _download(c1, "Scenario (TOML)", lambda: toml, "utforsket.toml", "application/toml")
+    csv = table.to_csv().encode("utf-8")
+    _download(c2, "Gaptabell (CSV)", lambda: csv, "gaptabell.csv", "text/csv")
+    xlsx_mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    _download(c3, "Gaptabell (xlsx)", lambda: _xlsx(table), "gaptabell.xlsx", xlsx_mime)
     if c4.toggle("Lag figur (PNG)", key="png"):  # matplotlib only when asked: keeps replies fast
         from helsemodlite.report import plot
 
-        fig = plot.gap_paths(
-            [_reference(os.environ.get(INPUTS_ENV)), proj], groups=[dims.SUM_LABEL]
-        )
-        c4.download_button("Figur (PNG)", plot.png(fig), "gap.png", "image/png")
+        ref = _reference(os.environ.get(INPUTS_ENV))
+
+        def png() -> bytes:
+            return plot.png(plot.gap_paths([ref, proj], groups=[dims.SUM_LABEL]))
+
+        _download(c4, "Figur (PNG)", png, "gap.png", "image/png")
 
 
 np.seterr(all="ignore")
