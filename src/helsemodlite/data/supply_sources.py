@@ -226,15 +226,11 @@ def _transitions(df: pd.DataFrame, first_line: int) -> pd.DataFrame:
         )
     if problems:
         raise InputError(problems, title="inputs build: invalid assumptions")
-    from ..model.inputs import transition_cycle
+    from ..model.inputs import cycle_problem
 
-    cycle = transition_cycle(dict(zip(df["destination"], df["origin"], strict=True)))
+    cycle = cycle_problem(where, dict(zip(df["destination"], df["origin"], strict=True)))
     if cycle:
-        raise InputError(
-            f"{where}: the moves form a cycle ({' → '.join(cycle)}): a group is the highest "
-            "completed education, so a chain of further educations cannot lead back to its start",
-            title="inputs build: invalid assumptions",
-        )
+        raise InputError(cycle, title="inputs build: invalid assumptions")
     return df.astype({"share": float})
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
-from ..model.inputs import DRIVERS, transition_cycle
+from ..model.inputs import DRIVERS, cycle_problem
 from .schema import (
     CODE,
     MAX_COUNT,
@@ -437,12 +437,9 @@ def _check_transitions(df: pd.DataFrame, problems: list[str]) -> None:
     if any(rel in p for p in problems):
         return
     links = {str(r.group): str(r.origin).strip() for r in df.itertuples() if r.share > 0}
-    cycle = transition_cycle({g: o for g, o in links.items() if o})
+    cycle = cycle_problem(rel, {g: o for g, o in links.items() if o})
     if cycle:
-        problems.append(
-            f"{rel}: the moves form a cycle ({' → '.join(cycle)}): a group is the highest "
-            "completed education, so a chain of further educations cannot lead back to its start"
-        )
+        problems.append(cycle)
 
 
 def _check_service_ids(

@@ -81,6 +81,18 @@ _RANGES: dict[str, tuple[float, float]] = {
 """Allowed values of each array field (all must also be finite)."""
 
 
+def cycle_problem(where: str, origin_of: dict[str, str]) -> str | None:
+    """The message for a cycle in destination → origin links of further education (the one
+    text of the assumptions, the model file and :class:`Inputs`), or None."""
+    cycle = transition_cycle(origin_of)
+    if not cycle:
+        return None
+    return (
+        f"{where}: the moves form a cycle ({' → '.join(cycle)}): a group is the highest "
+        "completed education, so a chain of further educations cannot lead back to its start"
+    )
+
+
 def transition_cycle(origin_of: dict[str, str]) -> list[str]:
     """A cycle in destination → origin links of further education (e.g. [lege, psykolog,
     lege]), or []: a group is the highest completed education, so none may exist."""
@@ -267,9 +279,10 @@ class Inputs:
         if np.diag(t).any():
             out.append("Inputs.transitions: a group cannot move graduates out of itself")
         g = self.groups
-        cycle = transition_cycle({g[d]: g[o] for o, d in zip(*np.nonzero(t), strict=True)})
+        links = {g[d]: g[o] for o, d in zip(*np.nonzero(t), strict=True)}
+        cycle = cycle_problem("Inputs.transitions", links)
         if cycle:
-            out.append(f"Inputs.transitions: the moves form a cycle ({' → '.join(cycle)})")
+            out.append(cycle)
         over = np.flatnonzero(t.sum(axis=0) > 1.0 + 1e-12)
         if over.size:
             out.append(
