@@ -128,6 +128,31 @@ def test_demand_equals_base_supply_in_base_year_and_follows_population() -> None
     assert proj.demand[0, :, 0].tolist() == pytest.approx([40.0, 44.0, 48.0, 60.0])
 
 
+def test_summed_demand_equals_the_sum_of_the_cells() -> None:
+    """The Monte Carlo route (services summed before the draws' growth, no cells) gives what
+    summing the cells gives, for draws that mix population alternatives, healthier-ageing
+    strengths and growth paths (repeated ones included); with a demand-side measure it is the
+    cells' route."""
+    from helsemodlite.model.paths import reference_demand_plan
+    from helsemodlite.model.run import group_demand, run_demand
+    from helsemodlite.scenarios.compile import scenario_paths
+
+    inp = hm.load_inputs()
+    plan = reference_demand_plan(inp, 6)
+    plan.alternative[:] = [0, 1, 0, 2, 1, 0]
+    plan.healthy_ageing[[1, 4]] = 0.5
+    plan.healthy_ageing[3] = np.linspace(0.0, 1.0, len(inp.years))
+    plan.growth_index[2] = 1.01 ** np.arange(len(inp.years))
+    _, observed, total = run_demand(inp, plan)
+    fast_observed, fast_total = group_demand(inp, plan)
+    np.testing.assert_allclose(fast_observed, observed, rtol=1e-12)
+    np.testing.assert_allclose(fast_total, total, rtol=1e-12)
+    assert len({round(float(v), 6) for v in observed[:, -1].sum(axis=1)}) == 4  # 0 = 5, 1 = 4
+    _, plan, _, adjust = scenario_paths(inp, [{"produktivitet": {"annual_rate": 0.01}}])
+    np.testing.assert_allclose(group_demand(inp, plan, adjust)[0], run_demand(inp, plan, adjust)[1])
+    assert group_demand(inp, plan, adjust)[0][0, -1].sum() < observed[0, -1].sum()
+
+
 def test_standard_growth_compounds() -> None:
     inp = toy_inputs(
         parameters={

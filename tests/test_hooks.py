@@ -204,6 +204,39 @@ def test_batch_equals_single_runs(toy: hm.Inputs) -> None:
         )
 
 
+def test_a_batch_that_repeats_measures_equals_its_single_runs() -> None:
+    """A grid of variants repeats each measure in many draws; the batch compiles a repeated
+    supply measure once and copies its rows (scenarios.compile._ROW_HOOKS). On the default
+    data, every draw of such a grid — per-group values, year paths, age ranges, timing, other
+    hooks beside it — equals its single run."""
+    exit_age = [
+        {"years": 1.0, "from_age": 62},
+        {"years": 2.0, "from_age": 60, "start_year": 2027, "full_effect_year": 2030},
+    ]
+    position = [
+        {"relative_change": 0.1, "ages": [20, 49]},
+        {"relative_change": 0.05, "grupper": {"sykepleier": {"absolute_change": 0.03}}},
+        {"relative_change": {"2026": 0.02, "2030": 0.1}, "per_person": True},
+    ]
+    other = [
+        {},
+        {"sykefravaer": {"relative_change": -0.1}},
+        {"seniordeltakelse": {"absolute_change": 0.05, "min_age": 60}},
+        {"innvandring": {"relative_change": 0.2}, "befolkning": {"alternative": "HHMH"}},
+    ]
+    scenarios = [
+        hm.Scenario.from_dict({"avgangsalder": a, "stillingsprosent": p, **o}, name=f"v{i}_{j}_{k}")
+        for i, a in enumerate(exit_age)
+        for j, p in enumerate(position)
+        for k, o in enumerate(other)
+    ]
+    batch = hm.project_batch(scenarios)
+    for d, sc in enumerate(scenarios):
+        single = hm.project(sc, detail=False)
+        np.testing.assert_allclose(batch.supply[d], single.supply[0], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(batch.demand[d], single.demand[0], rtol=1e-12, atol=1e-9)
+
+
 def test_tidstyver_frees_the_published_share(toy: hm.Inputs) -> None:
     # Middle scenario: sykepleiere/vernepleiere 17 %, leger og psykologer 15 % of working time,
     # here in service "a" (all of the toy's group demand), full effect from 2025.

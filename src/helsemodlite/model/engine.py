@@ -24,6 +24,7 @@ Demand, per service area k and staffing category c:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -217,6 +218,8 @@ def run_supply(
             cells["arsverk"][:, i] = stock[inverse] * w
     for _, p_work, w, years in spans:  # years in a row with the same drivers
         block = np.stack([history[i] for i in years])  # (year, group, sex, age)
+        # plain einsum, not optimize=True: its BLAS path is 2× faster on an idle machine but
+        # many times slower when BLAS threads compete with other processes (measured)
         agg["employed"][:, years] = np.einsum("tgsa,dgsa->dtg", block, p_work)
         agg["arsverk"][:, years] = np.einsum("tgsa,dgsa->dtg", block, w)
     return SupplyResult(
@@ -387,37 +390,82 @@ def base_staffing(inputs: Inputs, supply_base: np.ndarray) -> np.ndarray:
     return b
 
 
-def demand_cells(
+DemandCache = dict[tuple[int, bytes, bool], np.ndarray]
+"""Demographic cells (year, service, category), or their sums over the services
+(year, category), per (alternative, healthier-ageing strength, summed)."""
+
+
+def _demographic_paths(
     inputs: Inputs,
     plan: DemandPlan,
     supply_base: np.ndarray,
-    cache: dict[tuple[int, bytes], np.ndarray] | None = None,
-) -> np.ndarray:
-    """(draw, year, service, category): demand in årsverk, the calibrated per-group demand trend
-    included (so that every output, and every demand-side measure applied to the cells after
-    this, sees the same numbers: a task shift moves exactly the årsverk it names). ``cache``
-    keeps the demographic cells per (alternative, healthier-ageing strength) across calls with
-    the same inputs and base supply (chunks of one Monte Carlo run)."""
+    cache: DemandCache | None,
+    summed: bool,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(demographic cells of one path, its draws, their growth (draw, year, category)) for
+    each distinct (alternative, healthier-ageing strength) of the plan: few paths, each one
+    broadcast product over all its draws. ``summed``: the cells summed over the services."""
     b = base_staffing(inputs, supply_base)
     n_g = len(inputs.groups)
     t = np.arange(len(inputs.years), dtype=float)
     trend = np.ones((len(inputs.years), b.shape[1]))
     trend[:, :n_g] = (1.0 + inputs.calibration.demand_trend[None, :]) ** t[:, None]
     cache = {} if cache is None else cache
-    n_d = len(plan.alternative)
-    out = np.empty((n_d, len(inputs.years)) + b.shape)
-    for d in range(n_d):  # few distinct demographic paths; the rest is broadcasting
-        alt, strength = int(plan.alternative[d]), np.ascontiguousarray(plan.healthy_ageing[d])
-        key = (alt, strength.tobytes())
+    rows = np.column_stack([plan.alternative.astype(float), plan.healthy_ageing])
+    paths, inverse = np.unique(rows, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    for u, row in enumerate(paths):
+        alt, strength = int(row[0]), np.ascontiguousarray(row[1:])
+        key = (alt, strength.tobytes(), summed)
         if key not in cache:
-            cache[key] = demand_index(inputs, alt, strength)[:, :, None] * b[None, :, :]
-        out[d] = cache[key] * (plan.growth_index[d][:, None] * trend)[:, None, :]
+            cells = demand_index(inputs, alt, strength)[:, :, None] * b[None, :, :]
+            cache[key] = cells.sum(axis=1) if summed else cells
+        draws = np.flatnonzero(inverse == u)
+        yield cache[key], draws, plan.growth_index[draws][:, :, None] * trend[None]
+
+
+def demand_cells(
+    inputs: Inputs,
+    plan: DemandPlan,
+    supply_base: np.ndarray,
+    cache: DemandCache | None = None,
+) -> np.ndarray:
+    """(draw, year, service, category): demand in årsverk, the calibrated per-group demand trend
+    included (so that every output, and every demand-side measure applied to the cells after
+    this, sees the same numbers: a task shift moves exactly the årsverk it names). ``cache``
+    keeps the demographic cells per (alternative, healthier-ageing strength) across calls with
+    the same inputs and base supply (chunks of one Monte Carlo run)."""
+    n_d, n_y = len(plan.alternative), len(inputs.years)
+    out = np.empty((n_d, n_y, len(inputs.services), inputs.staffing.shape[1]))
+    for cells, draws, growth in _demographic_paths(inputs, plan, supply_base, cache, False):
+        if len(draws) == n_d:
+            np.multiply(cells[None], growth[:, :, None, :], out=out)
+        else:
+            out[draws] = cells[None] * growth[:, :, None, :]
     return out
+
+
+def summed_demand(
+    inputs: Inputs,
+    plan: DemandPlan,
+    supply_base: np.ndarray,
+    cache: DemandCache | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`group_demand` gives for :func:`demand_cells` with no demand-side measure,
+    without the cells: the services summed before the draws' growth (a product per category
+    and year), so a Monte Carlo chunk never holds (draw, year, service, category)."""
+    n_g = len(inputs.groups)
+    observed = np.empty((len(plan.alternative), len(inputs.years), n_g))
+    for sums, draws, growth in _demographic_paths(inputs, plan, supply_base, cache, True):
+        observed[draws] = sums[None, :, :n_g] * growth[..., :n_g]
+    return observed, observed + inputs.calibration.initial_shortage[None, None, :]
 
 
 def group_demand(inputs: Inputs, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Observed-composition demand (draw, year, group), the sum of the cells (which carry the
     calibrated trend), and the total demand including the base-year shortage."""
     n_g = len(inputs.groups)
-    observed = cells[..., :n_g].sum(axis=2)
+    # einsum over the services of all categories, then the groups: a quarter of the time of
+    # .sum(axis=2) on the sliced (strided) cells
+    observed = np.ascontiguousarray(np.einsum("dysc->dyc", cells)[..., :n_g])
     return observed, observed + inputs.calibration.initial_shortage[None, None, :]

@@ -282,8 +282,14 @@ class ScenarioPath:
 def _raise_capped(e: np.ndarray, rel: np.ndarray, add: np.ndarray, cap: np.ndarray) -> np.ndarray:
     """E after a change of ``rel`` (relative) and ``add`` (points): raising never pushes a value
     above the cap and never lowers one already above it; a negative change is not capped."""
-    new = e * (1 + rel) + add
-    return np.where(new >= e, np.maximum(e, np.minimum(new, cap)), np.maximum(new, 0.0))
+    new = e * (1 + rel)
+    new += add
+    raised = new >= e
+    up = np.minimum(new, cap)
+    np.maximum(up, e, out=up)
+    np.maximum(new, 0.0, out=new)
+    np.copyto(new, up, where=raised)  # three temporaries instead of six (a batch's cells)
+    return new
 
 
 @dataclass

@@ -22,17 +22,31 @@ def personnel_mortality(inputs: Inputs) -> np.ndarray:
     return inputs.mortality[..., ages[0] : ages[-1] + 1]
 
 
+def _base_supply(inputs: Inputs) -> np.ndarray:
+    return (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
+
+
 def run_demand(
     inputs: Inputs, plan: engine.DemandPlan, adjust: Any = None, cache: dict[Any, Any] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The demand half of :func:`run`: cells (after the demand-side measures ``adjust``),
     observed-composition and total demand by group. ``cache``: see ``engine.demand_cells``."""
-    base_supply = (inputs.stock * inputs.p_work * inputs.fte).sum(axis=(-2, -1))
-    cells = engine.demand_cells(inputs, plan, base_supply, cache)
+    cells = engine.demand_cells(inputs, plan, _base_supply(inputs), cache)
     if adjust is not None:
         cells = adjust.apply(cells)
     observed, total = engine.group_demand(inputs, cells)
     return cells, observed, total
+
+
+def group_demand(
+    inputs: Inputs, plan: engine.DemandPlan, adjust: Any = None, cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Observed-composition and total demand by group (draw, year, group) as :func:`run_demand`
+    gives them, without keeping the cells when no demand-side measure needs them (the Monte
+    Carlo chunks: tested equal)."""
+    if adjust is None or (adjust.factor is None and not any(adjust.shifts)):
+        return engine.summed_demand(inputs, plan, _base_supply(inputs), cache)
+    return run_demand(inputs, plan, adjust, cache)[1:]
 
 
 def run(

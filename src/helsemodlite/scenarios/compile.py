@@ -105,6 +105,8 @@ class _Batch:
     _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     _rules: dict[Measure, list[tuple[Rule, np.ndarray, np.ndarray]]] = field(default_factory=dict)
     _effects: dict[tuple[Rule, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+    """The supply path's arrays :meth:`zeros` handed out since the set was last cleared."""
 
     def __post_init__(self) -> None:
         inp = self.inputs
@@ -145,6 +147,7 @@ class _Batch:
 
     def zeros(self, name: str, fill: Any = 0.0, shape: tuple[int, ...] | None = None) -> Any:
         """The path array ``name``, created (filled with ``fill``) on first use."""
+        self.touched.add(name)
         if getattr(self.path, name) is None:
             setattr(self.path, name, np.full(shape or self.shape, fill))
         return getattr(self.path, name)
@@ -412,6 +415,13 @@ COMPILERS: dict[str, Compiler] = {
 }
 _ALWAYS = frozenset({"befolkning", "friskere_aldring", "standardvekst", "oppgavedeling"})
 """Hooks compiled even when neutral (their neutral form still sets the plan's value)."""
+_ROW_HOOKS = frozenset(
+    {"avgangsalder", "stillingsprosent", "seniordeltakelse", "sykefravaer", "innvandring"}
+)
+"""Hooks whose compiled rows depend on the measure alone and sit only in supply-path arrays
+taken through :meth:`_Batch.zeros` (no plan, no demand factor, no notes): a measure seen
+earlier in the batch is copied from the first draw that had it (a grid of variants shares few
+measures; docs/performance.md). Tested: a batch equals its single runs."""
 
 
 def _years_outside(inputs: Inputs, sc: Scenario) -> list[str]:
@@ -452,6 +462,35 @@ def _named_years(m: Measure) -> list[tuple[str, int]]:
     return out
 
 
+def _compile(b: _Batch, scs: Sequence[Scenario]) -> None:
+    """Every hook of every scenario into the batch's rows, in :data:`COMPILERS` order; a
+    measure of a :data:`_ROW_HOOKS` hook seen in an earlier draw is copied from it."""
+    neutral: dict[Any, bool] = {}
+    first: dict[tuple[str, Any], tuple[int, frozenset[str]]] = {}  # (table, measure) → row
+    for d, sc in enumerate(scs):
+        hooks = sc.hooks()
+        for table, compile_hook in COMPILERS.items():
+            measure = hooks.get(table)
+            if measure is None:
+                continue
+            if measure not in neutral:
+                entries = measure if isinstance(measure, tuple) else (measure,)
+                neutral[measure] = all(e.is_neutral for e in entries)
+            if table not in _ALWAYS and neutral[measure]:
+                continue
+            seen = first.get((table, measure)) if table in _ROW_HOOKS else None
+            if seen is not None:
+                row, names = seen
+                for name in names:
+                    array = getattr(b.path, name)
+                    array[d] = array[row]
+                continue
+            b.touched.clear()
+            compile_hook(b, d, measure, sc)
+            if table in _ROW_HOOKS:
+                first[table, measure] = (d, frozenset(b.touched))
+
+
 def scenario_paths(
     inputs: Inputs, scenarios: Sequence[Any]
 ) -> tuple[ScenarioPath, DemandPlan, tuple[str, ...], DemandAdjustments]:
@@ -472,17 +511,7 @@ def scenario_paths(
         b.problems.extend(_years_outside(inputs, sc))
     if b.problems:
         raise ConfigError(b.problems)
-    for d, sc in enumerate(scs):
-        for table, compile_hook in COMPILERS.items():
-            measure = sc.hooks().get(table)
-            if measure is None:
-                continue
-            neutral = all(
-                e.is_neutral for e in (measure if isinstance(measure, tuple) else (measure,))
-            )
-            if table not in _ALWAYS and neutral:
-                continue
-            compile_hook(b, d, measure, sc)
+    _compile(b, scs)
     if b.problems:
         raise ConfigError(b.problems)
     return b.path, b.plan, distinct_names([sc.name for sc in scs]), b.adjust

@@ -21,7 +21,7 @@ from ..errors import ConfigError, ResultError
 from ..model.engine import run_supply
 from ..model.inputs import Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
-from ..model.run import personnel_mortality, run_demand
+from ..model.run import group_demand, personnel_mortality
 from ..scenarios.compile import scenario_paths
 from .draws import GROUP_INPUTS, SCALAR_INPUTS, Draws, sample
 from .fast import components, fast_supply
@@ -103,7 +103,7 @@ def _chunk_result(
         path: Any = UncertainPath(inputs, c.base, part)
         q = personnel_mortality(inputs)
         supply[rows] = run_supply(inputs, path, q, part.alternative).arsverk
-    observed = run_demand(inputs, uplan, uadj, c.demand_cache)[1]
+    observed = group_demand(inputs, uplan, uadj, c.demand_cache)[0]
     # Staffing composition: the group's share of every service area's årsverk drifts by
     # (1 + d)^t; the outside categories take the difference, so the areas' totals are kept.
     t = np.arange(len(inputs.years), dtype=float)
