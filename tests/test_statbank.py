@@ -581,3 +581,27 @@ def test_inputs_diff_ranks_changes_by_size_not_by_near_zero_cells() -> None:
     new = b"group,x\na,0\nb,120\nc,50.5\n"
     (line,) = csv_changes(old, new)
     assert line.startswith("values changed: 3; largest: b x: 100 → 120 (+20.0%)"), line
+
+
+def test_inputs_diff_sees_only_real_changes_of_a_table_with_empty_text_cells() -> None:
+    """The further-education moves have an empty origin in most rows: an empty cell equals an
+    empty cell (pandas keeps it missing), and what the loader reads the same — line endings, a
+    BOM, spaces around cells, quotes, the order of the columns — is no change; one changed share
+    is one value changed."""
+    from helsemodlite.data.statbank.diff import csv_changes
+
+    old = b"group,origin,share\nlege,,\njordmor,sykepleier,0.08\nradiograf,,\n"
+    assert csv_changes(old, old) == ("formatting or comments only",)
+    same = [
+        old.replace(b"\n", b"\r\n"),
+        b"\xef\xbb\xbf" + old,
+        b"group , origin , share\nlege,,\n jordmor , sykepleier , 0.08 \nradiograf,,\n",
+        b'group,origin,share\nlege,,\n"jordmor","sykepleier","0.08"\nradiograf,,\n',
+        b"share,group,origin\n,lege,\n0.08,jordmor,sykepleier\n,radiograf,\n",
+    ]
+    for new in same:
+        assert csv_changes(old, new) == ("formatting or comments only",), new
+    (line,) = csv_changes(old, old.replace(b"0.08", b"0.1"))
+    assert line.startswith("values changed: 1; largest: jordmor share: 0.08 → 0.1"), line
+    (line,) = csv_changes(old, old.replace(b"jordmor,sykepleier", b"jordmor,lege"))
+    assert line == "values changed: 1", line

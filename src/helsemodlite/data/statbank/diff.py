@@ -48,18 +48,48 @@ def _files(root: Path) -> dict[str, bytes]:
     return out
 
 
-def _table(data: bytes) -> pd.DataFrame | None:
+def _frame(data: bytes) -> pd.DataFrame | None:
+    """The table as the loader reads it: names and text cells without surrounding spaces."""
     from io import StringIO
 
     try:
         df = pd.read_csv(StringIO(data.decode("utf-8-sig")), comment="#", skipinitialspace=True)
     except (ValueError, UnicodeDecodeError):
         return None
-    for k in range(1, len(df.columns)):  # the shortest leading columns that identify a row
+    df.columns = [str(c).strip() for c in df.columns]
+    for c in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            df[c] = df[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+    return df
+
+
+def _key(df: pd.DataFrame) -> list[str] | None:
+    """The shortest leading columns that identify a row."""
+    for k in range(1, len(df.columns)):
         keys = list(df.columns[:k])
         if not df.duplicated(keys).any():
-            return df.set_index(keys[0] if k == 1 else keys)
+            return keys
     return None
+
+
+def _tables(old: bytes, new: bytes) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Both versions indexed on one key: the old version's, when it identifies the new rows
+    too; columns in the old order when only their order changed."""
+    a, b = _frame(old), _frame(new)
+    if a is None or b is None:
+        return None
+    if set(a.columns) == set(b.columns) and len(a.columns) == len(b.columns):
+        b = b[list(a.columns)]
+    ka = _key(a)
+    kb = ka if ka is not None and not b.duplicated(ka).any() else _key(b)
+    if ka is None or kb is None:
+        return None
+    return (a.set_index(ka[0] if len(ka) == 1 else ka), b.set_index(kb[0] if len(kb) == 1 else kb))
+
+
+def _text_changes(x: pd.Series, y: pd.Series) -> int:
+    """Cells of a text column that differ (an empty cell equals an empty cell)."""
+    return int((x.fillna("").astype(str) != y.fillna("").astype(str)).sum())
 
 
 def _some(keys: list[object]) -> str:
@@ -67,9 +97,10 @@ def _some(keys: list[object]) -> str:
 
 
 def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
-    a, b = _table(old), _table(new)
-    if a is None or b is None:
+    tables = _tables(old, new)
+    if tables is None:
         return ("content changed (not a table with a key in its leading columns)",)
+    a, b = tables
     out = []
     added = [k for k in b.index if k not in a.index]
     removed = [k for k in a.index if k not in b.index]
@@ -112,7 +143,7 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
                 key = " ".join(map(str, key)) if isinstance(key, tuple) else key
                 biggest.append(f"{key} {num[c]}: {old_v:g} → {new_v:g} ({change:+.1%})")
     for c in other:
-        changed += int((x[c].astype(str) != y[c].astype(str)).sum())
+        changed += _text_changes(x[c], y[c])
     if changed:
         out.append(
             f"values changed: {changed}" + (f"; largest: {'; '.join(biggest)}" if biggest else "")
