@@ -42,6 +42,34 @@ def test_gap_table_csv_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert abs(df.iloc[:-1, 1:].sum() - df.iloc[-1, 1:]).max() < 1e-3
 
 
+def test_a_year_given_twice_is_one_column(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gap-table", "--csv", "--years", "2040", "2030", "2040"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "group,2040,2030"
+
+
+def test_inputs_that_end_before_2040_get_their_last_year_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One rule for every command: without --year, 2040 when projected, else the inputs' last
+    year (the gap table shows the publication's columns the inputs have)."""
+    import helsemodlite as hm
+
+    short = tmp_path / "short"
+    hm.export_inputs(short)
+    for name in ("population.csv", "mortality.csv", "births.csv"):
+        f = short / "model" / name
+        df = pd.read_csv(f)
+        df[df.year <= 2035].to_csv(f, index=False)
+    assert main(["gap-table", "--inputs", str(short), "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "group,2025,2030,2035"
+    assert main(["explain", "--inputs", str(short)]) == 0
+    assert "2035" in capsys.readouterr().out
+    assert main(["uncertainty", "--inputs", str(short), "--draws", "20"]) == 0
+    assert "2035" in capsys.readouterr().out
+    assert main(["explain", "--inputs", str(short), "--year", "2040"]) == 2
+    assert "2040 outside the projection" in capsys.readouterr().err
+
+
 def test_readme_quick_start_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"## Quick start\s+```bash\n(.*?)```", readme, re.S)

@@ -79,6 +79,12 @@ def test_compare_table_refuses_what_it_does_not_know(
         hm.compare_table(comparison, **kwargs)
 
 
+def test_compare_table_of_something_else_is_refused() -> None:
+    for wrong in (None, pd.DataFrame({"group": ["Sum"]})):
+        with pytest.raises(hm.ConfigError, match="expected the frame of helsemodlite.compare"):
+            hm.compare_table(wrong)  # type: ignore[arg-type]
+
+
 def test_compare_prints_one_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", *PAIR, "--combined"]) == 0
     out = capsys.readouterr().out

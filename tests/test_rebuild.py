@@ -19,6 +19,7 @@ from helsemodlite.data.build import (
     table_difference,
     to_csv_text,
 )
+from helsemodlite.io.build_record import BUILD_RECORD, build_note
 
 MODEL = hm.default_inputs_dir() / "model"
 
@@ -57,6 +58,7 @@ def test_rebuilt_inputs_give_the_same_rounded_gap_table(
         ("personnel.csv", "stock", 100, 1.0),  # one person (about one årsverk) more
         ("population.csv", "persons", 5000, 1.0),  # one person more
         ("staffing.csv", "arsverk_2024", 7, 1.0),  # one årsverk more
+        ("parameters.csv", "value", 3, 0.002),  # standardvekst 0.005 beside the shortage 8 600
     ],
 )
 def test_tolerance_catches_a_real_change(name: str, column: str, row: int, delta: float) -> None:
@@ -92,10 +94,50 @@ def test_build_into_an_exported_copy_rewrites_only_model_files(tmp_path: Path) -
     copy = tmp_path / "inputs"
     assert main(["inputs", "export", str(copy)]) == 0
     before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    (copy / BUILD_RECORD).unlink()  # the build writes what it was built from
     assert main(["inputs", "build", "--inputs", str(copy)]) == 0
     after = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     assert set(after) == set(before)  # no temporaries left behind
+    assert after[Path(BUILD_RECORD)] == before[Path(BUILD_RECORD)]
+    assert build_note(copy) is None
     for rel, data in before.items():
         if rel.parts[0] != "model":
             assert after[rel] == data, rel
     assert hm.check_inputs(copy) == []
+
+
+def test_the_embedded_model_files_are_built_from_the_embedded_assumptions() -> None:
+    """model/build.toml holds the hashes of the sources and assumptions the embedded model
+    files were built from: an edit of assumptions/ without a rebuild fails here."""
+    assert build_note(hm.default_inputs_dir()) is None
+
+
+def test_runs_say_when_the_assumptions_changed_since_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runs read model/ only: an edited assumption does nothing until `inputs build`, and the
+    commands say so (line endings and a byte-order mark are no edit); an unreadable record or
+    calibration record is said too, and the run goes on."""
+    copy = tmp_path / "inputs"
+    assert main(["inputs", "export", str(copy)]) == 0
+    capsys.readouterr()
+    moves = copy / "assumptions" / "supply_transitions.csv"
+    moves.write_bytes(b"\xef\xbb\xbf" + moves.read_bytes().replace(b"\n", b"\r\n"))
+    assert build_note(copy) is None
+    text = moves.read_text(encoding="utf-8-sig")
+    moves.write_text(
+        text.replace("helsefagarbeider,sykepleier,0.08", "helsefagarbeider,sykepleier,0.5")
+    )
+    assert main(["gap-table", "--inputs", str(copy)]) == 0
+    err = capsys.readouterr().err
+    assert "assumptions/supply_transitions.csv changed since model/ was built" in err
+    assert f"inputs build --inputs {copy}" in err
+    assert main(["inputs", "check", "--inputs", str(copy)]) == 0
+    assert "supply_transitions.csv changed" in capsys.readouterr().err
+    (copy / BUILD_RECORD).write_text("built_from = [")
+    assert "cannot be read" in (build_note(copy) or "")
+    record = copy / "calibration" / "calibration.toml"
+    record.write_text(record.read_text() + "garbage = [\n")
+    assert main(["gap-table", "--inputs", str(copy)]) == 0
+    err = capsys.readouterr().err
+    assert "calibration.toml: cannot be read" in err and "is not known" in err

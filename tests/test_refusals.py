@@ -717,6 +717,24 @@ def test_a_fractional_whole_number_parameter_fails_the_check_too(copy: Path) -> 
     assert any("whole number" in p for p in hm.check_inputs(copy))
 
 
+def test_a_latin1_file_is_named_with_its_line_and_how_to_save_it(copy: Path) -> None:
+    path = copy / "model" / "services.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    (problem,) = hm.check_inputs(copy)
+    assert problem.startswith("model/services.csv: line ") and "not UTF-8" in problem
+    assert "byte 0x" in problem and "save it as UTF-8" in problem
+
+
+def test_an_unknown_parameter_is_refused_not_ignored(copy: Path) -> None:
+    """A misspelt parameter would leave the model on the one it meant: refused, with the
+    nearest known name."""
+    path = copy / "model" / "parameters.csv"
+    path.write_text(path.read_text() + "standard_growht,0.01,per year,typo\n")
+    (problem,) = hm.check_inputs(copy)
+    assert "unknown parameter 'standard_growht'" in problem
+    assert "did you mean 'standard_growth'?" in problem
+
+
 def test_a_duplicated_header_column_is_refused(copy: Path) -> None:
     path = copy / "model" / "births.csv"
     lines = path.read_text().splitlines()
@@ -792,6 +810,27 @@ def test_paths_the_system_refuses_are_clear_errors(
     for call in (lambda: hm.load_inputs("\x00"), lambda: hm.project(inputs="a\x00b")):
         with pytest.raises(hm.InputError, match="NUL"):
             call()
+
+
+def test_out_inside_an_earlier_output_a_link_or_under_a_file_is_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_a = tmp_path / "runA"
+    assert main(["run", "heltid_10", "--quiet", "--out", str(run_a)]) == 0
+    before = sorted(p.name for p in run_a.iterdir())
+    capsys.readouterr()
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "linkA").symlink_to(run_a)
+    cases = [
+        (run_a / "deeper" / "x", "the output of an earlier helsemodlite command"),
+        (tmp_path / "afile" / "sub", "afile is a file, not a directory"),
+        (tmp_path / "linkA", "is a symbolic link"),
+    ]
+    for out, said in cases:
+        assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 2
+        assert said in capsys.readouterr().err
+    assert sorted(p.name for p in run_a.iterdir()) == before
+    assert main(["run", "heltid_10", "--quiet", "--out", str(run_a)]) == 0  # its own: replaced
 
 
 def test_undecodable_file_names_do_not_crash(

@@ -111,6 +111,19 @@ def test_drivers_rank_the_inputs(sim: hm.Simulation, inputs, spec) -> None:  # t
     assert list(top.input) == ["standardvekst"] and top.srrc.iloc[0] < -0.95
     with pytest.raises(hm.ConfigError, match="not projected"):
         sim.drivers(2070)
+    single = hm.simulate(draws=1, seed=3, inputs=inputs, spec=spec)
+    assert single.drivers(2040).empty and "nothing to rank" in single.drivers(2040).attrs["note"]
+
+
+def test_uncertainty_with_one_draw_says_there_is_nothing_to_rank(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helsemodlite.cli import main
+
+    assert main(["uncertainty", "--draws", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Ingen rangering" in out and "varierer ikke over 1 trekk" in " ".join(out.split())
+    assert "Rangregresjon" not in out
 
 
 def test_the_effect_of_a_measure_is_paired(inputs, spec) -> None:  # type: ignore[no-untyped-def]
@@ -205,6 +218,8 @@ def test_bad_counts_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Traceback" not in capsys.readouterr().err
     with pytest.raises(hm.ConfigError, match="draws must be"):
         hm.simulate(draws=2.5)  # type: ignore[arg-type]
+    with pytest.raises(hm.ConfigError, match="progress must be a function"):
+        hm.simulate(draws=5, progress=1)  # type: ignore[arg-type]
 
 
 def test_cli_prints_and_writes_the_files(

@@ -84,10 +84,10 @@ def _cmd_gap_table(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from .api import project
-    from .io.tables import check_years
+    from .io.tables import year_or_default
 
     proj = project(args.scenario, inputs=args.inputs, detail=False)
-    (year,) = check_years((args.year,), proj.years)
+    year = year_or_default(args.year, proj.years)
     print_notes(proj.notes)
     if args.group is not None and args.group not in (*proj.inputs.groups, dims.SUM_LABEL):
         raise ConfigError(
@@ -210,9 +210,15 @@ def _spaced(n: float) -> str:
 
 
 def _wrap(text: str, width: int = 100) -> str:
+    """Text filled to ``width``, never breaking a number from its unit or its thousands, nor a
+    label from its value ("80 %", "20 700", "Scenario: heltid_10")."""
+    import re
     import textwrap
 
-    return textwrap.fill(text, width=width, break_on_hyphens=False)
+    keep = "\u00a0"  # textwrap breaks at ASCII whitespace only
+    text = re.sub(r"(\d) (?=%|\d{3}\b)", rf"\1{keep}", text)
+    text = re.sub(r"(Scenario:) (?=\S)", rf"\1{keep}", text)
+    return textwrap.fill(text, width=width, break_on_hyphens=False).replace(keep, " ")
 
 
 def _quantile_rows(frame, variable: str):  # type: ignore[no-untyped-def]
@@ -226,10 +232,10 @@ def _quantile_rows(frame, variable: str):  # type: ignore[no-untyped-def]
 def _cmd_uncertainty(args: argparse.Namespace) -> int:
     from .api import as_scenario, resolve_inputs, simulate
     from .io.outputs import write_many
-    from .io.tables import check_years
+    from .io.tables import year_or_default
 
     inp = resolve_inputs(args.inputs)
-    (year,) = check_years((args.year,), inp.years)
+    year = year_or_default(args.year, inp.years)
     scenarios = [None] if not args.scenarios else [as_scenario(s) for s in args.scenarios]
     names = ["referanse" if s is None else s.name for s in scenarios]
     if len(set(names)) < len(names):
@@ -415,13 +421,14 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
             ),
         ]
     drv = sim.drivers(year)
-    if drv.empty and drv.attrs.get("note"):
-        k = drv.attrs["columns"]
-        out += [
-            "",
-            f"Ingen rangering av hva som driver spredningen: {drv.attrs['draws']} trekk er "
-            f"for få for {k} forklaringsvariabler; bruk minst {10 * k} trekk.",
-        ]
+    if drv.empty:
+        k, n = drv.attrs.get("columns", 0), drv.attrs.get("draws", sim.n_draws)
+        why = (
+            f"{n} trekk er for få for {k} forklaringsvariabler; bruk minst {10 * k} trekk."
+            if k
+            else f"gapet {year} (Sum) eller forutsetningene varierer ikke over {n} trekk."
+        )
+        out += ["", _wrap(f"Ingen rangering av hva som driver spredningen: {why}")]
         return "\n".join(out)
     out += [
         "",
@@ -736,7 +743,7 @@ def _cmd_inputs_build(args: argparse.Namespace) -> int:
         return 0
     changed = build_inputs(args.inputs)
     print(
-        f"rebuilt {args.inputs}/model/"
+        f"rebuilt {Path(args.inputs) / 'model'}/"
         + (f" (changed: {', '.join(changed)})" if changed else " (no changes)")
     )
     return 0
@@ -815,6 +822,7 @@ def _cmd_inputs_diff(args: argparse.Namespace) -> int:
 
     from .api import project
     from .data.statbank.diff import file_changes
+    from .io.build_record import build_note
     from .io.read import calibration_note
 
     changes = file_changes(Path(args.old), Path(args.new))
@@ -833,9 +841,9 @@ def _cmd_inputs_diff(args: argparse.Namespace) -> int:
             proj = project(inputs=refitted_inputs(Path(d), args.targets), detail=False)
         else:
             proj = project(inputs=d, detail=False)
-            note = calibration_note(proj.inputs)
-            if note:
-                print(_printable(f"note ({d}): {note}"), file=sys.stderr)
+            for note in (build_note(Path(d)), calibration_note(proj.inputs)):
+                if note:
+                    print(_printable(f"note ({d}): {note}"), file=sys.stderr)
         projs.append(proj)
     how = (
         "kalibreringen tilpasset på nytt for hver mappe"
@@ -1100,7 +1108,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .api import write_report
+    from .api import resolve_inputs, write_report
+    from .io.tables import year_or_default
+
+    years = resolve_inputs(args.inputs).years
 
     target = write_report(
         args.scenarios,
@@ -1108,12 +1119,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         inputs=args.inputs,
         draws=args.draws,
         seed=args.seed,
-        year=args.year,
-        horizon=args.horizon,
+        year=year_or_default(args.year, years),
+        horizon=year_or_default(args.horizon, years),
         svg=args.svg,
     )
     print(_printable(f"→ {target}/report.html (med figurene som PNG og report.xlsx)"))
     return 0
+
+
+DEFAULT_YEAR_HELP = "year {} (default 2040, or the inputs' last year before it)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1249,7 +1263,7 @@ def build_parser() -> argparse.ArgumentParser:
         "explain", help="the gap of a year split into named drivers that add up exactly"
     )
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO")
-    p.add_argument("--year", type=int, default=2040, help="year to explain (default 2040)")
+    p.add_argument("--year", type=int, default=None, help=DEFAULT_YEAR_HELP.format("to explain"))
     p.add_argument(
         "--by-age",
         action="store_true",
@@ -1273,7 +1287,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=1000, help="number of draws (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
     p.add_argument("--chunk", type=int, default=1000, help="draws per chunk (default 1000)")
-    p.add_argument("--year", type=int, default=2040, help="year of the group table and drivers")
+    p.add_argument(
+        "--year", type=int, default=None, help=DEFAULT_YEAR_HELP.format("of the table and drivers")
+    )
     p.add_argument("--spec", default=None, metavar="FILE", help="an uncertainty TOML of your own")
     p.add_argument("--out", default=None, metavar="DIR", help="write quantiles.csv etc. there")
     p.add_argument(
@@ -1417,9 +1433,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="master seed of the draws (default 0)")
     p.add_argument(
-        "--year", type=int, default=2040, help="year of the waterfall and effects (default 2040)"
+        "--year", type=int, default=None, help=DEFAULT_YEAR_HELP.format("of waterfall, effects")
     )
-    p.add_argument("--horizon", type=int, default=2040, help="last year of the paths (2040)")
+    p.add_argument(
+        "--horizon", type=int, default=None, help=DEFAULT_YEAR_HELP.format("ending the paths")
+    )
     p.add_argument("--svg", action="store_true", help="also write every chart as SVG")
     inputs_arg(p)
     p.set_defaults(func=_cmd_report)
@@ -1480,10 +1498,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_READ_MODEL = (
+    "_cmd_gap_table",
+    "_cmd_explain",
+    "_cmd_uncertainty",
+    "_cmd_solve",
+    "_cmd_run",
+    "_cmd_compare",
+    "_cmd_report",
+    "_cmd_calibrate",
+    "_cmd_explore",
+    "_cmd_inputs_check",
+)
+"""Commands that use ``model/`` of one inputs directory: they say first when the sources or
+assumptions beside it changed since it was built (io.build_record)."""
+
+
+def _build_note(args: argparse.Namespace) -> None:
+    if getattr(args.func, "__name__", "") not in _READ_MODEL:
+        return
+    from .io.build_record import build_note
+    from .io.read import default_inputs_dir
+
+    given = getattr(args, "inputs", None)
+    note = build_note(Path(given) if given else default_inputs_dir())
+    if note:
+        print_notes([note])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _build_note(args)
         code = int(args.func(args))
         sys.stdout.flush()  # a full disk or closed pipe is reported here, not at exit
         return code

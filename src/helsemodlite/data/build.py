@@ -18,6 +18,7 @@ import pandas as pd
 from .. import dims
 from ..errors import InputError
 from ..io.atomic import write_files_into
+from ..io.build_record import BUILD_RECORD, build_record_text
 from ..io.read import (
     check_model_texts,
     default_inputs_dir,
@@ -255,10 +256,15 @@ def _build_tables(root: Path) -> dict[str, pd.DataFrame]:
 
 REBUILD_RTOL = 1e-6
 """Tolerance of :func:`model_differences`: a rebuilt value may differ from the committed one by
-``REBUILD_RTOL`` × (|value| + the largest |value| of its column). That is far below anything
-that moves a published figure (the gap table rounds to 100 årsverk; 1e-6 of the largest cell is
-a hundredth of a person), and far above the last-digit flips of an optimiser or a BLAS across
-library versions. One birth or one person more in any cell exceeds it."""
+``REBUILD_RTOL`` × (|value| + :data:`COLUMN_FLOOR` × the largest |value| of its column). That
+is far below anything that moves a published figure (the gap table rounds to 100 årsverk), and
+far above the last-digit flips of an optimiser or a BLAS across library versions. One birth or
+one person more in any cell exceeds it, and so does an edit of a small parameter beside a large
+one in ``parameters.csv`` (standardvekst 0.005 → 0.007 beside the shortage of 8 600)."""
+COLUMN_FLOOR = 1e-3
+"""The column's scale in the tolerance: cells near zero are judged at 10⁻³ of the largest (a
+fitted cell of 1e-12 may flip its last digits), not at all of it (which hid a change of 0.002
+in a column holding 8 600; found by a new-user review)."""
 
 
 @dataclass(frozen=True)
@@ -308,7 +314,7 @@ def table_difference(
     for col in schema.values:
         x = a[col].to_numpy(dtype=float)
         y = b[col].to_numpy(dtype=float)
-        tol = rtol * (np.abs(x) + np.nanmax(np.abs(x), initial=0.0))
+        tol = rtol * (np.abs(x) + COLUMN_FLOOR * np.nanmax(np.abs(x), initial=0.0))
         excess = np.abs(x - y) - tol
         excess[np.isnan(x) != np.isnan(y)] = np.inf
         excess[np.isnan(x) & np.isnan(y)] = -np.inf
@@ -367,5 +373,10 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
         # Only the files that changed beyond the tolerance are replaced: a rebuild that agrees
         # with a file (the last digit of a float may differ between runs of the fits) leaves
         # its bytes, so the calibration's file hashes stay valid for unchanged files.
-        write_files_into(root / "model", {n: t for n, t in texts.items() if n in changed})
+        files = {n: t for n, t in texts.items() if n in changed}
+        record = build_record_text(root)  # what model/ is built from (io.build_record)
+        present = root / BUILD_RECORD
+        if not present.is_file() or present.read_text(encoding="utf-8") != record:
+            files[Path(BUILD_RECORD).name] = record
+        write_files_into(root / "model", files)
     return changed

@@ -151,8 +151,22 @@ def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
                 f"--out {target}: is inside the installed helsemodlite package; write outputs "
                 "elsewhere (e.g. --out outputs/mitt_scenario)"
             )
+        for parent in Path(target).absolute().parents:  # nearest first
+            if parent.exists() and not parent.is_dir():
+                raise ConfigError(f"--out {target}: {parent} is a file, not a directory")
+            if _is_run_record(parent / "run.json"):
+                raise ConfigError(
+                    f"--out {target}: is inside {parent}, the output of an earlier helsemodlite "
+                    "command (a later run there would refuse it or replace it); give a "
+                    "directory outside it"
+                )
         recover(Path(target))
-        if target.is_symlink() or (target.exists() and not target.is_dir()):
+        if target.is_symlink():
+            raise ConfigError(
+                f"--out {target}: is a symbolic link; give the directory itself (an output "
+                "replaces its directory as a whole, so a link is not followed)"
+            )
+        if target.exists() and not target.is_dir():
             raise ConfigError(f"--out {target}: exists and is not a directory; give a directory")
         if target.is_dir():
             _check_previous_output(target, allowed)

@@ -215,6 +215,20 @@ def read_calibration_record(directory: Path) -> dict[str, Any]:
         return {}
 
 
+def calibration_record_problem(directory: Path) -> str | None:
+    """Why the calibration record of a directory with one cannot be read (None: it can, or
+    there is none)."""
+    import tomllib
+
+    path = directory / CALIBRATION_RECORD
+    try:
+        if path.is_file():
+            tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return f"{path}: cannot be read ({exc})"
+    return None
+
+
 def fitted_inputs_changes(record: dict[str, Any], hashes: dict[str, str]) -> list[str] | None:
     """Model files whose content differs from the ones the calibration was fitted on (None
     when the record does not say what they were)."""
@@ -244,8 +258,19 @@ def calibration_status(inputs: Inputs) -> dict[str, Any]:
 
 
 def calibration_note(inputs: Inputs) -> str | None:
-    """A note when the calibration was fitted on other inputs (the default: kept as it is)."""
+    """A note when the calibration was fitted on other inputs (the default: kept as it is), or
+    when its record cannot be read (so that is not known)."""
     status = calibration_status(inputs)
+    problem = (
+        calibration_record_problem(inputs.directory)
+        if status["calibration"] == "calibration/calibration.csv" and inputs.directory
+        else None
+    )
+    if problem:
+        return (
+            f"{problem}; whether the calibration was fitted on these inputs is not known (the "
+            "record is documentation: the parameters in calibration/calibration.csv are used)"
+        )
     if status["fitted_inputs_match"] is not False:
         return None
     return (

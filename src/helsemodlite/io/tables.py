@@ -100,7 +100,17 @@ def check_years(years: object, available: tuple[int, ...]) -> tuple[int, ...]:
             f"year(s) {shown} outside the projection: the inputs cover "
             f"{available[0]}–{available[-1]}"
         )
-    return tuple(int(y) for y in wanted)  # type: ignore[call-overload]
+    return tuple(dict.fromkeys(int(y) for y in wanted))  # type: ignore[call-overload]
+
+
+def year_or_default(year: int | None, available: tuple[int, ...]) -> int:
+    """``year`` checked against the projection; None: 2040, the publication's last column,
+    or the last projection year when the inputs end before it (one rule for the commands)."""
+    if year is None:
+        last = dims.GAP_TABLE_YEARS[-1]
+        return last if last in available else available[-1]
+    (out,) = check_years((year,), available)
+    return out
 
 
 COMPARE_VARIABLES = ("supply", "demand", "gap")
@@ -157,6 +167,12 @@ def comparison_table(
     Columns ``group, scenario, <years…>, is_total``; ``groups``: ids and/or ``Sum`` (default
     the ``Sum``)."""
     check_variable(variable)
+    need = {"group", "scenario", "year", variable}
+    if not isinstance(comparison, pd.DataFrame) or not need <= set(comparison.columns):
+        raise ConfigError(
+            "compare_table: expected the frame of helsemodlite.compare() (columns group, "
+            f"scenario, year, supply, demand, gap), got {type(comparison).__name__}"
+        )
     available = list(dict.fromkeys(str(g) for g in comparison["group"]))
     chosen = check_groups(groups, available)
     years = list(dict.fromkeys(int(y) for y in comparison["year"]))

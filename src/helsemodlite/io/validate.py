@@ -149,7 +149,19 @@ def _open_table(
         raw = pd.read_csv(
             io.BytesIO(data), comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        try:  # pandas decodes in chunks: find the byte in the whole file
+            data.decode("utf-8")
+            at = 0
+        except UnicodeDecodeError as whole:
+            at = whole.start
+        line = data[:at].count(b"\n") + 1
+        problems.append(
+            f"{rel}: line {line} is not UTF-8 text (byte 0x{data[at]:02x}; a file saved as "
+            "Latin-1 or Windows-1252?); save it as UTF-8 (in Excel: 'CSV UTF-8')"
+        )
+        return None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         problems.append(f"{rel}: cannot be read as CSV ({str(exc).strip()})")
         return None
     header = [str(c) for c in raw.columns]
@@ -495,6 +507,15 @@ def _check_staffing(
 
 def _check_parameters(params: pd.DataFrame, problems: list[str]) -> None:
     values = dict(zip(params["parameter"], params["value"], strict=True))
+    import difflib
+
+    for name in [n for n in values if n not in REQUIRED_PARAMETERS]:  # a typo would be ignored
+        close = difflib.get_close_matches(str(name), list(REQUIRED_PARAMETERS), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append(
+            f"model/parameters.csv: unknown parameter '{name}' (the model reads "
+            f"{', '.join(REQUIRED_PARAMETERS)}){hint}"
+        )
     for name, (lo, hi) in REQUIRED_PARAMETERS.items():
         if name not in values:
             problems.append(f"model/parameters.csv: missing parameter '{name}'")

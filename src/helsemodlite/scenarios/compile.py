@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..embedded import scenarios_dir
 from ..errors import ConfigError
 from ..model.engine import DemandPlan
 from ..model.inputs import Inputs
@@ -174,7 +175,11 @@ class _Batch:
 
 
 def _label(sc: Scenario) -> str:
-    return str(sc.source) if sc.source is not None else sc.name
+    if sc.source is None:
+        return sc.name
+    if Path(sc.source).parent == scenarios_dir():  # not the path inside the installed package
+        return f"{Path(sc.source).stem} (shipped scenario)"
+    return str(sc.source)
 
 
 # -- one compile function per hook: (batch, draw, measure, scenario) -----------------------------

@@ -309,6 +309,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     label = _label_of(path)
     problems: list[str] = []
+    if isinstance(path, str) and not path.strip():
+        raise ConfigError("scenario: an empty name; give a scenario file or a shipped name")
     try:
         src: Path | None = locate_scenario(path)
     except TypeError:

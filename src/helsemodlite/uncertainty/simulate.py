@@ -255,7 +255,12 @@ class Simulation:
         columns = ["input", "label", "srrc", "r2_alone", "share"]
         if not blocks or np.std(y) == 0:
             out = pd.DataFrame(columns=columns)
-            out.attrs.update(r2=0.0, note="")
+            out.attrs.update(
+                r2=float("nan"),
+                draws=len(y),
+                columns=0,
+                note=f"the gap or the inputs do not vary over {len(y)} draw(s): nothing to rank",
+            )
             return out
         ry = pd.Series(y).rank().to_numpy(float)
         ry = (ry - ry.mean()) / ry.std()
@@ -426,6 +431,10 @@ def simulate(
     for key, value, low in (("draws", draws, 1), ("chunk", chunk, 1), ("seed", seed, 0)):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ConfigError(f"simulate: {key} must be a whole number >= {low}, got {value!r}")
+    if progress is not None and not callable(progress):
+        raise ConfigError(
+            f"simulate: progress must be a function (done, total) or None, got {progress!r}"
+        )
     check_size(draws, chunk, len(inputs.years), len(inputs.groups), scenario is not None)
     sampled = sample(
         spec,

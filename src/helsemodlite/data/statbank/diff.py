@@ -141,7 +141,9 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
                 change = (new_v - old_v) / max(abs(old_v), 1e-12)
                 key = rows[r]
                 key = " ".join(map(str, key)) if isinstance(key, tuple) else key
-                biggest.append(f"{key} {num[c]}: {old_v:g} → {new_v:g} ({change:+.1%})")
+                pct = 100 * change  # a tiny change shown as such, not as +0.0 %
+                shown = f"{pct:+.1f}%" if abs(pct) >= 0.05 else f"{pct:+.2g}%"
+                biggest.append(f"{key} {num[c]}: {old_v:.8g} → {new_v:.8g} ({shown})")
     for c in other:
         changed += _text_changes(x[c], y[c])
     if changed:
