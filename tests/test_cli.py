@@ -107,3 +107,15 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["gap-table", "--years", "twenty"])
     assert exc.value.code == 2
+
+
+def test_calibrate_prints_readable_tables_and_what_it_wrote(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["calibrate", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Kalibrerte parametre per gruppe")
+    assert "Bioingeniør" in out and "tilgang + underskudd" in out and "mykt mål" in out
+    assert "demand_trend" not in out and "Etterspørselstrend" not in out  # none fitted
+    assert "28 frie parametre" in out and "29 parametre for 33 mål" in out
+    assert out.rstrip().endswith("--dry-run: ingenting skrevet")

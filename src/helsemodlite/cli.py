@@ -106,14 +106,18 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     table = table.loc[[*order, dims.SUM_LABEL], list(dict.fromkeys(parts.driver))]
     table["gap"] = table.sum(axis=1)
     labels = parts.drop_duplicates("driver").set_index("driver").label
-    print(
+    zero = [d for d in labels.index if table[d].abs().max() < 0.5]  # 0 in every group
+    title = _wrap(
         f"Gapet i {year} fordelt på drivere, årsverk (+ bedrer, − forverrer), avrundet til "
         f"nærmeste 100. Scenario: {proj.scenarios[0]}."
     )
-    print(render_gap_table(table, ""))
+    print(_printable(render_gap_table(table.drop(columns=zero), title)))
     print()
     for driver, label in labels.items():
-        print(f"  {driver}: {label}")
+        if driver not in zero:
+            print(_printable(f"  {driver}: {label}"))
+    if zero:
+        print(_printable(f"  Utelatt, 0 for alle grupper: {', '.join(zero)}."))
     return 0
 
 
@@ -900,6 +904,90 @@ def _cmd_explore(args: argparse.Namespace) -> int:
         return 0
 
 
+CALIBRATION_COLUMNS = {
+    "group": "Gruppe",
+    "fitted": "Tilpasset",
+    "graduates_factor": "Faktor nyutdannede",
+    "immigrants_factor": "Faktor innvandrere",
+    "exit_factor": "Faktor avgang",
+    "initial_shortage": "Underskudd basisår",
+    "demand_trend": "Etterspørselstrend",
+}
+FITTED_WORDS = {
+    "inflow": "tilgang",
+    "immigrants": "innvandrere",
+    "exits": "avgang",
+    "shortage": "underskudd",
+    "trend": "trend",
+}
+FIT_QUANTITIES = {
+    "gap": "gap",
+    "supply_total": "tilbud i alt",
+    "demand_total_excl_shortage": "etterspørsel i alt (uten underskudd)",
+    "initial_shortage_total": "underskudd i basisåret i alt",
+}
+
+
+def calibration_text(table, report) -> str:  # type: ignore[no-untyped-def]
+    """The two tables ``calibrate`` prints, with Norwegian headings and labels: the parameters
+    per group (the demand trend only when one is fitted) and each target against the model."""
+    import pandas as pd
+
+    par = table.copy()
+    if "demand_trend" in par and not par["demand_trend"].astype(float).any():
+        par = par.drop(columns="demand_trend")
+    par["group"] = par["group"].map(dims.group_label)
+    par["fitted"] = par["fitted"].map(
+        lambda f: " + ".join(FITTED_WORDS.get(w, w) for w in str(f).split("+"))
+    )
+    for c in ("graduates_factor", "immigrants_factor", "exit_factor"):
+        if c in par:
+            par[c] = par[c].map(lambda v: f"{v:.3f}".replace(".", ","))
+    par["initial_shortage"] = par["initial_shortage"].map(format_arsverk_exact)
+    par = par.rename(columns=CALIBRATION_COLUMNS)
+    fit = pd.DataFrame(
+        {
+            "Størrelse": report["quantity"].map(lambda q: FIT_QUANTITIES.get(q, q)),
+            "Gruppe": report["group"].map(dims.group_label),
+            "År": report["year"],
+            "Publisert": report["published"].map(format_arsverk_exact),
+            "Modell": report["model"].map(format_arsverk_exact),
+            "Toleranse": report["tolerance"].map(
+                lambda t: "mykt mål" if pd.isna(t) else format_arsverk_exact(t)
+            ),
+            "Avvik": report["residual"].map(format_arsverk_exact),
+        }
+    )
+    par, fit = _left(par, ["Gruppe", "Tilpasset"]), _left(fit, ["Størrelse", "Gruppe"])
+    return "\n".join(
+        [
+            "Kalibrerte parametre per gruppe (faktorer på referansens tilgang og avgang; "
+            "underskudd i årsverk):",
+            par.to_string(index=False),
+            "",
+            "Målene og modellen (årsverk; avvik = modell − publisert):",
+            fit.to_string(index=False),
+        ]
+    )
+
+
+def _left(frame, columns: list[str]):  # type: ignore[no-untyped-def]
+    """Text columns left-aligned in ``to_string``: every cell and the heading padded to the
+    column's width."""
+    out = frame.copy()
+    names = {}
+    for c in columns:
+        width = max(len(c), *(len(v) for v in out[c]))
+        out[c] = [v.ljust(width) for v in out[c]]
+        names[c] = c.ljust(width)
+    return out.rename(columns=names)
+
+
+def format_arsverk_exact(value: float) -> str:
+    """Whole årsverk with a space between thousands and a plain minus (not rounded to 100)."""
+    return f"{float(value):,.0f}".replace(",", " ")
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .data.calibrate import calibrate, calibrated_outside_fit
     from .io.read import default_inputs_dir
@@ -910,24 +998,26 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         targets=args.targets,
         refit_published=args.refit_published,
     )
-    print(table.to_string(index=False))
-    print()
-    print(report.to_string(index=False, na_rep="mykt mål"))
+    print(_printable(calibration_text(table, report)))
     n_par = int(table["fitted"].str.count(r"\+").sum() + len(table))
     n_tgt = int(report["tolerance"].notna().sum())
     soft = len(report) - n_tgt
     print(
-        f"\n{n_par} free parameters (per group the columns named in 'fitted') fitted to "
-        f"{n_tgt} targets and {soft} soft target(s), with priors towards the data "
-        "(docs/calibration.md)"
+        f"\n{n_par} frie parametre (per gruppe de som står under «Tilpasset») tilpasset "
+        f"{n_tgt} mål og {soft} mykt mål, med priorer mot dataene (docs/calibration.md)"
     )
-    outside = calibrated_outside_fit(Path(args.inputs) if args.inputs else default_inputs_dir())
+    root = Path(args.inputs) if args.inputs else default_inputs_dir()
+    outside = calibrated_outside_fit(root)
     if outside:
         print(
-            f"plus {len(outside)} calibrated outside this fit, each to a target of its own "
+            f"og {len(outside)} kalibrert utenfor denne tilpasningen, hver mot et eget mål "
             f"({', '.join(outside)}; assumptions/reference.toml): {n_par + len(outside)} "
-            f"parameters for {n_tgt} targets"
+            f"parametre for {n_tgt} mål"
         )
+    if args.dry_run:
+        print("--dry-run: ingenting skrevet")
+    else:
+        print(_printable(f"→ {root / 'calibration'}/ (calibration.csv, fit.csv, calibration.toml)"))
     return 0
 
 

@@ -190,7 +190,7 @@ def comparison_table(
 
 
 DRIVER_LABELS = {
-    "basisår": "Gap i basisåret (med underskuddet da)",
+    "basisår": "Gap i basisåret (det kalibrerte underskuddet)",
     "avgang": "Avgang fra basisårets bestand (død, utvandring, andre avganger, alder)",
     "utdannede": "Nyutdannede",
     "innvandrere": "Innvandrere med helseutdanning",
