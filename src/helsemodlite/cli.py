@@ -645,8 +645,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         print(f"\n{BACKTEST_LABELS.get(str(check), str(check))}")
         points = sub["unit"].iloc[0] == "points"
         for r in sub.itertuples(index=False):
-            fmt = "{:8.1f}" if points else "{:8.3f}"
+            places = 1 if points else 3  # decimal commas, as in the notes below
             diff = f"{r.difference:+6.1f} p" if points else f"{100 * r.difference:+6.1f} %"
+            diff = diff.replace(".", ",").replace("-", "−")
             if r.within is None:
                 verdict = "veiledende"
             elif r.within:
@@ -656,8 +657,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                 verdict = "utenfor (kjent, se under)" if known else "UTENFOR"
             label = dims.group_label(r.group) if r.group in dims.GROUPS else "Alle grupper"
             print(
-                f"  {label:<24} {r.year}  observert {fmt.format(r.observed)}  modell "
-                f"{fmt.format(r.model)}  avvik {diff}  {verdict}"
+                f"  {label:<24} {r.year}  observert {_comma(r.observed, places).rjust(8)}  "
+                f"modell {_comma(r.model, places).rjust(8)}  avvik {diff}  {verdict}"
             )
     failures = bt.failures
     print(
