@@ -94,6 +94,23 @@ def test_the_page_with_heltid_10s_controls_shows_the_gap_table_of_heltid_10(
         path.unlink()
 
 
+def test_the_page_says_what_the_command_line_says_about_its_inputs(tmp_path: Path) -> None:
+    """An assumption edited since the build (model/ is used as it is) is said on the page."""
+    copy = tmp_path / "inputs"
+    hm.export_inputs(copy)
+    at = _app(str(copy))
+    assert not [w for w in at.warning if "changed since model/ was built" in w.value]
+    moves = copy / "assumptions" / "supply_transitions.csv"
+    moves.write_text(moves.read_text() + "\n# edited\n")
+    try:
+        at = _app(str(copy))
+        assert any(
+            "supply_transitions.csv changed since model/ was built" in w.value for w in at.warning
+        )
+    finally:
+        os.environ.pop("HELSEMODLITE_EXPLORE_INPUTS", None)
+
+
 def test_groups_and_start_year_reach_the_scenario(inputs: hm.Inputs) -> None:
     at = _app()
     at.slider(key="utdanningskapasitet.relative_change").set_value(20.0)

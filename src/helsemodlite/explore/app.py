@@ -40,6 +40,28 @@ def _inputs(directory: str | None) -> Any:
     return resolve_inputs(directory)
 
 
+def _input_notes(directory: str | None) -> list[str]:
+    """The inputs directory's notes (model/ older than its assumptions, a calibration fitted
+    on other inputs), computed again only when a file changed."""
+    from helsemodlite.io.build_record import files_stamp
+    from helsemodlite.io.read import default_inputs_dir
+
+    root = Path(directory) if directory else default_inputs_dir()
+    model = tuple(sorted(_inputs(directory).file_hashes.items()))  # model/ and calibration/
+    return _notes_of(directory, str(root), files_stamp(root), model)
+
+
+@st.cache_data
+def _notes_of(
+    directory: str | None, root: str, stamp: tuple[Any, ...], model: tuple[Any, ...]
+) -> list[str]:
+    from helsemodlite.io.build_record import build_note
+    from helsemodlite.io.read import calibration_note
+
+    notes = [build_note(Path(root)), calibration_note(_inputs(directory))]
+    return [n for n in notes if n]
+
+
 @st.cache_resource
 def _reference(directory: str | None) -> Any:
     return project(inputs=_inputs(directory), detail=False)
@@ -202,6 +224,8 @@ def main() -> None:
     )
     if extra:
         st.info("Satt i fila uten kontroll her (beholdes): " + ", ".join(extra))
+    for note in [*_input_notes(directory), *proj.notes]:  # what the command line says too
+        st.warning(note)
     table = _table(proj, ref)
     sum_now = float(proj.gap[0, proj.years.index(2040), :].sum()) if 2040 in proj.years else 0.0
     sum_ref = float(ref.gap[0, ref.years.index(2040), :].sum()) if 2040 in ref.years else 0.0

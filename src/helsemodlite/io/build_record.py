@@ -39,6 +39,20 @@ def build_inputs_hashes(root: Path) -> dict[str, str]:
     return out
 
 
+def files_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime_ns) of the record and of every file the build reads from: a cheap key
+    for caching :func:`build_note` (the explorer reruns on every move of a control)."""
+    out = []
+    for part in (*BUILT_FROM, BUILD_RECORD):
+        p = root / part
+        try:
+            files = [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file())
+            out += [(q.as_posix(), q.stat().st_size, q.stat().st_mtime_ns) for q in files]
+        except (OSError, ValueError):
+            continue
+    return tuple(out)
+
+
 def build_record_text(root: Path) -> str:
     """The text of ``model/build.toml`` for the files in ``root`` now."""
     lines = [
