@@ -258,11 +258,11 @@ def test_diff_shows_files_rows_and_the_gap(
     assert main(["inputs", "diff", str(mine), str(new), "--years", "2030", "2040"]) == 0
     out = capsys.readouterr().out
     revised = SOURCE.replace(".csv", "_ssb2026-02-25.csv")  # a new vintage beside the old one
-    assert f"added    sources/{revised}" in out and "values changed" in out
-    assert f"sources/{SOURCE}" not in out and "changed  sources.toml" in out
+    assert f"ny      sources/{revised}" in out and "verdier endret" in out
+    assert f"sources/{SOURCE}" not in out and "endret  sources.toml" in out
     assert (
-        "changed  model/population.csv" in out
-        and "added    sources/statbank/07459/manifest.json" in out
+        "endret  model/population.csv" in out
+        and "ny      sources/statbank/07459/manifest.json" in out
     )
     assert "Referansebanens gap 2040: gammel og ny" in out and "endring" in out
     assert "Kalibrering: hver mappes lagrede kalibrering (keep)" in out
@@ -580,7 +580,7 @@ def test_inputs_diff_ranks_changes_by_size_not_by_near_zero_cells() -> None:
     old = b"group,x\na,1e-06\nb,100\nc,50\n"
     new = b"group,x\na,0\nb,120\nc,50.5\n"
     (line,) = csv_changes(old, new)
-    assert line.startswith("values changed: 3; largest: b x: 100 → 120 (+20.0%)"), line
+    assert line.startswith("verdier endret: 3; størst: b x: 100 → 120 (+20.0%)"), line
 
 
 def test_inputs_diff_sees_only_real_changes_of_a_table_with_empty_text_cells() -> None:
@@ -591,7 +591,7 @@ def test_inputs_diff_sees_only_real_changes_of_a_table_with_empty_text_cells() -
     from helsemodlite.data.statbank.diff import csv_changes
 
     old = b"group,origin,share\nlege,,\njordmor,sykepleier,0.08\nradiograf,,\n"
-    assert csv_changes(old, old) == ("formatting or comments only",)
+    assert csv_changes(old, old) == ("bare formatering eller kommentarer",)
     same = [
         old.replace(b"\n", b"\r\n"),
         b"\xef\xbb\xbf" + old,
@@ -600,8 +600,8 @@ def test_inputs_diff_sees_only_real_changes_of_a_table_with_empty_text_cells() -
         b"share,group,origin\n,lege,\n0.08,jordmor,sykepleier\n,radiograf,\n",
     ]
     for new in same:
-        assert csv_changes(old, new) == ("formatting or comments only",), new
+        assert csv_changes(old, new) == ("bare formatering eller kommentarer",), new
     (line,) = csv_changes(old, old.replace(b"0.08", b"0.1"))
-    assert line.startswith("values changed: 1; largest: jordmor share: 0.08 → 0.1"), line
+    assert line.startswith("verdier endret: 1; størst: jordmor share: 0.08 → 0.1"), line
     (line,) = csv_changes(old, old.replace(b"jordmor,sykepleier", b"jordmor,lege"))
-    assert line == "values changed: 1", line
+    assert line == "verdier endret: 1", line

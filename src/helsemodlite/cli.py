@@ -833,9 +833,10 @@ def _cmd_inputs_diff(args: argparse.Namespace) -> int:
     changes = file_changes(Path(args.old), Path(args.new))
     print(f"Filer som er endret fra {args.old} til {args.new}: {len(changes) or 'ingen'}")
     for c in changes:
-        print(_printable(f"  {c.kind:<8} {c.path}"))
+        kind = {"added": "ny", "removed": "fjernet", "changed": "endret"}.get(c.kind, c.kind)
+        print(_printable(f"  {kind:<7} {c.path}"))
         for d in c.detail:
-            print(_printable(f"           {d}"))
+            print(_printable(f"          {d}"))
     if args.targets is not None and args.calibration != "refit":
         raise ConfigError("inputs diff: --targets goes with --calibration refit")
     projs = []

@@ -99,7 +99,7 @@ def _some(keys: list[object]) -> str:
 def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
     tables = _tables(old, new)
     if tables is None:
-        return ("content changed (not a table with a key in its leading columns)",)
+        return ("innholdet endret (ikke en tabell med nøkkel i de første kolonnene)",)
     a, b = tables
     out = []
     added = [k for k in b.index if k not in a.index]
@@ -107,13 +107,13 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
     cols_added = [c for c in b.columns if c not in a.columns]
     cols_removed = [c for c in a.columns if c not in b.columns]
     if added:
-        out.append(f"rows added: {len(added)} ({_some(added)})")
+        out.append(f"rader lagt til: {len(added)} ({_some(added)})")
     if removed:
-        out.append(f"rows removed: {len(removed)} ({_some(removed)})")
+        out.append(f"rader fjernet: {len(removed)} ({_some(removed)})")
     if cols_added:
-        out.append(f"columns added: {', '.join(cols_added)}")
+        out.append(f"kolonner lagt til: {', '.join(cols_added)}")
     if cols_removed:
-        out.append(f"columns removed: {', '.join(cols_removed)}")
+        out.append(f"kolonner fjernet: {', '.join(cols_removed)}")
     rows = [k for k in a.index if k in b.index]
     cols = [c for c in a.columns if c in b.columns]
     x, y = a.loc[rows, cols], b.loc[rows, cols]
@@ -148,9 +148,9 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
         changed += _text_changes(x[c], y[c])
     if changed:
         out.append(
-            f"values changed: {changed}" + (f"; largest: {'; '.join(biggest)}" if biggest else "")
+            f"verdier endret: {changed}" + (f"; størst: {'; '.join(biggest)}" if biggest else "")
         )
-    return tuple(out) or ("formatting or comments only",)
+    return tuple(out) or ("bare formatering eller kommentarer",)
 
 
 def file_changes(old: Path, new: Path) -> list[FileChange]:
