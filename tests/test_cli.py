@@ -119,3 +119,27 @@ def test_calibrate_prints_readable_tables_and_what_it_wrote(
     assert "demand_trend" not in out and "Etterspørselstrend" not in out  # none fitted
     assert "28 frie parametre" in out and "29 parametre for 33 mål" in out
     assert out.rstrip().endswith("--dry-run: ingenting skrevet")
+
+
+def test_commands_use_one_blas_thread_unless_told_otherwise() -> None:
+    """A new command process sets one BLAS thread before numpy loads (docs/performance.md); a
+    value the user set wins, and a Python session that already imported numpy is left alone."""
+    import os
+
+    code = (
+        "from helsemodlite.cli import _single_threaded_blas as f; f(); import os, numpy; "
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    run = [sys.executable, "-c", code]
+    assert subprocess.run(run, env=env, capture_output=True, text=True).stdout.split() == ["1", "1"]
+    mine = {**env, "OPENBLAS_NUM_THREADS": "3"}
+    out = subprocess.run(run, env=mine, capture_output=True, text=True).stdout.split()
+    assert out == ["3", "1"]
+    before = dict(os.environ)
+    import numpy  # noqa: F401
+
+    from helsemodlite.cli import _single_threaded_blas
+
+    _single_threaded_blas()  # numpy is loaded in this session: nothing changes
+    assert dict(os.environ) == before

@@ -1618,7 +1618,26 @@ def _build_note(args: argparse.Namespace) -> None:
         print_notes([note])
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _single_threaded_blas() -> None:
+    """One BLAS thread for the commands, unless the user set one (docs/performance.md): the
+    model's linear algebra is many small problems (the estimation's least squares, a few
+    matrix products), where threads gain nothing on an idle machine and cost many times over
+    on a busy one (backtest on 2 cores beside another process: 18 s with OpenBLAS' threads,
+    5.6 s with one). Only before numpy is imported (a new process), so it never changes a
+    Python session that called main()."""
+    if "numpy" in sys.modules:
+        return
+    import os
+
+    for var in BLAS_THREADS:
+        os.environ.setdefault(var, "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _single_threaded_blas()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
