@@ -396,8 +396,16 @@ def test_batch_equals_single_runs_and_summary_rows_add_up(
     inputs: hm.Inputs, dicts: list[dict]
 ) -> None:
     """``project_batch`` equals the single runs row for row; in every summary (single and batch)
-    gap = supply − demand and each ``Sum`` row is the sum of the groups."""
+    gap = supply − demand and each ``Sum`` row is the sum of the groups. The batch also holds
+    every pair of the scenarios merged table by table, so each measure recurs in draws with
+    other hooks beside it (a repeated measure is compiled once and copied)."""
+    merged = [{**a, **b} for i, a in enumerate(dicts) for b in dicts[i + 1 :]]
     scs = [hm.Scenario.from_dict(d, name=f"s{i}") for i, d in enumerate(dicts)]
+    for k, d in enumerate(merged):
+        try:
+            scs.append(hm.Scenario.from_dict(d, name=f"m{k}"))
+        except hm.ConfigError:  # two valid files need not merge into a valid one
+            continue
     summ = hm.project_batch(scs, inputs=inputs).summary(with_scenario=True)
     check_summary(summ, inputs.groups)
     for sc in scs:
