@@ -36,6 +36,7 @@ def command(port: int) -> list[str]:
         "--server.fileWatcherType=none",
         "--client.toolbarMode=minimal",
         "--runner.magicEnabled=false",
+        "--logger.level=warning",  # not Streamlit's "server started" lines beside our address
     ]
 
 
