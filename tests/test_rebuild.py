@@ -134,6 +134,12 @@ def test_runs_say_when_the_assumptions_changed_since_the_build(
     assert f"inputs build --inputs {copy}" in err
     assert main(["inputs", "check", "--inputs", str(copy)]) == 0
     assert "supply_transitions.csv changed" in capsys.readouterr().err
+    params = copy / "model" / "parameters.csv"
+    params.write_text(params.read_text().replace("standard_growth,0.005", "standard_growth,0.006"))
+    assert main(["inputs", "check", "--inputs", str(copy)]) == 0  # valid, but say the fit
+    assert "was fitted on other inputs; changed since: model/parameters.csv" in (
+        capsys.readouterr().err
+    )
     (copy / BUILD_RECORD).write_text("built_from = [")
     assert "cannot be read" in (build_note(copy) or "")
     record = copy / "calibration" / "calibration.toml"

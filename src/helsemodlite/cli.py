@@ -691,6 +691,12 @@ def _cmd_inputs_check(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from .api import resolve_inputs
+    from .io.read import calibration_note
+
+    note = calibration_note(resolve_inputs(directory))  # valid, but fitted on other inputs?
+    if note:
+        print_notes([note])
     print(f"inputs OK: {directory}")
     return 0
 
