@@ -147,3 +147,30 @@ def test_runs_say_when_the_assumptions_changed_since_the_build(
     assert main(["gap-table", "--inputs", str(copy)]) == 0
     err = capsys.readouterr().err
     assert "calibration.toml: cannot be read" in err and "is not known" in err
+
+
+def test_the_build_record_holds_any_file_name_and_refuses_a_folder_in_its_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """File names TOML cannot hold as JSON writes them (an emoji as a surrogate pair, bytes
+    that are no UTF-8) keep the record readable; a file that cannot be read is named; a folder
+    where the record belongs is refused before anything is built."""
+    import os
+
+    from helsemodlite.io.build_record import build_record_text
+
+    copy = tmp_path / "inputs"
+    hm.export_inputs(copy)
+    (copy / "sources" / "notat 😀.txt").write_text("x")
+    (copy / "sources" / os.fsdecode(b"bad\xff.csv")).write_text("x")
+    assert "notat 😀.txt" in (build_note(copy) or "") and "bad\\xff.csv" in (build_note(copy) or "")
+    (copy / BUILD_RECORD).write_text(build_record_text(copy), encoding="utf-8")
+    assert build_note(copy) is None
+    if Path("/proc/self/mem").exists():  # a file that is there but cannot be read
+        (copy / "sources" / "mem.csv").symlink_to("/proc/self/mem")
+        assert "sources/mem.csv: cannot be read" in (build_note(copy) or "")
+        (copy / "sources" / "mem.csv").unlink()
+    (copy / BUILD_RECORD).unlink()
+    (copy / BUILD_RECORD).mkdir()
+    assert main(["inputs", "build", "--inputs", str(copy)]) == 2
+    assert "build.toml: is not a file" in capsys.readouterr().err

@@ -829,8 +829,17 @@ def test_out_inside_an_earlier_output_a_link_or_under_a_file_is_refused_by_name(
     for out, said in cases:
         assert main(["run", "heltid_10", "--quiet", "--out", str(out)]) == 2
         assert said in capsys.readouterr().err
+    for out, said in [
+        (run_a / "s.toml", "the output of an earlier helsemodlite command"),
+        (run_a / "summary.csv" / "s.toml", "summary.csv is a file, not a directory"),
+    ]:
+        assert main(["solve", "--group", "lege", "--out", str(out)]) == 2
+        assert said in capsys.readouterr().err
     assert sorted(p.name for p in run_a.iterdir()) == before
     assert main(["run", "heltid_10", "--quiet", "--out", str(run_a)]) == 0  # its own: replaced
+    beside = run_a / ".." / "beside"  # only passes through runA: a sibling
+    assert main(["run", "heltid_10", "--quiet", "--out", str(beside)]) == 0
+    assert (tmp_path / "beside" / "run.json").is_file()
 
 
 def test_undecodable_file_names_do_not_crash(

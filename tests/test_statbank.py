@@ -605,3 +605,22 @@ def test_inputs_diff_sees_only_real_changes_of_a_table_with_empty_text_cells() -
     assert line.startswith("verdier endret: 1; størst: jordmor share: 0.08 → 0.1"), line
     (line,) = csv_changes(old, old.replace(b"jordmor,sykepleier", b"jordmor,lege"))
     assert line == "verdier endret: 1", line
+
+
+def test_inputs_diff_of_keys_that_grow_text_na_and_empty_cells() -> None:
+    """A key that needs one more column in the new version (a second origin for a group) is
+    rows added, not a crash; 'NA' is text, as the loader reads it; an empty cell filled is
+    listed among the largest changes; a file that is no CSV is said to be one."""
+    from helsemodlite.data.statbank.diff import csv_changes
+
+    old = b"g,year,v\na,2020,1\nb,2020,2\n"
+    assert csv_changes(old, old + b"a,2021,3\n") == ("rader lagt til: 1 (a 2021)",)
+    moves = b"group,origin,share\nbio,,0\n"
+    assert csv_changes(moves, moves.replace(b",,", b",NA,")) == ("verdier endret: 1",)
+    assert csv_changes(b"g,v\na,\nb,2\n", b"g,v\na,7\nb,2\n") == (
+        "verdier endret: 1; størst: a v: tom → 7",
+    )
+    assert csv_changes(b"g\na\nb\n", b"g\r\na\r\nb\r\n") == ("bare formatering eller kommentarer",)
+    assert csv_changes(b"g,v\na,1\n", b'g,v\na,1,3\n"') == (
+        "innholdet endret (kan ikke leses som CSV)",
+    )

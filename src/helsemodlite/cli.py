@@ -56,15 +56,12 @@ def render_gap_table(table, title: str, header: str = "Utdanningsgruppe") -> str
 
 def _cmd_gap_table(args: argparse.Namespace) -> int:
     from .api import project
-    from .io.read import calibration_note
 
     _check_csv_options(args, "--csv")
     years = tuple(args.years) if args.years else None
     proj = project(args.scenario, inputs=args.inputs, detail=False)
     table = proj.gap_table(years=years)
-    extra = [table.attrs.get("note"), calibration_note(proj.inputs)]
-    for note in [*proj.notes, *(n for n in extra if n)]:
-        print(f"helsemodlite: note: {note}", file=sys.stderr)
+    print_notes([*proj.notes, *([table.attrs["note"]] if table.attrs.get("note") else [])])
     if args.csv:
         from .io.outputs import gap_table_csv
 
@@ -453,11 +450,17 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from .api import solve
+    from .io.outputs import check_parents
 
     out = Path(args.out) if args.out else None
     if out is not None and (out.exists() or out.is_symlink()):
         what = "is a directory" if out.is_dir() else "exists (a file is never overwritten)"
         raise ConfigError(f"--out {out}: {what}; give a new file name, e.g. --out losning.toml")
+    if out is not None:
+        try:
+            check_parents(out)
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot use this path ({exc.strerror or exc})") from exc
     groups = list(dict.fromkeys(args.group or ["sykepleier"]))
     levers = args.lever or ["graduates"]
     if args.cost is not None or len(levers) > 1:
@@ -691,12 +694,6 @@ def _cmd_inputs_check(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from .api import resolve_inputs
-    from .io.read import calibration_note
-
-    note = calibration_note(resolve_inputs(directory))  # valid, but fitted on other inputs?
-    if note:
-        print_notes([note])
     print(f"inputs OK: {directory}")
     return 0
 
@@ -992,8 +989,9 @@ def _left(frame, columns: list[str]):  # type: ignore[no-untyped-def]
 
 
 def format_arsverk_exact(value: float) -> str:
-    """Whole årsverk with a space between thousands and a plain minus (not rounded to 100)."""
-    return f"{float(value):,.0f}".replace(",", " ")
+    """Whole årsverk with a space between thousands and a plain minus (not rounded to 100;
+    never "-0")."""
+    return f"{round(float(value)) + 0:,.0f}".replace(",", " ")
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -1012,7 +1010,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     soft = len(report) - n_tgt
     print(
         f"\n{n_par} frie parametre (per gruppe de som står under «Tilpasset») tilpasset "
-        f"{n_tgt} mål og {soft} mykt mål, med priorer mot dataene (docs/calibration.md)"
+        f"{n_tgt} mål og {soft} {'mykt' if soft == 1 else 'myke'} mål, med priorer mot "
+        "dataene (docs/calibration.md)"
     )
     root = Path(args.inputs) if args.inputs else default_inputs_dir()
     outside = calibrated_outside_fit(root)
@@ -1048,9 +1047,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127)}
+"""Control characters (from file names, say) shown as escapes in a one-line note."""
+
+
 def print_notes(notes: Sequence[str]) -> None:
     for note in notes:
-        print(_printable(f"helsemodlite: note: {note}"), file=sys.stderr)
+        print(_printable(f"helsemodlite: note: {note}".translate(_CONTROL)), file=sys.stderr)
 
 
 def _printable(text: str) -> str:
@@ -1612,16 +1615,24 @@ _READ_MODEL = (
 assumptions beside it changed since it was built (io.build_record)."""
 
 
-def _build_note(args: argparse.Namespace) -> None:
-    if getattr(args.func, "__name__", "") not in _READ_MODEL:
+def _input_notes(args: argparse.Namespace) -> None:
+    """The notes on the inputs directory, once, before the command: model/ older than its
+    sources or assumptions, and (but for calibrate, which refuses that case itself) a
+    calibration fitted on other inputs. Inputs that cannot be read are the command's to
+    report."""
+    name = getattr(args.func, "__name__", "")
+    if name not in _READ_MODEL:
         return
+    from .api import resolve_inputs
     from .io.build_record import build_note
-    from .io.read import default_inputs_dir
+    from .io.read import calibration_note, default_inputs_dir
 
     given = getattr(args, "inputs", None)
-    note = build_note(Path(given) if given else default_inputs_dir())
-    if note:
-        print_notes([note])
+    notes = [build_note(Path(given) if given else default_inputs_dir())]
+    if name != "_cmd_calibrate":
+        with contextlib.suppress(HelsemodliteError):
+            notes.append(calibration_note(resolve_inputs(given)))
+    print_notes([n for n in notes if n])
 
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -1647,7 +1658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _build_note(args)
+        _input_notes(args)
         code = int(args.func(args))
         sys.stdout.flush()  # a full disk or closed pipe is reported here, not at exit
         return code

@@ -360,6 +360,9 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
         root = Path(inputs_dir) if inputs_dir is not None else default_inputs_dir()
     else:
         root = writable_inputs_dir(inputs_dir, "inputs build", writes=("model",))
+        where = root / BUILD_RECORD
+        if where.exists() and not where.is_file():  # refused before anything is built
+            raise InputError(f"{where}: is not a file; remove it (inputs build writes it)")
     tables = build_tables(root)
     changed = [d.file for d in model_differences(root, tables)]
     if not check_only:
@@ -376,7 +379,11 @@ def build_inputs(inputs_dir: Path | None = None, *, check_only: bool = False) ->
         files = {n: t for n, t in texts.items() if n in changed}
         record = build_record_text(root)  # what model/ is built from (io.build_record)
         present = root / BUILD_RECORD
-        if not present.is_file() or present.read_text(encoding="utf-8") != record:
+        try:
+            same = present.is_file() and present.read_bytes() == record.encode("utf-8")
+        except OSError:
+            same = False
+        if not same:
             files[Path(BUILD_RECORD).name] = record
         write_files_into(root / "model", files)
     return changed

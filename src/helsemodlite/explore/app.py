@@ -43,18 +43,20 @@ def _inputs(directory: str | None) -> Any:
 def _input_notes(directory: str | None) -> list[str]:
     """The inputs directory's notes (model/ older than its assumptions, a calibration fitted
     on other inputs), computed again only when a file changed."""
+    import hashlib
+
     from helsemodlite.io.build_record import files_stamp
     from helsemodlite.io.read import default_inputs_dir
 
     root = Path(directory) if directory else default_inputs_dir()
-    model = tuple(sorted(_inputs(directory).file_hashes.items()))  # model/ and calibration/
-    return _notes_of(directory, str(root), files_stamp(root), model)
+    model = sorted(_inputs(directory).file_hashes.items())  # model/ and calibration/
+    # one text key (file names the system gave undecoded cannot be hashed by Streamlit)
+    key = hashlib.sha256(repr((files_stamp(root), model)).encode("utf-8", "backslashreplace"))
+    return _notes_of(directory, str(root), key.hexdigest())
 
 
 @st.cache_data
-def _notes_of(
-    directory: str | None, root: str, stamp: tuple[Any, ...], model: tuple[Any, ...]
-) -> list[str]:
+def _notes_of(directory: str | None, root: str, key: str) -> list[str]:
     from helsemodlite.io.build_record import build_note
     from helsemodlite.io.read import calibration_note
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tomllib
 from pathlib import Path
+
+from ..errors import InputError
 
 BUILD_RECORD = "model/build.toml"
 BUILT_FROM = ("sources.toml", "sources", "assumptions")
@@ -25,17 +28,29 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _name(rel: Path) -> str:
+    """A relative path as a key TOML can hold: bytes that are no UTF-8 (a file name the system
+    gave undecoded) as ``\\xff`` text."""
+    return os.fsencode(rel.as_posix()).decode("utf-8", "backslashreplace")
+
+
 def build_inputs_hashes(root: Path) -> dict[str, str]:
     """SHA-256 (normalised line endings) of every file the build reads from, by path relative
-    to the inputs directory (hidden files and folders left out)."""
+    to the inputs directory (hidden files and folders left out). A file that cannot be read
+    is an :class:`InputError` naming it."""
     out: dict[str, str] = {}
     for part in BUILT_FROM:
         p = root / part
         files = [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file())
         for q in files:
             rel = q.relative_to(root)
-            if not any(s.startswith(".") for s in rel.parts):
-                out[rel.as_posix()] = _digest(q.read_bytes())
+            if any(s.startswith(".") for s in rel.parts):
+                continue
+            try:
+                data = q.read_bytes()
+            except OSError as exc:
+                raise InputError(f"{_name(rel)}: cannot be read ({exc.strerror or exc})") from exc
+            out[_name(rel)] = _digest(data)
     return out
 
 
@@ -62,7 +77,9 @@ def build_record_text(root: Path) -> str:
         "",
         "[built_from]",
     ]
-    lines += [f'{json.dumps(k)} = "{v}"' for k, v in build_inputs_hashes(root).items()]
+    # ensure_ascii=False: JSON's surrogate-pair escapes (of an emoji, say) are not valid TOML
+    hashes = build_inputs_hashes(root)
+    lines += [f'{json.dumps(k, ensure_ascii=False)} = "{v}"' for k, v in hashes.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -85,8 +102,10 @@ def build_note(directory: Path | None) -> str | None:
         return f"{path}: has no [built_from] table; {UNKNOWN}"
     try:
         now = build_inputs_hashes(Path(directory))
+    except InputError as exc:
+        return f"{exc}; {UNKNOWN}"
     except OSError as exc:
-        return f"{directory}: a file cannot be read ({exc.strerror or exc}); {UNKNOWN}"
+        return f"{directory}: cannot be listed ({exc.strerror or exc}); {UNKNOWN}"
     changed = sorted(k for k in set(now) | set(built) if now.get(k) != built.get(k))
     if not changed:
         return None

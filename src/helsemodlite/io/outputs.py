@@ -151,15 +151,7 @@ def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
                 f"--out {target}: is inside the installed helsemodlite package; write outputs "
                 "elsewhere (e.g. --out outputs/mitt_scenario)"
             )
-        for parent in Path(target).absolute().parents:  # nearest first
-            if parent.exists() and not parent.is_dir():
-                raise ConfigError(f"--out {target}: {parent} is a file, not a directory")
-            if _is_run_record(parent / "run.json"):
-                raise ConfigError(
-                    f"--out {target}: is inside {parent}, the output of an earlier helsemodlite "
-                    "command (a later run there would refuse it or replace it); give a "
-                    "directory outside it"
-                )
+        check_parents(Path(target))
         recover(Path(target))
         if target.is_symlink():
             raise ConfigError(
@@ -175,6 +167,21 @@ def check_target(target: Path, allowed: tuple[str, ...] | None = None) -> None:
     except (OSError, RuntimeError, ValueError) as exc:
         reason = _reason(exc) if isinstance(exc, OSError) else str(exc)
         raise ConfigError(f"--out {target}: cannot use this path ({reason})") from exc
+
+
+def check_parents(target: Path) -> None:
+    """No folder above ``target`` is a file or an earlier helsemodlite output (a later run
+    there would refuse the new file or replace it); ``prev/../new`` is read as ``new``."""
+    lexical = Path(os.path.normpath(Path(target).absolute()))
+    for parent in lexical.parents:  # nearest first
+        if parent.exists() and not parent.is_dir():
+            raise ConfigError(f"--out {target}: {parent} is a file, not a directory")
+        if _is_run_record(parent / "run.json"):
+            raise ConfigError(
+                f"--out {target}: is inside {parent}, the output of an earlier helsemodlite "
+                "command (a later run there would refuse it or replace it); give a place "
+                "outside it"
+            )
 
 
 def _is_run_record(path: Path) -> bool:

@@ -49,11 +49,18 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _frame(data: bytes) -> pd.DataFrame | None:
-    """The table as the loader reads it: names and text cells without surrounding spaces."""
+    """The table as the loader reads it: text as written (only an empty cell is missing), names
+    and text cells without surrounding spaces."""
     from io import StringIO
 
     try:
-        df = pd.read_csv(StringIO(data.decode("utf-8-sig")), comment="#", skipinitialspace=True)
+        df = pd.read_csv(
+            StringIO(data.decode("utf-8-sig")),
+            comment="#",
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=[""],
+        )
     except (ValueError, UnicodeDecodeError):
         return None
     df.columns = [str(c).strip() for c in df.columns]
@@ -63,44 +70,70 @@ def _frame(data: bytes) -> pd.DataFrame | None:
     return df
 
 
-def _key(df: pd.DataFrame) -> list[str] | None:
-    """The shortest leading columns that identify a row."""
-    for k in range(1, len(df.columns)):
-        keys = list(df.columns[:k])
-        if not df.duplicated(keys).any():
-            return keys
-    return None
-
-
 def _tables(old: bytes, new: bytes) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Both versions indexed on one key: the old version's, when it identifies the new rows
-    too; columns in the old order when only their order changed."""
+    """Both versions indexed on one key: the fewest leading columns (of the old version) that
+    identify a row in both; columns in the old order when only their order changed. None when
+    either is no table or no such key exists."""
     a, b = _frame(old), _frame(new)
     if a is None or b is None:
         return None
     if set(a.columns) == set(b.columns) and len(a.columns) == len(b.columns):
         b = b[list(a.columns)]
-    ka = _key(a)
-    kb = ka if ka is not None and not b.duplicated(ka).any() else _key(b)
-    if ka is None or kb is None:
-        return None
-    return (a.set_index(ka[0] if len(ka) == 1 else ka), b.set_index(kb[0] if len(kb) == 1 else kb))
+    for k in range(1, len(a.columns)):
+        keys = list(a.columns[:k])
+        if all(c in b.columns for c in keys) and not (
+            a.duplicated(keys).any() or b.duplicated(keys).any()
+        ):
+            index = keys[0] if k == 1 else keys
+            return a.set_index(index), b.set_index(index)
+    return None
 
 
 def _text_changes(x: pd.Series, y: pd.Series) -> int:
     """Cells of a text column that differ (an empty cell equals an empty cell)."""
-    return int((x.fillna("").astype(str) != y.fillna("").astype(str)).sum())
+
+    def text(s: pd.Series) -> pd.Series:
+        return s.astype(object).where(s.notna(), "").astype(str)
+
+    return int((text(x) != text(y)).sum())
+
+
+def _shown_key(key: object) -> str:
+    return " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
 def _some(keys: list[object]) -> str:
-    return ", ".join(map(str, keys[:SHOWN])) + (" …" if len(keys) > SHOWN else "")
+    return ", ".join(map(_shown_key, keys[:SHOWN])) + (" …" if len(keys) > SHOWN else "")
 
 
-def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
-    tables = _tables(old, new)
-    if tables is None:
-        return ("innholdet endret (ikke en tabell med nøkkel i de første kolonnene)",)
-    a, b = tables
+def _numeric_changes(xv: np.ndarray, yv: np.ndarray, rows: list[object], names: list[str]):  # type: ignore[no-untyped-def]
+    """(cells changed, the largest changes as text) of the numeric columns: ranked by the change
+    against the cell's value, but a cell near zero counts at 1 % of its column's largest value
+    (1e-6 → 0 is not the largest change of a file); an empty cell filled or emptied first."""
+    diff = ~np.isclose(xv, yv, rtol=0, atol=0, equal_nan=True)
+    scale = 0.01 * np.nanmax(np.abs(xv), axis=0, initial=0.0)
+    rel = np.abs(yv - xv) / np.maximum(np.maximum(np.abs(xv), scale[None, :]), 1e-12)
+    rel = np.where(np.isnan(xv) != np.isnan(yv), np.inf, rel)
+    rel = np.where(diff, rel, -1.0)
+    biggest = []
+    for i in np.argsort(rel, axis=None)[::-1][:SHOWN]:
+        r, c = np.unravel_index(i, rel.shape)
+        if rel[r, c] < 0:
+            continue
+        old_v, new_v = xv[r, c], yv[r, c]
+        where = f"{_shown_key(rows[r])} {names[c]}"
+        if np.isnan(old_v) or np.isnan(new_v):
+            was, now = (f"{v:.8g}" if not np.isnan(v) else "tom" for v in (old_v, new_v))
+            biggest.append(f"{where}: {was} → {now}")
+            continue
+        pct = 100 * (new_v - old_v) / max(abs(old_v), 1e-12)
+        shown = f"{pct:+.1f}%" if abs(pct) >= 0.05 else f"{pct:+.2g}%"  # not +0.0 %
+        biggest.append(f"{where}: {old_v:.8g} → {new_v:.8g} ({shown})")
+    return int(diff.sum()), biggest
+
+
+def _shape_changes(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """Rows and columns added and removed."""
     out = []
     added = [k for k in b.index if k not in a.index]
     removed = [k for k in a.index if k not in b.index]
@@ -114,6 +147,21 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
         out.append(f"kolonner lagt til: {', '.join(cols_added)}")
     if cols_removed:
         out.append(f"kolonner fjernet: {', '.join(cols_removed)}")
+    return out
+
+
+def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
+    a0, b0 = _frame(old), _frame(new)
+    if a0 is None or b0 is None:
+        return ("innholdet endret (kan ikke leses som CSV)",)
+    same_columns = list(a0.columns) == list(b0.columns)
+    if same_columns and a0.reset_index(drop=True).equals(b0.reset_index(drop=True)):
+        return ("bare formatering eller kommentarer",)
+    tables = _tables(old, new)
+    if tables is None:
+        return ("innholdet endret (ikke en tabell med nøkkel i de første kolonnene)",)
+    a, b = tables
+    out = _shape_changes(a, b)
     rows = [k for k in a.index if k in b.index]
     cols = [c for c in a.columns if c in b.columns]
     x, y = a.loc[rows, cols], b.loc[rows, cols]
@@ -122,29 +170,12 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
         for c in cols
         if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])
     ]
-    other = [c for c in cols if c not in num]
-    changed = 0
-    biggest = []
+    changed, biggest = 0, []
     if num:
-        xv, yv = x[num].to_numpy(float), y[num].to_numpy(float)
-        diff = ~np.isclose(xv, yv, rtol=0, atol=0, equal_nan=True)
-        changed += int(diff.sum())
-        # ranked by the change against the cell's value, but a cell near zero counts at 1 % of
-        # its column's largest value: 1e-6 → 0 is not the largest change of a file
-        scale = 0.01 * np.nanmax(np.abs(xv), axis=0, initial=0.0)
-        rel = np.abs(yv - xv) / np.maximum(np.maximum(np.abs(xv), scale[None, :]), 1e-12)
-        rel = np.where(diff, rel, -1.0)
-        for i in np.argsort(rel, axis=None)[::-1][:SHOWN]:
-            r, c = np.unravel_index(i, rel.shape)
-            if rel[r, c] >= 0:
-                old_v, new_v = xv[r, c], yv[r, c]
-                change = (new_v - old_v) / max(abs(old_v), 1e-12)
-                key = rows[r]
-                key = " ".join(map(str, key)) if isinstance(key, tuple) else key
-                pct = 100 * change  # a tiny change shown as such, not as +0.0 %
-                shown = f"{pct:+.1f}%" if abs(pct) >= 0.05 else f"{pct:+.2g}%"
-                biggest.append(f"{key} {num[c]}: {old_v:.8g} → {new_v:.8g} ({shown})")
-    for c in other:
+        changed, biggest = _numeric_changes(
+            x[num].to_numpy(float), y[num].to_numpy(float), rows, num
+        )
+    for c in [c for c in cols if c not in num]:
         changed += _text_changes(x[c], y[c])
     if changed:
         out.append(
