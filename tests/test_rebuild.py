@@ -140,6 +140,9 @@ def test_runs_say_when_the_assumptions_changed_since_the_build(
     assert "was fitted on other inputs; changed since: model/parameters.csv" in (
         capsys.readouterr().err
     )
+    assert main(["explain", "--inputs", str(copy)]) == 0  # every command that uses model/
+    err = capsys.readouterr().err
+    assert err.count("was fitted on other inputs") == 1 and err.count("changed since model/") == 1
     (copy / BUILD_RECORD).write_text("built_from = [")
     assert "cannot be read" in (build_note(copy) or "")
     record = copy / "calibration" / "calibration.toml"
