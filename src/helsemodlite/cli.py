@@ -206,8 +206,8 @@ def _comma(x: float, decimals: int) -> str:
 
 
 def _spaced(n: float) -> str:
-    """A whole number with a space between thousands."""
-    return f"{n:,.0f}".replace(",", " ")
+    """A whole number with a space between thousands and a plain minus (never "-0")."""
+    return f"{round(float(n)) + 0:,.0f}".replace(",", " ")
 
 
 def _wrap(text: str, width: int = 100) -> str:
@@ -948,19 +948,19 @@ def calibration_text(table, report) -> str:  # type: ignore[no-untyped-def]
     for c in ("graduates_factor", "immigrants_factor", "exit_factor"):
         if c in par:
             par[c] = par[c].map(lambda v: f"{v:.3f}".replace(".", ","))
-    par["initial_shortage"] = par["initial_shortage"].map(format_arsverk_exact)
+    par["initial_shortage"] = par["initial_shortage"].map(_spaced)
     par = par.rename(columns=CALIBRATION_COLUMNS)
     fit = pd.DataFrame(
         {
             "Størrelse": report["quantity"].map(lambda q: FIT_QUANTITIES.get(q, q)),
             "Gruppe": report["group"].map(dims.group_label),
             "År": report["year"],
-            "Publisert": report["published"].map(format_arsverk_exact),
-            "Modell": report["model"].map(format_arsverk_exact),
+            "Publisert": report["published"].map(_spaced),
+            "Modell": report["model"].map(_spaced),
             "Toleranse": report["tolerance"].map(
-                lambda t: "mykt mål" if pd.isna(t) else format_arsverk_exact(t)
+                lambda t: "mykt mål" if pd.isna(t) else _spaced(t)
             ),
-            "Avvik": report["residual"].map(format_arsverk_exact),
+            "Avvik": report["residual"].map(_spaced),
         }
     )
     par, fit = _left(par, ["Gruppe", "Tilpasset"]), _left(fit, ["Størrelse", "Gruppe"])
@@ -986,12 +986,6 @@ def _left(frame, columns: list[str]):  # type: ignore[no-untyped-def]
         out[c] = [v.ljust(width) for v in out[c]]
         names[c] = c.ljust(width)
     return out.rename(columns=names)
-
-
-def format_arsverk_exact(value: float) -> str:
-    """Whole årsverk with a space between thousands and a plain minus (not rounded to 100;
-    never "-0")."""
-    return f"{round(float(value)) + 0:,.0f}".replace(",", " ")
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -1600,16 +1594,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _READ_MODEL = (
-    "_cmd_gap_table",
-    "_cmd_explain",
-    "_cmd_uncertainty",
-    "_cmd_solve",
-    "_cmd_run",
-    "_cmd_compare",
-    "_cmd_report",
-    "_cmd_calibrate",
-    "_cmd_explore",
-    "_cmd_inputs_check",
+    _cmd_gap_table,
+    _cmd_explain,
+    _cmd_uncertainty,
+    _cmd_solve,
+    _cmd_run,
+    _cmd_compare,
+    _cmd_report,
+    _cmd_calibrate,
+    _cmd_explore,
+    _cmd_inputs_check,
 )
 """Commands that use ``model/`` of one inputs directory: they say first when the sources or
 assumptions beside it changed since it was built (io.build_record)."""
@@ -1620,8 +1614,7 @@ def _input_notes(args: argparse.Namespace) -> None:
     sources or assumptions, and (but for calibrate, which refuses that case itself) a
     calibration fitted on other inputs. Inputs that cannot be read are the command's to
     report."""
-    name = getattr(args.func, "__name__", "")
-    if name not in _READ_MODEL:
+    if args.func not in _READ_MODEL:
         return
     from .api import resolve_inputs
     from .io.build_record import build_note
@@ -1629,7 +1622,7 @@ def _input_notes(args: argparse.Namespace) -> None:
 
     given = getattr(args, "inputs", None)
     notes = [build_note(Path(given) if given else default_inputs_dir())]
-    if name != "_cmd_calibrate":
+    if args.func is not _cmd_calibrate:
         with contextlib.suppress(HelsemodliteError):
             notes.append(calibration_note(resolve_inputs(given)))
     print_notes([n for n in notes if n])

@@ -62,7 +62,9 @@ def files_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
         p = root / part
         try:
             files = [p] if p.is_file() else sorted(q for q in p.rglob("*") if q.is_file())
-            out += [(q.as_posix(), q.stat().st_size, q.stat().st_mtime_ns) for q in files]
+            for q in files:
+                st = q.stat()
+                out.append((q.as_posix(), st.st_size, st.st_mtime_ns))
         except (OSError, ValueError):
             continue
     return tuple(out)

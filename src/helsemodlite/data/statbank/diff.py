@@ -70,13 +70,10 @@ def _frame(data: bytes) -> pd.DataFrame | None:
     return df
 
 
-def _tables(old: bytes, new: bytes) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def _tables(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Both versions indexed on one key: the fewest leading columns (of the old version) that
     identify a row in both; columns in the old order when only their order changed. None when
-    either is no table or no such key exists."""
-    a, b = _frame(old), _frame(new)
-    if a is None or b is None:
-        return None
+    no such key exists."""
     if set(a.columns) == set(b.columns) and len(a.columns) == len(b.columns):
         b = b[list(a.columns)]
     for k in range(1, len(a.columns)):
@@ -157,7 +154,7 @@ def csv_changes(old: bytes, new: bytes) -> tuple[str, ...]:
     same_columns = list(a0.columns) == list(b0.columns)
     if same_columns and a0.reset_index(drop=True).equals(b0.reset_index(drop=True)):
         return ("bare formatering eller kommentarer",)
-    tables = _tables(old, new)
+    tables = _tables(a0, b0)
     if tables is None:
         return ("innholdet endret (ikke en tabell med nøkkel i de første kolonnene)",)
     a, b = tables
