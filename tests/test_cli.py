@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helsemodlite.cli import format_arsverk, main
+from helsemodlite.cli import main
+from helsemodlite.cli.text import format_arsverk
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +128,7 @@ def test_commands_use_one_blas_thread_unless_told_otherwise() -> None:
     import os
 
     code = (
-        "from helsemodlite.cli import _single_threaded_blas as f; f(); import os, numpy; "
+        "from helsemodlite.cli.main import _single_threaded_blas as f; f(); import os, numpy; "
         "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))"
     )
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
@@ -139,7 +140,7 @@ def test_commands_use_one_blas_thread_unless_told_otherwise() -> None:
     before = dict(os.environ)
     import numpy  # noqa: F401
 
-    from helsemodlite.cli import _single_threaded_blas
+    from helsemodlite.cli.main import _single_threaded_blas
 
     _single_threaded_blas()  # numpy is loaded in this session: nothing changes
     assert dict(os.environ) == before

@@ -29,6 +29,7 @@ from helsemodlite.explore.controls import (
     scenario_dict,
     state_from_scenario,
 )
+from helsemodlite.numformat import number
 from helsemodlite.scenarios.files import Scenario, load_scenario
 
 INPUTS_ENV = "HELSEMODLITE_EXPLORE_INPUTS"
@@ -67,10 +68,6 @@ def _notes_of(directory: str | None, root: str, key: str) -> list[str]:
 @st.cache_resource
 def _reference(directory: str | None) -> Any:
     return project(inputs=_inputs(directory), detail=False)
-
-
-def _number(x: float) -> str:
-    return f"{x:,.0f}".replace(",", " ").replace("-", "−")
 
 
 def _state() -> State:
@@ -234,16 +231,16 @@ def main() -> None:
     cols = st.columns(3)
     cols[0].metric(
         "Gap 2040, Sum",
-        _number(sum_now),
-        _number(sum_now - sum_ref) if sum_now != sum_ref else None,
+        number(sum_now),
+        number(sum_now - sum_ref) if sum_now != sum_ref else None,
     )
-    cols[1].metric("Referanse 2040", _number(sum_ref))
+    cols[1].metric("Referanse 2040", number(sum_ref))
     cols[2].metric(
         "Tiltak aktive", str(sum(1 for k in scenario_dict(inputs, state) if k != "title"))
     )
     shown = table.rename_axis("Utdanningsgruppe")
     st.dataframe(
-        shown.style.format(_number),
+        shown.style.format(number),
         width="stretch",
         height=36 * (len(shown) + 2) + 4,
         key="gaptable",

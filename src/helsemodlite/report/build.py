@@ -101,7 +101,7 @@ def _residual(value: object) -> str:
     """The calibration's largest residual, whole årsverk (not "40.863", which a Norwegian
     reader takes for forty thousand)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,.0f} årsverk".replace(",", " ")
+        return f"{lb.number(value)} årsverk"
     return "–"
 
 

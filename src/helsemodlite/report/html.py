@@ -18,6 +18,7 @@ from html import escape
 import pandas as pd
 
 from .. import dims
+from ..numformat import MINUS
 from . import labels as lb
 
 
@@ -134,7 +135,7 @@ def _cell(value: object, fmt: str) -> tuple[str, str]:
             text = lb.percent(v)
         else:
             text = lb.arsverk(v)
-        neg = text.startswith(lb.MINUS)
+        neg = text.startswith(MINUS)
         return text, "num neg" if neg else "num"
     return ("" if value is None or value is pd.NA else str(value)), "text"
 

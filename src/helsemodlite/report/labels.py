@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import math
 
-from .. import dims
+from .. import dims, numformat
 from ..io.tables import AGE_BANDS
-
-THIN = "\u202f"
-"""Thousands separator: a thin (narrow no-break) space."""
-MINUS = "\u2212"
+from ..numformat import THIN
 
 GAP_CONVENTION = (
     "Gap = tilbud − etterspørsel, årsverk. Negativt tall = underskudd, som i "
@@ -66,10 +63,7 @@ def number(value: float, decimals: int = 0) -> str:
     """A number in Norwegian print: ``-12345.6`` → ``−12 346`` (thin space, minus sign)."""
     if value is None or not math.isfinite(value):
         return "–"
-    text = f"{abs(value):,.{decimals}f}".replace(",", THIN).replace(".", ",")
-    if text.strip("0,\u202f") == "":  # rounds to zero: no sign
-        return text
-    return f"{MINUS}{text}" if value < 0 else text
+    return numformat.number(value, decimals, sep=THIN)
 
 
 def arsverk(value: float, step: int = 100) -> str:

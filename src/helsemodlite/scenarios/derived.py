@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from .. import dims
+from ..numformat import number
 from .declarations import GROUPS, GROUPS_KEY, REQUIRED, TIMING, Hook, Key, hooks
 
 # -- docs ---------------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ from .declarations import GROUPS, GROUPS_KEY, REQUIRED, TIMING, Hook, Key, hooks
 
 def _num(v: float) -> str:
     if v == int(v) and abs(v) >= 10_000:
-        return f"{int(v):,}".replace(",", " ")
+        return number(v)
     return f"{v:g}".replace("-", "−")
 
 

@@ -22,6 +22,7 @@ from ..model.engine import run_supply
 from ..model.inputs import Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
 from ..model.run import group_demand, personnel_mortality
+from ..numformat import number
 from ..scenarios.compile import scenario_paths
 from .draws import GROUP_INPUTS, SCALAR_INPUTS, Draws, sample
 from .fast import components, fast_supply
@@ -361,21 +362,17 @@ def check_size(draws: int, chunk: int, n_years: int, n_groups: int, paired: bool
     if need > MAX_STORED_BYTES:
         most = MAX_STORED_BYTES // (n_years * (n_groups + 1) * 8 * arrays)
         raise ConfigError(
-            f"simulate: {_spaced(draws)} draws would keep {_spaced(need / 2**30)} GiB of results "
+            f"simulate: {number(draws)} draws would keep {number(need / 2**30)} GiB of results "
             f"(supply, demand{' and the paired effects' if paired else ''} per draw, year and "
             f"group); the limit is {MAX_STORED_BYTES / 2**30:.0f} GiB: use at most "
-            f"{_spaced(most)} draws (quantiles settle long before that; docs/uncertainty.md)"
+            f"{number(most)} draws (quantiles settle long before that; docs/uncertainty.md)"
         )
     if chunk > MAX_CHUNK:
         raise ConfigError(
-            f"simulate: chunk {_spaced(chunk)} is larger than {_spaced(MAX_CHUNK)} draws (a "
+            f"simulate: chunk {number(chunk)} is larger than {number(MAX_CHUNK)} draws (a "
             "chunk's working arrays take about 60 MB per 1 000 draws); the default 1 000 is as "
             "fast"
         )
-
-
-def _spaced(n: float) -> str:
-    return f"{n:,.0f}".replace(",", " ")
 
 
 def _fill_sum(a: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import InputError
+from ...numformat import number
 
 BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
 MAX_CELLS = 800_000
@@ -108,8 +109,8 @@ class Client:
         wait = _retry_after(resp.headers.get("Retry-After"))
         if wait > MAX_WAIT:
             raise InputError(
-                f"StatBank table {table}: SSB asks to wait {wait:,.0f} s before the next request "
-                "(too many requests); try again later".replace(",", " ")
+                f"StatBank table {table}: SSB asks to wait {number(wait)} s before the next "
+                "request (too many requests); try again later"
             )
         self.sleep(wait)
 

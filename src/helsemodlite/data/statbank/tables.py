@@ -18,6 +18,7 @@ import pandas as pd
 
 from ... import dims
 from ...errors import InputError
+from ...numformat import number
 from .jsonstat import Dataset
 
 AGES_07459 = tuple(f"{a:03d}" for a in range(105)) + ("105+",)
@@ -116,10 +117,6 @@ def check_structure(table: Table, meta: Dataset, where: str) -> None:
         raise InputError(problems, title=f"StatBank table {table.id} changed")
 
 
-def _space(n: float) -> str:
-    return f"{n:,.0f}".replace(",", " ")
-
-
 def _counts(cells: pd.DataFrame, table: str, most: float) -> None:
     """Persons: whole numbers from 0 to ``most``."""
     v = cells["value"].to_numpy(dtype=float)
@@ -129,7 +126,7 @@ def _counts(cells: pd.DataFrame, table: str, most: float) -> None:
         where = ", ".join(f"{c}={first[c]}" for c in cells.columns if c not in ("value", "status"))
         raise InputError(
             f"StatBank table {table}: {int(bad.sum())} cell(s) are not a count of persons "
-            f"(whole numbers 0-{_space(most)}; first: {where} = {first['value']!r})"
+            f"(whole numbers 0-{number(most)}; first: {where} = {first['value']!r})"
         )
 
 
@@ -148,7 +145,7 @@ def _convert_07459(cells: pd.DataFrame, ds: Dataset) -> tuple[str, str]:
     cols = [f"{sex[k]}_{y}" for y in years for k in ("2", "1")]
     wide = wide[cols]
     totals = ", ".join(
-        f"{y} = {_space(wide[[f'female_{y}', f'male_{y}']].to_numpy().sum())}" for y in years
+        f"{y} = {number(wide[[f'female_{y}', f'male_{y}']].to_numpy().sum())}" for y in years
     )
     lines = [
         "# Statistics Norway (SSB) table 07459: population of Norway on 1 January, by sex and "
