@@ -373,7 +373,9 @@ def test_cli_sobol_and_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str
     out = tmp_path / "u"
     argv = ["uncertainty", "--draws", "30", "--sobol", "20", "--workers", "2", "--out", str(out)]
     assert main(argv) == 0
-    assert "Sobol-indekser for gapet 2040" in capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())  # the heading is wrapped
+    runs = 20 * (len(hm.uncertainty_spec(None).inputs) + 2)
+    assert f"Sobol-indekser for gapet 2040 (Sum), egen utvalgsplan: n = 20, {runs} " in text
     sob = pd.read_csv(out / "sobol.csv")
     assert {"S1", "ST", "group", "input"} <= set(sob.columns) and sob.notna().all().all()
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["sobol"]["n"] == 20
