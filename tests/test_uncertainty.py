@@ -48,6 +48,17 @@ def test_same_seed_same_result_whatever_the_chunk(sim: hm.Simulation, inputs, sp
     np.testing.assert_allclose(longer.gap[:300], sim.gap, rtol=1e-12, atol=1e-8)
 
 
+def test_chunks_that_draw_other_population_alternatives_give_the_same_numbers(inputs, spec) -> None:  # type: ignore[no-untyped-def]
+    """The fast path's components cover every alternative of the whole run, not only those of
+    the first chunk (else a later chunk's other alternatives took the year loop)."""
+    one = hm.simulate(draws=40, seed=1, inputs=inputs, spec=spec)
+    drawn = one.inputs_drawn.alternative
+    assert set(drawn[10:]) - set(drawn[:10]), "the first chunk of 10 must miss an alternative"
+    for chunk in (10, 3):
+        again = hm.simulate(draws=40, seed=1, inputs=inputs, spec=spec, chunk=chunk)
+        np.testing.assert_allclose(again.supply, one.supply, rtol=1e-12, atol=1e-8)
+
+
 def test_all_widths_zero_reproduce_the_reference(inputs, spec) -> None:  # type: ignore[no-untyped-def]
     flat = hm.simulate(draws=20, seed=1, inputs=inputs, spec=spec.with_zero(), chunk=8)
     np.testing.assert_allclose(flat.gap, np.broadcast_to(flat.gap[0], flat.gap.shape), atol=1e-6)

@@ -454,7 +454,9 @@ def simulate(
     # A scenario that sets the population alternative is compared with the reference on the
     # reference's alternative (its effect is that of the alternative, as in compare()).
     ref = _compile(inputs, None, fixed_alternative=own is not None and own.fixed_alternative)
-    if executor is not None and method == "auto":  # once here, not once per worker
+    if method == "auto":  # once, for every alternative drawn: not once per worker, and not
+        # from the first chunk's draws (a later chunk's other alternatives would take the year
+        # loop, and the numbers would depend on the chunk size)
         for c in (ref, own):
             if c is not None:
                 _prepare(inputs, c, sampled.alternative)
