@@ -85,6 +85,24 @@ def test_compare_table_of_something_else_is_refused() -> None:
             hm.compare_table(wrong)  # type: ignore[arg-type]
 
 
+def test_compare_table_of_part_of_a_frame_is_refused_not_filled_with_nan(
+    comparison: pd.DataFrame,
+) -> None:
+    """A filtered or edited frame gave rows of NaN; now it names what is missing."""
+    c = comparison
+    cases = [
+        (c[c.group == "lege"], "no Sum rows"),
+        (c[~((c.scenario == c.scenario.iloc[0]) & (c.year == 2030))], "year 2030"),
+        (pd.concat([c, c]), "repeats"),
+        (c.assign(year="x"), "whole years"),
+    ]
+    for frame, named in cases:
+        with pytest.raises(hm.ConfigError, match=named):
+            hm.compare_table(frame)
+    as_text = hm.compare_table(c.astype({"year": str}))  # years read back from a CSV as text
+    pd.testing.assert_frame_equal(as_text, hm.compare_table(c))
+
+
 def test_compare_prints_one_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", *PAIR, "--combined"]) == 0
     out = capsys.readouterr().out

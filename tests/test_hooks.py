@@ -204,6 +204,15 @@ def test_batch_equals_single_runs(toy: hm.Inputs) -> None:
         )
 
 
+def test_a_batch_of_one_keeps_its_scenario_column(toy: hm.Inputs) -> None:
+    """Code written for a sweep of any length: the column is there for one scenario too."""
+    sc = hm.Scenario.from_dict({"stillingsprosent": {"relative_change": 0.05}}, name="s")
+    one = hm.project_batch([sc], inputs=toy).summary()
+    assert list(one.columns[:2]) == ["scenario", "year"]
+    assert set(one.scenario) == {"s"}
+    assert "scenario" not in hm.project(sc, inputs=toy).summary()
+
+
 def test_a_batch_that_repeats_measures_equals_its_single_runs() -> None:
     """A grid of variants repeats each measure in many draws; the batch compiles a repeated
     supply measure once and copies its rows (scenarios.compile._ROW_HOOKS). On the default

@@ -163,7 +163,9 @@ def project_batch(scenarios: Sequence[Any], *, inputs: InputsLike = None) -> Pro
     """
     inp = resolve_inputs(inputs)
     path, plan, names, adjust = scenario_paths(inp, scenario_list(scenarios, "project_batch"))
-    return run(inp, path, plan, names, detail=False, adjust=adjust)
+    proj = run(inp, path, plan, names, detail=False, adjust=adjust)
+    proj.meta["batch"] = True  # summary() has its scenario column for a batch of one too
+    return proj
 
 
 @dataclass(frozen=True)

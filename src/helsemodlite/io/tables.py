@@ -175,12 +175,34 @@ def comparison_table(
         )
     available = list(dict.fromkeys(str(g) for g in comparison["group"]))
     chosen = check_groups(groups, available)
-    years = list(dict.fromkeys(int(y) for y in comparison["year"]))
+    if dims.SUM_LABEL in chosen and dims.SUM_LABEL not in available:
+        raise ConfigError(
+            f"compare_table: the frame has no {dims.SUM_LABEL} rows (the default); give groups "
+            f"from {', '.join(available) or 'its groups (it has none)'}"
+        )
+    try:
+        year = comparison["year"].astype(int)
+    except (TypeError, ValueError):
+        raise ConfigError("compare_table: column year must hold whole years") from None
+    years = list(dict.fromkeys(year.tolist()))
     scenarios = list(dict.fromkeys(str(s) for s in comparison["scenario"]))
-    sub = comparison[comparison["group"].isin(chosen)]
-    wide = sub.pivot(index=["group", "scenario"], columns="year", values=variable)
+    sub = comparison.assign(year=year)[comparison["group"].isin(chosen)]
+    try:
+        wide = sub.pivot(index=["group", "scenario"], columns="year", values=variable)
+    except ValueError:
+        raise ConfigError(
+            "compare_table: the frame repeats a (group, scenario, year); give the frame of one "
+            "helsemodlite.compare()"
+        ) from None
     rows = pd.MultiIndex.from_product([list(chosen), scenarios], names=["group", "scenario"])
     wide = wide.reindex(index=rows, columns=years)
+    missing = wide.isna().stack()
+    if missing.any():  # a scenario without rows for a group or a year
+        g, sc, y = missing[missing].index[0]
+        raise ConfigError(
+            f"compare_table: no {variable} for scenario {sc!r}, group {g!r}, year {y} in the "
+            "frame; give the whole frame of helsemodlite.compare() (filter the table it returns)"
+        )
     wide.columns = pd.Index([int(y) for y in years], name=None)
     out = wide.reset_index()
     out["is_total"] = out["group"] == dims.SUM_LABEL
@@ -234,9 +256,11 @@ class Projection(ProjectionData):
         """Long table ``[scenario,] year, group, supply, demand, gap`` for every year and group,
         plus a ``Sum`` row per year (the 14 groups). Årsverk, unrounded.
 
-        The ``scenario`` column is included for batches (or when asked for).
+        The ``scenario`` column is included for batches (:func:`helsemodlite.project_batch`,
+        also of one scenario) and for several draws, or when asked for.
         """
-        with_scenario = self.n_draws > 1 if with_scenario is None else with_scenario
+        if with_scenario is None:
+            with_scenario = self.n_draws > 1 or bool(self.meta.get("batch"))
         groups = list(self.inputs.groups) + [dims.SUM_LABEL]
         sup = np.concatenate([self.supply, self.supply.sum(-1, keepdims=True)], axis=-1)
         dem = np.concatenate([self.demand, self.demand.sum(-1, keepdims=True)], axis=-1)
