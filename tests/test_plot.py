@@ -229,6 +229,25 @@ def test_bad_group_and_year_are_clear_errors(ref):
         plot.gap_paths(ref, horizon=2070)
     with pytest.raises(hm.ConfigError, match="Projection"):
         plot.supply_demand("heltid_10")
+    for empty in (plot.gap_paths, plot.supply_demand, plot.supply_by_age):
+        with pytest.raises(hm.ConfigError, match="one or more group ids"):
+            empty(ref, groups=[])
+    with pytest.raises(hm.ConfigError, match="Projection"):
+        plot.gap_paths(None)
+    one = plot.gap_paths(ref, groups="lege")  # one id, as compare_table and solve take it
+    assert len(visible(one)) == 1 and "Lege" in texts(one)
+
+
+def test_waterfall_refuses_the_decomposition_of_another_projection(ref, scenario_runs):
+    other = scenario_runs[0].decompose()
+    with pytest.raises(hm.ConfigError, match="add up to this projection's gap"):
+        plot.gap_waterfall(ref, decomposition=other)
+    with pytest.raises(hm.ConfigError, match="add up to this projection's gap"):
+        plot.gap_waterfall(ref, decomposition=ref.decompose().query("year < 2040"))
+    with pytest.raises(hm.ConfigError, match="frame of projection.decompose"):
+        plot.gap_waterfall(ref, decomposition=5)  # type: ignore[arg-type]
+    mine = plot.gap_waterfall(ref, decomposition=ref.decompose())
+    assert texts(mine) == texts(plot.gap_waterfall(ref))
 
 
 def test_png_is_reproducible_and_svg_keeps_text(ref):

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import dims
 from ..errors import ConfigError
-from ..io.tables import AGE_BANDS, Projection, check_years
+from ..io.tables import AGE_BANDS, Projection, check_groups, check_years
 from ..scenarios.combine import COMBINED, SUM_OF_SINGLES
 from . import labels as lb
 
@@ -119,13 +119,7 @@ def _panel_groups(groups: Sequence[str] | None, available: Sequence[str]) -> lis
     order += [g for g in available if g not in order]
     if groups is None:
         return [dims.SUM_LABEL, *order]
-    bad = [g for g in groups if g not in (*available, dims.SUM_LABEL)]
-    if bad:
-        raise ConfigError(
-            f"plot: unknown group(s) {', '.join(map(repr, bad))} (expected ids among "
-            f"{', '.join(available)} or {dims.SUM_LABEL})"
-        )
-    return list(dict.fromkeys(groups))
+    return list(check_groups(groups, [*available, dims.SUM_LABEL], what="plot: groups"))
 
 
 def _panel_title(group: str, n_groups: int) -> str:
@@ -213,7 +207,12 @@ def _horizon(years: Sequence[int], horizon: int | None) -> int:
 
 
 def _projections(projections: Projection | Sequence[Projection]) -> list[Projection]:
-    items = [projections] if isinstance(projections, Projection) else list(projections)
+    if isinstance(projections, Projection):
+        items = [projections]
+    elif isinstance(projections, Sequence) and not isinstance(projections, str):
+        items = list(projections)
+    else:
+        items = []
     if not items or not all(isinstance(p, Projection) for p in items):
         raise ConfigError("plot: give a Projection (hm.project) or a list of them")
     return items
@@ -593,6 +592,29 @@ def supply_by_age(
 # -- where the gap comes from -----------------------------------------------------------------
 
 
+def _drivers_of(
+    parts: object, proj: Projection, draw: int, group: str, year: int
+) -> dict[str, float]:
+    """driver → value of ``group`` in ``year``, from the frame of ``proj.decompose(draw)``;
+    a frame of another projection (its drivers do not add up to this gap) is refused."""
+    need = {"year", "group", "driver", "value"}
+    if not isinstance(parts, pd.DataFrame) or not need <= set(parts.columns):
+        raise ConfigError(
+            "plot.gap_waterfall: decomposition must be the frame of projection.decompose() "
+            "(columns year, group, driver, label, value)"
+        )
+    sub = parts[(parts.group == group) & (parts.year == year)]
+    values = {str(d): float(v) for d, v in zip(sub.driver, sub.value, strict=True)}
+    gap = proj.gap_table(years=(year,), draw=draw, labels=False).loc[group, year]
+    if "basisår" not in values or abs(sum(values.values()) - gap) > 0.5:
+        raise ConfigError(
+            f"plot.gap_waterfall: decomposition has no drivers of {group} in {year} that add "
+            f"up to this projection's gap ({lb.number(gap)}); give projection.decompose(draw="
+            f"{draw}) of the projection drawn"
+        )
+    return values
+
+
 def gap_waterfall(
     projection: Projection,
     *,
@@ -610,8 +632,7 @@ def gap_waterfall(
     (year,) = check_years((year,), proj.years)
     _panel_groups([group], proj.inputs.groups)
     parts = proj.decompose(draw=draw) if decomposition is None else decomposition
-    sub = parts[(parts.group == group) & (parts.year == year)]
-    values = dict(zip(sub.driver, sub.value, strict=True))
+    values = _drivers_of(parts, proj, draw, group, year)
     start = values.pop("basisår")
     steps = [(d, v) for d, v in values.items() if abs(v) >= 0.5]
     end = start + sum(v for _, v in steps)
@@ -696,9 +717,7 @@ def fan(
     shown = [i for i, y in enumerate(years) if y <= last]
     x = [years[i] for i in shown]
     sim_groups = list(simulation.groups)
-    bad = [g for g in groups if g not in sim_groups]
-    if bad:
-        raise ConfigError(f"plot.fan: unknown group(s) {', '.join(map(repr, bad))}")
+    groups = check_groups(groups, sim_groups, what="plot.fan: groups")
     q = np.quantile(cube[:, shown], (0.05, 0.25, 0.5, 0.75, 0.95), axis=0)
     n_groups = len(sim_groups) - 1
     what = lb.VARIABLE_LABELS[variable]
