@@ -365,3 +365,15 @@ def test_more_jordmor_graduates_are_nurses_who_leave_the_sykepleier_stock() -> N
     # the year they move, no person is added; later the groups' exits differ (jordmor ~2 %)
     assert persons[0, 1].sum() == pytest.approx(0.0, abs=1e-9 * ref.supply_result.stock[0, 1].sum())
     assert proj.supply[0, y, g["sykepleier"]] < ref.supply[0, y, g["sykepleier"]]
+
+
+def test_a_task_shift_of_all_demand_says_the_surplus_leaves_demand_negative() -> None:
+    """tannlege has a base-year surplus (a negative shortage): moving all of its observed
+    demand leaves demand below 0, which the projection says rather than hides."""
+    sc = hm.Scenario.from_dict(
+        {"oppgavedeling": [{"from": "tannlege", "to": "tannpleier", "share": 1.0}]}, name="alt"
+    )
+    proj = hm.project(sc, detail=False)
+    assert (proj.demand[0, 1:, proj.inputs.groups.index("tannlege")] < 0).all()
+    assert any("demand for tannlege is negative from 2025" in n for n in proj.notes)
+    assert not any("negative" in n for n in hm.project(detail=False).notes)

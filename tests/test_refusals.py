@@ -307,6 +307,27 @@ def test_unsafe_scenario_names_are_refused(name: object) -> None:
         hm.Scenario.from_dict({}, name=name)  # type: ignore[arg-type]
 
 
+def test_numpy_integers_are_whole_numbers_and_switches_are_booleans() -> None:
+    """A year taken from a DataFrame is np.int64: accepted wherever a whole number is; a
+    truthy string where True or False belongs is refused, not read as True."""
+    year = hm.project().summary().year.max()
+    assert isinstance(year, np.integer)
+    solved = hm.solve("graduates", "sykepleier", year - 15)
+    assert solved.target_year == 2035 and type(solved.target_year) is int
+    assert hm.simulate(draws=np.int64(12), seed=np.int64(1)).n_draws == 12
+    for call, named in [
+        (lambda: hm.sobol(n=10, year=2040.7), "sobol: year must be a whole number"),
+        (lambda: hm.sobol(n=10, year=None), "sobol: year must be a whole number"),  # type: ignore[arg-type]
+        (lambda: hm.simulate(draws="20"), "simulate: draws"),  # type: ignore[arg-type]
+        (lambda: hm.compare(["heltid_10"], combined="no"), "combined must be True or False"),  # type: ignore[arg-type]
+        (lambda: hm.project(detail="no"), "detail must be True or False"),  # type: ignore[arg-type]
+        (lambda: hm.project().gap_table(labels="no"), "labels must be True or False"),  # type: ignore[arg-type]
+        (lambda: hm.project().gap_table(draw=True), "draw must be a whole number"),
+    ]:
+        with pytest.raises(hm.ConfigError, match=named):
+            call()
+
+
 def test_unnamed_scenarios_in_a_batch_get_distinct_names() -> None:
     batch = hm.project_batch([{"sykefravaer": {"relative_change": -r / 10}} for r in (1, 2, 3)])
     assert len(set(batch.scenarios)) == 3
@@ -331,6 +352,8 @@ def test_out_paths_that_cannot_be_replaced(
     monkeypatch.chdir(work)
     assert main(["run", "heltid_10", "--quiet", "--out", out]) == 2
     assert needle in capsys.readouterr().err
+    assert main(["report", "--draws", "0", "--out", out]) == 2
+    assert ("output folder is empty" if not out else needle) in capsys.readouterr().err
     assert sorted(work.iterdir()) == []
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import dims
 from ._version import __version__
+from .checks import switch, whole
 from .errors import ConfigError, InputError
 from .inverse import CostedSolution, Solution, solve_costed
 from .inverse import solve as solve_lever
@@ -146,6 +147,7 @@ def project(scenario: Any = None, *, inputs: InputsLike = None, detail: bool = T
     TOML file, or a dict with the keys of such a file. ``inputs``: an :class:`Inputs`, an inputs
     directory, or None for the embedded default data set.
     """
+    detail = switch(detail, "project: detail")
     inp = resolve_inputs(inputs)
     if scenario is None:
         return run(
@@ -193,6 +195,7 @@ def run_scenarios(
     ``labels`` adds SSB's group labels, the unit and the ``is_total`` marker to the CSV files;
     ``dialect="excel-no"`` writes them for Norwegian Excel (``;``, decimal comma).
     """
+    labels = switch(labels, "run_scenarios: labels")
     check_dialect(dialect)
     refs = scenario_list(scenarios, "run_scenarios")
     scs = [as_scenario(p) for p in refs]
@@ -271,13 +274,17 @@ def compare(
     ``attrs["notes"]`` lists what a user must know (hooks merged per group in the
     combined run, capped task shifts).
     """
+    combined = switch(combined, "compare: combined")
     inp = resolve_inputs(inputs)
     years = check_years(default_years(inp.years)[0] if years is None else years, inp.years)
     scs = [as_scenario(s) for s in scenario_list(scenarios, "compare")]
     names = [s.name for s in scs]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
-        raise ConfigError(f"scenario names must be unique; repeated: {', '.join(dup)}")
+        raise ConfigError(
+            f"scenario names must be unique; repeated: {', '.join(dup)} (give each its own name: "
+            'name = "..." in the file, or Scenario.from_dict(..., name="..."))'
+        )
     reserved = sorted({COMBINED, SUM_OF_SINGLES, REFERENCE_NAME} & set(names))
     if reserved:
         raise ConfigError(
@@ -365,6 +372,7 @@ def write_compare(
 
     target = as_out_path(out, "out")
     check_target(target, COMPARE_FILES)
+    labels = switch(labels, "write_compare: labels")
     check_dialect(dialect)
     check_variable(variable)
     inp = resolve_inputs(inputs)
@@ -486,17 +494,19 @@ def write_report(
     from .report.build import ALL_REPORT_FILES, ReportInputs, ScenarioRun, report_files
     from .report.provenance import collect
 
+    if isinstance(out, str) and not out.strip():  # Path("") would be the current directory
+        raise ConfigError("report: the output folder is empty; give a directory, e.g. rapport")
     target = as_out_path(out, "out")
-    if not str(target).strip():
-        raise ConfigError("--out: empty path; give a directory, e.g. --out rapport")
     refs = (
         []
         if isinstance(scenarios, Sequence) and not scenarios
         else scenario_list(scenarios, "write_report")
     )
-    for name, value in (("draws", draws), ("seed", seed), ("year", year), ("horizon", horizon)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"report: {name} must be a whole number, got {value!r}")
+    draws, seed, year, horizon = (
+        whole(v, f"report: {name}")
+        for name, v in (("draws", draws), ("seed", seed), ("year", year), ("horizon", horizon))
+    )
+    svg = switch(svg, "report: svg")
     if draws < 0 or seed < 0:
         raise ConfigError(f"report: draws and seed must be ≥ 0, got {draws} and {seed}")
     if 0 < draws < MIN_REPORT_DRAWS:
@@ -754,7 +764,7 @@ def sobol(
         sc,
         n=n,
         seed=seed,
-        year=int(year),
+        year=year,
         chunk=chunk,
         executor=executor,
     )
@@ -833,13 +843,5 @@ def _names(what: str, value: Any) -> list[str]:
 
 
 def _whole(what: str, value: Any) -> int:
-    """A year: a whole number (not a bool, not 2035.5, not "2035")."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or value != value
-        or value in (float("inf"), float("-inf"))
-        or value != int(value)
-    ):
-        raise ConfigError(f"solve: {what} must be a whole year, got {value!r}")
-    return int(value)
+    """A year: a whole number (not a bool, not 2035.5, not "2035"; np.int64 and 2035.0 are)."""
+    return whole(value, f"solve: {what}", noun="whole year")

@@ -77,7 +77,7 @@ def as_path(value: object, what: str) -> Path:
     operating system refuses (too long, a symbolic-link loop) is an :class:`InputError`
     naming ``what``. A path that does not exist yet is fine."""
     if not isinstance(value, str | os.PathLike) or isinstance(value, bytes):
-        raise InputError(f"{what}: expected a directory path (str or pathlib.Path), got {value!r}")
+        raise InputError(f"{what}: expected a path (str or pathlib.Path), got {value!r}")
     text = os.fspath(value)
     if not isinstance(text, str) or "\x00" in text:
         raise InputError(f"{what}: {text!r} is not a usable path (it holds a NUL byte)")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from ..checks import switch
 from ..errors import ConfigError
 from ..model.engine import FLOWS, aggregate_residual, stock_flow_residual
 from ..model.projection import ProjectionData
@@ -284,6 +285,7 @@ class Projection(ProjectionData):
         and group, with ``Sum`` rows (``is_total``); with ``detail``, also every supply cell by
         sex and single age (stock, employed, årsverk and the flows; needs a run with detail).
         ``labels`` adds SSB's group label (``group_label``)."""
+        detail, labels = switch(detail, "long: detail"), switch(labels, "long: labels")
         wide = self.summary(with_scenario=True)
         totals = wide.melt(
             id_vars=["scenario", "year", "group"],
@@ -418,6 +420,7 @@ class Projection(ProjectionData):
         shortage. Index = display labels (or group ids with ``labels=False``). Unrounded.
         ``years`` default: :func:`default_years` (a note in ``attrs["note"]`` when they are not
         the publication's)."""
+        labels = switch(labels, "gap_table: labels")
         note = None
         if years is None:
             years, note = default_years(self.years)
@@ -445,8 +448,9 @@ class Projection(ProjectionData):
         self._check_draw(draw)
         if not cells:
             raise ConfigError(
-                "this projection was run without detail (batch runs keep totals "
-                "only); use helsemodlite.project(...) for one scenario"
+                "this projection was run without detail (project(..., detail=False) and "
+                "project_batch keep totals only); use helsemodlite.project(...) with its default "
+                "detail=True"
             )
         inp = self.inputs
         idx = pd.MultiIndex.from_product(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..checks import whole
 from ..errors import ConfigError, ResultError
 from .engine import SupplyResult
 from .inputs import Inputs
@@ -57,11 +58,7 @@ class ProjectionData:
         return len(self.scenarios)
 
     def _check_draw(self, draw: int) -> None:
-        if (
-            isinstance(draw, bool)
-            or not isinstance(draw, int | np.integer)
-            or not 0 <= draw < self.n_draws
-        ):
+        if not 0 <= whole(draw, "draw") < self.n_draws:
             raise ConfigError(
                 f"draw {draw!r} is out of range: this projection has draws 0..{self.n_draws - 1}"
             )

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..numformat import number
 from . import engine
 from .inputs import Inputs
 from .projection import ProjectionData
@@ -84,4 +85,21 @@ def run(
     )
     proj.check_finite()
     notes += proj.unmatched_notes()
+    if not component:
+        notes += _negative_demand_notes(inputs, names, total)
     return proj
+
+
+def _negative_demand_notes(inputs: Inputs, names: tuple[str, ...], demand: np.ndarray) -> list[str]:
+    """A note per scenario and group whose demand falls below 0: demand-side measures (a task
+    shift that moves all of it) left less observed demand than the group's base-year surplus,
+    which is carried as a negative shortage."""
+    out = []
+    for d, g in zip(*np.nonzero((demand < -0.5).any(axis=1)), strict=True):
+        first = int(np.argmax(demand[d, :, g] < -0.5))
+        out.append(
+            f"{names[d]}: demand for {inputs.groups[g]} is negative from {inputs.years[first]} "
+            f"({number(demand[d, first, g])} årsverk): the measures leave less observed demand "
+            "than the group's base-year surplus, carried as a negative shortage"
+        )
+    return out

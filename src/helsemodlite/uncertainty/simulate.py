@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from ..checks import whole
 from ..errors import ConfigError, ResultError
 from ..model.engine import run_supply
 from ..model.inputs import Inputs
@@ -425,9 +426,10 @@ def simulate(
     processes, or any object with ``submit(fn, *args)`` returning futures with ``result()``:
     a ``concurrent.futures`` executor or a ``dask.distributed.Client``. The draws are sampled
     here, so every executor gives the same numbers."""
-    for key, value, low in (("draws", draws, 1), ("chunk", chunk, 1), ("seed", seed, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ConfigError(f"simulate: {key} must be a whole number >= {low}, got {value!r}")
+    draws, chunk, seed = (
+        whole(value, f"simulate: {key}", low=low)
+        for key, value, low in (("draws", draws, 1), ("chunk", chunk, 1), ("seed", seed, 0))
+    )
     if progress is not None and not callable(progress):
         raise ConfigError(
             f"simulate: progress must be a function (done, total) or None, got {progress!r}"

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import dims
+from ..checks import whole
 from ..errors import ConfigError
 from ..model.inputs import Inputs
 from .draws import Draws, sample
@@ -48,9 +49,11 @@ def sobol(
     """``group, input, label, S1, S1_lo, S1_hi, ST, ST_lo, ST_hi`` of the gap in ``year`` for
     every group and the Sum (the inputs with a width; largest ST first within a group).
     ``attrs``: ``n``, ``runs`` (projections), ``seed``, ``year``, ``variance`` per group."""
-    for key, value, low in (("n", n, 10), ("chunk", chunk, 1), ("seed", seed, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ConfigError(f"sobol: {key} must be a whole number >= {low}, got {value!r}")
+    n, chunk, seed = (
+        whole(value, f"sobol: {key}", low=low)
+        for key, value, low in (("n", n, 10), ("chunk", chunk, 1), ("seed", seed, 0))
+    )
+    year = whole(year, "sobol: year")
     if year not in inputs.years[1:]:
         raise ConfigError(
             f"sobol: year {year} is not a projection year ({inputs.years[1]}–{inputs.years[-1]})"
