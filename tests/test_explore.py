@@ -14,6 +14,7 @@ import pytest
 import helsemodlite as hm
 from helsemodlite.explore.controls import (
     CONTROLLED,
+    active_measures,
     hook_controls,
     scenario_dict,
     state_from_scenario,
@@ -56,6 +57,8 @@ def test_every_shipped_scenario_survives_loading_and_downloading(
     np.testing.assert_array_equal(a, b)
     for table, value in state.locked.items():
         assert again.to_dict()[table] == value
+    # the page's "Tiltak aktive": the measures, not the title or the description
+    assert active_measures(scenario_dict(inputs, state)) == sum(map(bool, again.hooks().values()))
 
 
 def _app(inputs_dir: str | None = None):  # type: ignore[no-untyped-def]

@@ -174,3 +174,25 @@ def test_calibrate_to_a_targets_file_of_ones_own(tmp_path: Path) -> None:
     record = tomllib.loads((root / "calibration" / "calibration.toml").read_text(encoding="utf-8"))
     assert record["targets"].endswith("mine.csv")
     assert record["counts"]["parameters"] == 28 and record["counts"]["targets"] == 33
+
+
+def test_targets_that_cannot_all_be_met_are_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One group's 2040 gap moved by 2 700 so the groups no longer add up to the Sum: the fit
+    cannot meet every tolerance, and calibrate says so instead of a silent exit 0."""
+    root = tmp_path / "inputs"
+    hm.export_inputs(root)
+    source = root / "sources" / "helsepersonellplan_2040_reference_path.csv"
+    mine = pd.read_csv(source, comment="#").astype({"value": float})
+    one = (mine.quantity == "gap") & (mine.year == 2040) & (mine.group == "sykepleier")
+    mine.loc[one, "value"] += 2700
+    targets = tmp_path / "mine.csv"
+    mine.to_csv(targets, index=False)
+    capsys.readouterr()
+    assert main(["calibrate", "--inputs", str(root), "--targets", str(targets), "--dry-run"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "targets are not met within their tolerance" in err
+    assert "the gap targets of the groups in 2040 add up to -39 600" in err
+    assert main(["calibrate", "--inputs", str(root), "--dry-run"]) == 0
+    assert "tolerance" not in capsys.readouterr().err

@@ -300,3 +300,28 @@ def test_a_costed_plan_for_linked_groups_buys_no_more_than_it_needs() -> None:
         "graduates", "helsefagarbeider", 2030, -3000.0, costs={"graduates": 1}, max_step=None
     )
     assert both.total_cost["helsefagarbeider"] > alone.total_cost["helsefagarbeider"]
+
+
+class _ClosedPipe:
+    """A standard output whose reader has gone (``solve ... --out f | head -1``)."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+    def flush(self) -> None:
+        raise BrokenPipeError
+
+
+def test_out_is_written_although_the_pipe_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is written before anything is printed, so a closed pipe loses nothing."""
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    plan = tmp_path / "plan.toml"
+    assert main(["solve", "--group", "jordmor", "--year", "2035", "--out", str(plan)]) == 0
+    assert "[utdanningskapasitet.grupper.jordmor]" in plan.read_text(encoding="utf-8")
+    out = tmp_path / "usikkerhet"
+    assert main(["uncertainty", "--draws", "20", "--out", str(out)]) == 0
+    assert (out / "quantiles.csv").is_file()

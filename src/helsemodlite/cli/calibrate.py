@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import dims
 from ..numformat import number
 from .common import inputs_arg
-from .text import printable, spaced
+from .text import print_notes, printable, spaced
 
 CALIBRATION_COLUMNS = {
     "group": "Gruppe",
@@ -91,6 +91,33 @@ def _left(frame, columns: list[str]):  # type: ignore[no-untyped-def]
     return out.rename(columns=names)
 
 
+def _missed_targets(report) -> list[str]:  # type: ignore[no-untyped-def]
+    """A note when the fit leaves targets outside their tolerance, and when the groups' gap
+    targets do not add up to the Sum's (targets of one's own that cannot all be met)."""
+    notes = []
+    hard = report[report["tolerance"].notna()]
+    missed = hard[hard["residual"].abs() > hard["tolerance"]]
+    if len(missed):
+        worst = missed.loc[missed["residual"].abs().idxmax()]
+        notes.append(
+            f"{len(missed)} of {len(hard)} targets are not met within their tolerance (largest: "
+            f"{worst['quantity']} {worst['group']} {worst['year']}, residual "
+            f"{spaced(worst['residual'])} against ±{spaced(worst['tolerance'])}); see the table"
+        )
+    gap = report[report["quantity"] == "gap"]
+    for year, rows in gap.groupby("year"):
+        total = rows.loc[rows["group"] == dims.SUM_LABEL, "published"]
+        parts = rows.loc[rows["group"] != dims.SUM_LABEL, "published"]
+        # the published figures are rounded to 100: their sum may be off by about 50·√n
+        slack = 100 * (1 + len(parts) ** 0.5)
+        if len(total) and len(parts) and abs(float(total.iloc[0]) - parts.sum()) > slack:
+            notes.append(
+                f"the gap targets of the groups in {year} add up to {spaced(parts.sum())}, the "
+                f"Sum's target is {spaced(total.iloc[0])}: both cannot be met"
+            )
+    return notes
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from ..data.calibrate import calibrate, calibrated_outside_fit
     from ..io.read import default_inputs_dir
@@ -118,6 +145,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             f"({', '.join(outside)}; assumptions/reference.toml): {n_par + len(outside)} "
             f"parametre for {n_tgt} mål"
         )
+    print_notes(_missed_targets(report))
     if args.dry_run:
         print("--dry-run: ingenting skrevet")
     else:

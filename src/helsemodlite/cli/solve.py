@@ -42,6 +42,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     sol = solve(levers[0], groups, args.year, args.target, args.start_year, inputs=args.inputs)
     assert isinstance(sol, Solution)
+    _write_solved(out, sol.scenario)
     start = args.start_year or sol.gaps.index[1]
     target = spaced(args.target)
     print(
@@ -57,11 +58,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     table = pd_table(sol, groups, shown)
     print()
     print(printable(render_gap_table(table, "Gap, årsverk: referanse og løst", header="")))
-    _write_solved(out, sol.scenario)
+    if out is not None:
+        print(printable(f"→ {out}"))
     return 0
 
 
 def _write_solved(out: Path | None, scenario) -> None:  # type: ignore[no-untyped-def]
+    """The solved scenario as TOML, before anything is printed: a closed pipe on the
+    printing (``solve ... --out plan.toml | head``) never loses the file."""
     from ..io.atomic import write_new_file
 
     if out is None:
@@ -73,7 +77,6 @@ def _write_solved(out: Path | None, scenario) -> None:  # type: ignore[no-untype
         raise ConfigError(f"--out {out}: exists; give a new file name") from None
     except OSError as exc:
         raise ConfigError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
-    print(printable(f"→ {out}"))
 
 
 def _parse_costs(items: list[str] | None, levers: list[str]) -> dict[str, float]:
@@ -127,6 +130,7 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
         until=args.until,
     )
     assert isinstance(sol, CostedSolution)
+    _write_solved(out, sol.scenario)
     target = spaced(args.target)
     bound = "ingen grense" if step is None else f"{number(step * 100, 1)} prosentpoeng"
     print(
@@ -167,7 +171,8 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
         both.index = [str(y) for y in years]
         text = both.round(0).to_string(float_format=spaced)
         print(printable(text.replace("-", "−")))
-    _write_solved(out, sol.scenario)
+    if out is not None:
+        print(printable(f"→ {out}"))
     return 0
 
 

@@ -57,6 +57,8 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
             check_target(t, UNCERTAINTY_FILES)
     _check_sobol(args.sobol, year, inp.years)
     items: list[tuple[Path, dict[str, bytes]]] = []
+    shown: list[str] = []  # with --out printed after writing: a closed pipe loses no file
+    say = shown.append if targets else (lambda text: print(printable(text)))
     with _executor(args) as executor:
         for sc, name in zip(scenarios, names, strict=True):
             sim = simulate(
@@ -69,7 +71,7 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
                 progress=progress,
                 executor=executor,
             )
-            print(printable(_render_simulation(sim, name, year)))
+            say(_render_simulation(sim, name, year))
             sob = None
             if args.sobol is not None:
                 from ..api import sobol
@@ -84,7 +86,7 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
                     chunk=args.chunk,
                     executor=executor,
                 )
-                print(printable(_render_sobol(sob)))
+                say(_render_sobol(sob))
             if targets:
                 from ..uncertainty.outputs import simulation_files
 
@@ -93,8 +95,9 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     if items:
         from ..io.outputs import UNCERTAINTY_FILES
 
-        for t in write_many(items, allowed=UNCERTAINTY_FILES):
-            print(printable(f"→ {t}/"))
+        written = write_many(items, allowed=UNCERTAINTY_FILES)
+        for text in [*shown, *(f"→ {t}/" for t in written)]:
+            print(printable(text))
     return 0
 
 

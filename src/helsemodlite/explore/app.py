@@ -24,6 +24,7 @@ from helsemodlite.errors import HelsemodliteError
 from helsemodlite.explore.controls import (
     HookControls,
     State,
+    active_measures,
     hook_controls,
     neutral_state,
     scenario_dict,
@@ -235,9 +236,7 @@ def main() -> None:
         number(sum_now - sum_ref) if sum_now != sum_ref else None,
     )
     cols[1].metric("Referanse 2040", number(sum_ref))
-    cols[2].metric(
-        "Tiltak aktive", str(sum(1 for k in scenario_dict(inputs, state) if k != "title"))
-    )
+    cols[2].metric("Tiltak aktive", str(active_measures(scenario_dict(inputs, state))))
     shown = table.rename_axis("Utdanningsgruppe")
     st.dataframe(
         shown.style.format(number),

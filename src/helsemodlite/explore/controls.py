@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.inputs import Inputs
-from ..scenarios.declarations import GROUPS_KEY, TIMING_NAMES, Hook, Key, hook
+from ..scenarios.declarations import GROUPS_KEY, TIMING_NAMES, Hook, Key, hook, hooks
 
 CONTROLLED = (
     "stillingsprosent",
@@ -214,6 +214,12 @@ def scenario_dict(inputs: Inputs, state: State) -> dict[str, Any]:
     for table_name, value in state.locked.items():  # hooks the page has no control for
         out.setdefault(table_name, value)
     return out
+
+
+def active_measures(scenario: dict[str, Any]) -> int:
+    """How many measures a scenario's tables hold (not its title, description or baseline)."""
+    tables = {h.table for h in hooks()}
+    return sum(1 for key in scenario if key in tables)
 
 
 def state_from_scenario(inputs: Inputs, scenario: Any) -> State:

@@ -158,10 +158,12 @@ class Simulation:
                 block.insert(0, "year", list(self.years))
                 rows.append(block)
         out = pd.concat(rows, ignore_index=True)
-        order = {g: i for i, g in enumerate(self.groups)}
+        # supply, demand, gap (as everywhere else), then year, then the groups' order
+        order = {"group": {g: i for i, g in enumerate(self.groups)}}
+        order["variable"] = {v: i for i, v in enumerate(arrays)}
         return out.sort_values(
             ["variable", "year", "group"],
-            key=lambda s: s.map(order) if s.name == "group" else s,
+            key=lambda s: s.map(order[str(s.name)]) if s.name in order else s,
             kind="mergesort",
         ).reset_index(drop=True)[["year", "group", "variable", *cols]]
 
