@@ -580,7 +580,7 @@ def test_inputs_diff_ranks_changes_by_size_not_by_near_zero_cells() -> None:
     old = b"group,x\na,1e-06\nb,100\nc,50\n"
     new = b"group,x\na,0\nb,120\nc,50.5\n"
     (line,) = csv_changes(old, new)
-    assert line.startswith("verdier endret: 3; størst: b x: 100 → 120 (+20.0%)"), line
+    assert line.startswith("verdier endret: 3; størst: b x: 100 → 120 (+20,0 %)"), line
 
 
 def test_inputs_diff_sees_only_real_changes_of_a_table_with_empty_text_cells() -> None:

@@ -2,10 +2,11 @@
 (``12 346``), a decimal comma (``36,2``), and a minus sign; a value that rounds to zero has no
 sign, so never ``-0``.
 
-The plain-text tables keep the hyphen-minus of the publication's tables and of CSV-minded
-readers (``minus="-"``); prose, the report and the explorer use the real minus sign. The
-report's HTML separates thousands by a narrow no-break space (``sep=THIN``), so a number is
-never broken over two lines.
+Where a number is typeset — the report, the charts, the explorer — it has the minus sign
+(U+2212, :func:`number`); the report's HTML separates thousands by a narrow no-break space
+(``sep=THIN``), so a number is never broken over two lines. Text for the terminal and the
+strings of the API keep the hyphen-minus of the gap table (:func:`plain`), so that a number
+copied into a spreadsheet or a program still reads as negative.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def number(
     if value < 0:
         return minus + text
     return "+" + text if sign else text
+
+
+def plain(value: float, decimals: int = 0, *, sign: bool = False) -> str:
+    """:func:`number` with the hyphen-minus: for the terminal and the API's strings."""
+    return number(value, decimals, sign=sign, minus="-")
 
 
 def arsverk(value: float, step: int = 100, *, sep: str = " ", minus: str = MINUS) -> str:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import dims
-from ..numformat import number
+from ..numformat import plain
 from .common import inputs_arg
 
 BACKTEST_LABELS = {
@@ -42,7 +42,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         points = sub["unit"].iloc[0] == "points"
         for r in sub.itertuples(index=False):
             places = 1 if points else 3  # decimal commas, as in the notes below
-            diff = number(r.difference if points else 100 * r.difference, 1, sign=True)
+            diff = plain(r.difference if points else 100 * r.difference, 1, sign=True)
             diff = f"{diff:>6} {'p' if points else '%'}"
             if r.within is None:
                 verdict = "veiledende"
@@ -53,8 +53,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                 verdict = "utenfor (kjent, se under)" if known else "UTENFOR"
             label = dims.group_label(r.group) if r.group in dims.GROUPS else "Alle grupper"
             print(
-                f"  {label:<24} {r.year}  observert {number(r.observed, places).rjust(8)}  "
-                f"modell {number(r.model, places).rjust(8)}  avvik {diff}  {verdict}"
+                f"  {label:<24} {r.year}  observert {plain(r.observed, places).rjust(8)}  "
+                f"modell {plain(r.model, places).rjust(8)}  avvik {diff}  {verdict}"
             )
     failures = bt.failures
     print(

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from .. import dims
-from ..numformat import number
+from ..numformat import plain
 from .common import inputs_arg
-from .text import print_notes, printable, spaced
+from .text import print_notes, printable
 
 CALIBRATION_COLUMNS = {
     "group": "Gruppe",
@@ -52,18 +52,18 @@ def calibration_text(table, report) -> str:  # type: ignore[no-untyped-def]
     )
     for c in ("graduates_factor", "immigrants_factor", "exit_factor"):
         if c in par:
-            par[c] = par[c].map(lambda v: number(v, 3))
-    par["initial_shortage"] = par["initial_shortage"].map(spaced)
+            par[c] = par[c].map(lambda v: plain(v, 3))
+    par["initial_shortage"] = par["initial_shortage"].map(plain)
     par = par.rename(columns=CALIBRATION_COLUMNS)
     fit = pd.DataFrame(
         {
             "Størrelse": report["quantity"].map(lambda q: FIT_QUANTITIES.get(q, q)),
             "Gruppe": report["group"].map(dims.group_label),
             "År": report["year"],
-            "Publisert": report["published"].map(spaced),
-            "Modell": report["model"].map(spaced),
-            "Toleranse": report["tolerance"].map(lambda t: "mykt mål" if pd.isna(t) else spaced(t)),
-            "Avvik": report["residual"].map(spaced),
+            "Publisert": report["published"].map(plain),
+            "Modell": report["model"].map(plain),
+            "Toleranse": report["tolerance"].map(lambda t: "mykt mål" if pd.isna(t) else plain(t)),
+            "Avvik": report["residual"].map(plain),
         }
     )
     par, fit = _left(par, ["Gruppe", "Tilpasset"]), _left(fit, ["Størrelse", "Gruppe"])
@@ -102,7 +102,7 @@ def _missed_targets(report) -> list[str]:  # type: ignore[no-untyped-def]
         notes.append(
             f"{len(missed)} of {len(hard)} targets are not met within their tolerance (largest: "
             f"{worst['quantity']} {worst['group']} {worst['year']}, residual "
-            f"{spaced(worst['residual'])} against ±{spaced(worst['tolerance'])}); see the table"
+            f"{plain(worst['residual'])} against ±{plain(worst['tolerance'])}); see the table"
         )
     gap = report[report["quantity"] == "gap"]
     for year, rows in gap.groupby("year"):
@@ -112,8 +112,8 @@ def _missed_targets(report) -> list[str]:  # type: ignore[no-untyped-def]
         slack = 100 * (1 + len(parts) ** 0.5)
         if len(total) and len(parts) and abs(float(total.iloc[0]) - parts.sum()) > slack:
             notes.append(
-                f"the gap targets of the groups in {year} add up to {spaced(parts.sum())}, the "
-                f"Sum's target is {spaced(total.iloc[0])}: both cannot be met"
+                f"the gap targets of the groups in {year} add up to {plain(parts.sum())}, the "
+                f"Sum's target is {plain(total.iloc[0])}: both cannot be met"
             )
     return notes
 

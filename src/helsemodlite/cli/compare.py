@@ -7,8 +7,9 @@ import sys
 
 from .. import dims
 from ..errors import ConfigError
+from ..numformat import plain
 from .common import MODEL_NOTES, all_groups, check_csv_options, csv_args, inputs_arg
-from .text import format_arsverk, print_notes, printable, spaced, wrap
+from .text import format_arsverk, print_notes, printable, wrap
 
 COMPARE_TITLES = {
     "gap": "Virkning på gapet (tilbud − etterspørsel) mot referansebanen, årsverk: scenario − "
@@ -79,7 +80,7 @@ def _overlap_lines(table) -> list[str]:  # type: ignore[no-untyped-def]
         where = f", {dims.group_label(g)}" if len(groups) > 1 else ""
         out.append(
             f"Overlapp (kombinert − sum av enkelttiltak), {DEFINITE[table.attrs['variable']]}"
-            f"{where}: " + ", ".join(f"{y}: {spaced(v)}" for y, v in diff.items())
+            f"{where}: " + ", ".join(f"{y}: {plain(v)}" for y, v in diff.items())
         )
     return out
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from .. import dims
 from ..errors import ConfigError
-from ..numformat import number
+from ..numformat import plain
 from .common import MODEL_NOTES, inputs_arg
-from .text import printable, render_gap_table, spaced, wrap
+from .text import printable, render_gap_table, wrap
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     assert isinstance(sol, Solution)
     _write_solved(out, sol.scenario)
     start = args.start_year or sol.gaps.index[1]
-    target = spaced(args.target)
+    target = plain(args.target)
     print(
         f"Hva som skal til for at gapet i {args.year} blir {target} årsverk: én fast endring "
         f"fra {start}, holdt hvert år ut perioden."
@@ -131,8 +131,8 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
     )
     assert isinstance(sol, CostedSolution)
     _write_solved(out, sol.scenario)
-    target = spaced(args.target)
-    bound = "ingen grense" if step is None else f"{number(step * 100, 1)} prosentpoeng"
+    target = plain(args.target)
+    bound = "ingen grense" if step is None else f"{plain(step * 100, 1)} prosentpoeng"
     print(
         wrap(
             f"Billigste plan: gapet minst {target} årsverk "
@@ -144,7 +144,7 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
             + ", "
             f"endring fra {sol.start_year}; største endring av en tilgang fra ett år til det "
             f"neste: {bound}. Relative kostnader: "
-            + ", ".join(f"{LEVERS[k].label} {number(v, 2)}" for k, v in sol.costs.items())
+            + ", ".join(f"{LEVERS[k].label} {plain(v, 2)}" for k, v in sol.costs.items())
             + "."
         )
     )
@@ -169,8 +169,8 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
         )
         both = pd.concat([table[years], gaps]).T  # years as rows: narrow on any terminal
         both.index = [str(y) for y in years]
-        text = both.round(0).to_string(float_format=spaced)
-        print(printable(text.replace("-", "−")))
+        text = both.round(0).to_string(float_format=plain)
+        print(printable(text))
     if out is not None:
         print(printable(f"→ {out}"))
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from ..numformat import arsverk, number
+from ..numformat import arsverk, plain
 
 
 def format_arsverk(value: float) -> str:
@@ -40,13 +40,7 @@ def progress(done: int, total: int) -> None:
     """A one-line progress count on a terminal; nothing when stderr is not a TTY."""
     if sys.stderr.isatty():
         end = "\n" if done >= total else ""
-        print(f"\r  trekk {number(done)}/{number(total)}", end=end, file=sys.stderr)
-
-
-def spaced(n: float) -> str:
-    """A whole number for the plain-text tables: thousands separated by a space, a
-    hyphen-minus as in the gap table, never "-0"."""
-    return number(n, minus="-")
+        print(f"\r  trekk {plain(done)}/{plain(total)}", end=end, file=sys.stderr)
 
 
 def wrap(text: str, width: int = 100) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 
 from .. import dims
 from ..errors import ConfigError
-from ..numformat import number
+from ..numformat import plain
 from .common import DEFAULT_YEAR_HELP, MODEL_NOTES, inputs_arg
-from .text import print_notes, printable, progress, render_gap_table, spaced, wrap
+from .text import print_notes, printable, progress, render_gap_table, wrap
 
 
 def _quantile_rows(frame, variable: str):  # type: ignore[no-untyped-def]
@@ -146,14 +146,14 @@ def _render_sobol(sob) -> str:  # type: ignore[no-untyped-def]
     out = [
         "",
         wrap(
-            f"Sobol-indekser for gapet {a['year']} (Sum), egen utvalgsplan: n = {number(a['n'])}, "
-            f"{number(a['runs'])} framskrivinger; 95 %-intervaller ved bootstrap."
+            f"Sobol-indekser for gapet {a['year']} (Sum), egen utvalgsplan: n = {plain(a['n'])}, "
+            f"{plain(a['runs'])} framskrivinger; 95 %-intervaller ved bootstrap."
         ),
         f"  {'Forutsetning':<32} {'førsteordens S1':>24} {'total ST':>24}",
     ]
     for r in rows.itertuples():
-        s1 = f"{number(r.S1, 2):>5} [{number(r.S1_lo, 2):>5}; {number(r.S1_hi, 2):>5}]"
-        st = f"{number(r.ST, 2):>5} [{number(r.ST_lo, 2):>5}; {number(r.ST_hi, 2):>5}]"
+        s1 = f"{plain(r.S1, 2):>5} [{plain(r.S1_lo, 2):>5}; {plain(r.S1_hi, 2):>5}]"
+        st = f"{plain(r.ST, 2):>5} [{plain(r.ST_lo, 2):>5}; {plain(r.ST_hi, 2):>5}]"
         out.append(f"  {r.label:<32} {s1:>24} {st:>24}")
     return "\n".join(out)
 
@@ -174,7 +174,7 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
     groups = [g for g in dims.PUBLICATION_ORDER if g in sim.groups]
     out = [
         wrap(
-            f"Usikkerhet: {spaced(sim.n_draws)} trekk, startverdi (seed) "
+            f"Usikkerhet: {plain(sim.n_draws)} trekk, startverdi (seed) "
             f"{sim.inputs_drawn.seed} (trekk 0 = referansens forutsetninger). Scenario: {name}. "
             "Differanse tilbud − etterspørsel, årsverk (negativt = underskudd), avrundet til "
             "nærmeste 100."
@@ -231,10 +231,10 @@ def _render_simulation(sim, name: str, year: int) -> str:  # type: ignore[no-unt
         "",
         wrap(
             f"Hva forklarer spredningen i gapet {year} (Sum)? Rangregresjon, justert R² = "
-            f"{number(drv.attrs['r2'], 2)}; hver forutsetnings andel av forklart varians:"
+            f"{plain(drv.attrs['r2'], 2)}; hver forutsetnings andel av forklart varians:"
         ),
     ]
-    out += [f"  {r.label:<32} {number(r.share * 100, 1):>5} %" for r in drv.itertuples()]
+    out += [f"  {r.label:<32} {plain(r.share * 100, 1):>5} %" for r in drv.itertuples()]
     if drv.attrs.get("note"):
         k = drv.attrs["columns"]
         out.append(

@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from ..model.inputs import Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
 from ..model.run import run
-from ..numformat import number
+from ..numformat import plain
 from ..scenarios.compile import scenario_paths
 from ..scenarios.declarations import hook
 from ..scenarios.files import Scenario
@@ -103,17 +103,17 @@ class Solution:
         if lev.unit == "places":
             extra = v * (self.completion or {}).get(group, 0.0)
             return (
-                f"{lev.label} {number(v, sign=True)} i året (om lag {number(extra, sign=True)} "
+                f"{lev.label} {plain(v, sign=True)} i året (om lag {plain(extra, sign=True)} "
                 f"nyutdannede i året fra {self.first_graduates[group]})"
             )
         what = (
-            f"{number(v * 100, 1, sign=True)} %"
+            f"{plain(v * 100, 1, sign=True)} %"
             if lev.unit == "relative"
-            else f"{number(v, 2, sign=True)} år"
+            else f"{plain(v, 2, sign=True)} år"
         )
         flow = (self.reference_flow or {}).get(group)
         if flow:
-            what += f" (om lag {number(v * flow, sign=True)} personer i året)"
+            what += f" (om lag {plain(v * flow, sign=True)} personer i året)"
         return f"{lev.label} {what}"
 
 
@@ -186,7 +186,7 @@ def solve(
         )
         values.update(found)
     values = {g: values[g] for g in groups}
-    target_txt = number(target_gap)
+    target_txt = plain(target_gap)
     sc = _scenario(
         lev,
         values,
@@ -304,17 +304,17 @@ def _refuse(
         if ends[1, k] < target_gap - 1e-9:
             end = float(hi[k])
             shown = {"relative": f"{end * 100:+.0f} %", "years": f"{end:+.0f} years"}.get(
-                lev.unit, f"{number(end, sign=True)} study places a year (five times the graduates)"
+                lev.unit, f"{plain(end, sign=True)} study places a year (five times the graduates)"
             )
             problems.append(
                 f"solve: not reachable with {lever}: even {shown} (the largest value allowed) "
                 f"from {start_year or inputs.years[1]} leaves {dims.group_label(g)} with a gap "
-                f"of {number(ends[1, k])} årsverk in {target_year}, short of the target "
-                f"{number(target_gap)}" + _first_graduates_hint(inputs, lev, g, start_year)
+                f"of {plain(ends[1, k])} årsverk in {target_year}, short of the target "
+                f"{plain(target_gap)}" + _first_graduates_hint(inputs, lev, g, start_year)
             )
         elif ends[0, k] > target_gap + 1e-9:
             problems.append(
-                f"solve: {dims.group_label(g)} meets the target {number(target_gap)} in "
+                f"solve: {dims.group_label(g)} meets the target {plain(target_gap)} in "
                 f"{target_year} even at the lowest value of {lever} allowed; nothing to solve"
             )
     if problems:

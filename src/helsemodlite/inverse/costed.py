@@ -37,7 +37,7 @@ from ..errors import ConfigError
 from ..model.inputs import Inputs
 from ..model.paths import ReferencePath, reference_demand_plan
 from ..model.run import run
-from ..numformat import number
+from ..numformat import plain
 from ..scenarios.compile import scenario_paths
 from ..scenarios.files import Scenario
 from .constant import LEVERS, TOLERANCE, _reference_flows, _solve_order
@@ -100,7 +100,7 @@ class CostedSolution:
                 v = float(r.value.iloc[0])
                 pct = lever == "stillingsprosent"
                 what = (
-                    f"{number(v * 100, 1, sign=True)} %" if pct else f"{number(v, 2, sign=True)} år"
+                    f"{plain(v * 100, 1, sign=True)} %" if pct else f"{plain(v, 2, sign=True)} år"
                 )
                 out.append(f"{LEVERS[lever].label} {what} fra {self.start_year}")
                 continue
@@ -108,11 +108,11 @@ class CostedSolution:
             top = r.loc[r.amount.idxmax()]
             unit = "studieplasser" if lever == "study_places" else "personer"
             out.append(
-                f"{LEVERS[lever].label}: fra {first}, høyest {number(top.amount, sign=True)} "
-                f"{unit} i {int(top.year)}; i alt {number(r.amount.sum(), sign=True)} {unit} "
+                f"{LEVERS[lever].label}: fra {first}, høyest {plain(top.amount, sign=True)} "
+                f"{unit} i {int(top.year)}; i alt {plain(r.amount.sum(), sign=True)} {unit} "
                 f"{self.start_year}–{self.until}"
             )
-        out.append(f"kostnad i alt {number(self.total_cost[group])} (relative enheter)")
+        out.append(f"kostnad i alt {plain(self.total_cost[group])} (relative enheter)")
         return out
 
 
@@ -434,7 +434,7 @@ def solve_costed(
         start,
         f"solve_{names.replace('+', '_')}_{target_year}",
         f"Løst med kostnader: {', '.join(LEVERS[lv].label for lv in levers)} slik at gapet er "
-        f"minst {number(target_gap)} årsverk hvert år {target_year}–{end}",
+        f"minst {plain(target_gap)} årsverk hvert år {target_year}–{end}",
     )
     gaps, ref = _check_result(pb, sc)
     plan = _plan_frame(pb, paths, fx)
@@ -507,7 +507,7 @@ def _refuse_infeasible(pb: _Problem, best: list[Any], widest: dict[int, np.ndarr
             shown = {
                 "stillingsprosent": f"{top * 100:+.0f} %",
                 "avgangsalder": f"{top:+.0f} years",
-                "study_places": f"{number(top, sign=True)} study places a year",
+                "study_places": f"{plain(top, sign=True)} study places a year",
             }.get(lv, f"{top * 100:+.0f} %")
             ranges.append(f"{lv} {shown}")
         step = (
@@ -518,8 +518,8 @@ def _refuse_infeasible(pb: _Problem, best: list[Any], widest: dict[int, np.ndarr
         msgs.append(
             f"solve: not reachable: even {', '.join(ranges)} (the largest values allowed{step}) "
             f"from {pb.start} leave {dims.group_label(pb.groups[j])} with a gap of "
-            f"{number(gap[worst])} årsverk in {years[worst]}, short of the target "
-            f"{number(pb.target_gap)}"
+            f"{plain(gap[worst])} årsverk in {years[worst]}, short of the target "
+            f"{plain(pb.target_gap)}"
         )
     raise ConfigError(msgs)
 

@@ -124,7 +124,8 @@ def _numeric_changes(xv: np.ndarray, yv: np.ndarray, rows: list[object], names: 
             biggest.append(f"{where}: {was} → {now}")
             continue
         pct = 100 * (new_v - old_v) / max(abs(old_v), 1e-12)
-        shown = f"{pct:+.1f}%" if abs(pct) >= 0.05 else f"{pct:+.2g}%"  # not +0.0 %
+        shown = f"{pct:+.1f} %" if abs(pct) >= 0.05 else f"{pct:+.2g} %"  # not +0.0 %
+        shown = shown.replace(".", ",")  # Norwegian, as the rest of the text
         biggest.append(f"{where}: {old_v:.8g} → {new_v:.8g} ({shown})")
     return int(diff.sum()), biggest
 
