@@ -89,8 +89,13 @@ def test_html_says_what_a_planner_needs(html, report_dir):
         "Sykepleier",
         "Helsesekretær (inkl. tannhelsesekretær)",
         "−42\u202f400",  # the reference Sum in 2040, in Norwegian print
+        "Inndata: det innebygde standard-datasettet",
+        "regularisert minste kvadraters metode",
+        "Hvert tiltak alene, summen av dem og alle samlet",
     ):
         assert text in html, text
+    for english in ("Inputs:", "embedded default", "regularised"):
+        assert english not in html, english
     record = json.loads((report_dir / "run.json").read_text(encoding="utf-8"))
     assert record["helsemodlite_version"] == hm.__version__
     assert record["command"].startswith("helsemodlite report heltid_10 avgangsalder_1")
@@ -210,6 +215,10 @@ def test_a_scenario_file_and_a_dict(tmp_path):
     assert "Mitt scenario" in html and "relative_change = -0.2" in html
     assert "gitt i Python" in html and "fem.toml" in record["command"]
     assert str(scen) in record["command"]
+    one = tmp_path / "en"
+    hm.write_report(["heltid_10"], one, draws=0)  # one scenario: nothing is run together
+    text = (one / "report.html").read_text(encoding="utf-8")
+    assert "Virkningen av hvert tiltak alene, 2040." in text and "alle samlet" not in text
 
 
 def test_existing_folders_follow_the_run_convention(report_dir, tmp_path, capsys):

@@ -67,18 +67,19 @@ def _inputs_label(directory: Path | None) -> str | None:
     return str(directory)
 
 
-_RECORDED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels")
+_RECORDED_PACKAGES = ("numpy", "pandas", "pyarrow")
+_RECORDED_IF_LOADED = ("scipy", "statsmodels", "matplotlib", "xlsxwriter")
 
 
 def environment() -> dict[str, str]:
-    """Versions that can change a result: Python and the numerical libraries (scipy and
-    statsmodels where this process loaded them)."""
+    """Versions that can change a result: Python and the numerical libraries, and those this
+    process loaded that shape a result or a file (scipy and statsmodels for a fit, matplotlib
+    and XlsxWriter for a report's charts and workbook)."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in _RECORDED_PACKAGES:
-        if name in ("scipy", "statsmodels") and name not in sys.modules:
-            continue
+    loaded = [n for n in _RECORDED_IF_LOADED if n in sys.modules]
+    for name in (*_RECORDED_PACKAGES, *loaded):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

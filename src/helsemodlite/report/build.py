@@ -273,9 +273,10 @@ OVERVIEW = (
 def _data_section(p: Provenance) -> Section:
     blocks: list[Any] = [
         Para(
-            f"Inputs: {p.inputs_label}. Tall i inputs/sources/ er offentlige tabeller slik de "
-            "ble publisert (observert); alt i inputs/assumptions/ er anslått eller antatt, hver "
-            "verdi med enhet, begrunnelse og belegg; inputs/model/ er bygd av de to."
+            f"Inndata: {lb.inputs_label(p.inputs_label)}. Tall i inputs/sources/ er offentlige "
+            "tabeller slik de ble publisert (observert); alt i inputs/assumptions/ er anslått "
+            "eller antatt, hver verdi med enhet, begrunnelse og belegg; inputs/model/ er bygd av "
+            "de to."
         )
     ]
     if p.embedded:
@@ -353,7 +354,7 @@ def _calibration_section(p: Provenance) -> Section:
     facts = [
         ("Mål", str(rec.get("targets", "–"))),
         ("Tilpasset", str(rec.get("fitted_on", "–"))),
-        ("Metode", str(rec.get("method", "–"))),
+        ("Metode", lb.method_label(str(rec.get("method", "–")))),
         ("Parametere / mål", f"{counts.get('parameters', '–')} / {counts.get('targets', '–')}"),
         ("Største avvik i gapet", _residual(rec.get("max_abs_gap_residual"))),
     ]
@@ -397,7 +398,7 @@ def _reproduce_section(p: Provenance) -> Section:
                 [
                     ("Program", f"helsemodlite {p.version}"),
                     ("Biblioteker", env),
-                    ("Inputs", p.inputs_label),
+                    ("Inndata", lb.inputs_label(p.inputs_label)),
                     *((k, str(v)) for k, v in p.settings.items()),
                 ]
             ),
@@ -436,10 +437,14 @@ def _charts(r: ReportInputs) -> dict[str, tuple[Any, str]]:
         ),
     }
     if r.comparison is not None:
+        together = COMBINED in set(r.comparison["scenario"])
         out["effects"] = (
             lambda: plot.effects(r.comparison, year=r.year, titles=titles),
             f"Hvert tiltak alene, summen av dem og alle samlet i én framskriving, {r.year}. "
-            "Forskjellen mellom de to nederste er samspillet/overlappen mellom tiltakene.",
+            "Forskjellen mellom de to nederste er samspillet/overlappen mellom tiltakene."
+            if together
+            else f"Virkningen av hvert tiltak alene, {r.year}"
+            + (" (ikke kjørt samlet; se merknaden under)." if len(r.runs) > 1 else "."),
         )
     out["services"] = (
         lambda: plot.demand_by_service(ref, years=(ref.years[0], r.year)),
@@ -746,7 +751,7 @@ def _provenance_sheet(r: ReportInputs) -> pd.DataFrame:
     rows = [
         ("Program", f"helsemodlite {p.version}"),
         ("Kommando", p.command),
-        ("Inputs", p.inputs_label),
+        ("Inndata", lb.inputs_label(p.inputs_label)),
         *((f"Innstilling: {k}", str(v)) for k, v in p.settings.items()),
         *((f"Bibliotek: {k}", v) for k, v in p.environment.items()),
         *(

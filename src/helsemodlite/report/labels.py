@@ -83,3 +83,21 @@ def signed(value: float, step: int = 100) -> str:
 def percent(share: float, decimals: int = 0) -> str:
     """A share (0.25) as ``25 %`` (with a thin space, as Norwegian print)."""
     return f"{number(100 * share, decimals)}{THIN}%"
+
+
+def inputs_label(label: str) -> str:
+    """The inputs directory as the report names it: the embedded data set in words (run.json
+    keeps the machine-independent English record)."""
+    if label.startswith("embedded default"):
+        return "det innebygde standard-datasettet (helsemodlite inputs/)"
+    return label
+
+
+def method_label(method: str) -> str:
+    """The calibration's method as the report names it (calibration.toml keeps the record)."""
+    if method.startswith("scipy.optimize.least_squares"):
+        return (
+            "regularisert minste kvadraters metode (scipy.optimize.least_squares, trf; "
+            "helsemodlite.data.calibrate)"
+        )
+    return method
