@@ -941,3 +941,15 @@ def test_a_bad_education_pipeline_is_refused(
     edu = copy / "model" / "education.csv"
     edu.write_text(edu.read_text(encoding="utf-8").replace("lege,6", "lege,60"), encoding="utf-8")
     assert any("programme_years" in p for p in hm.check_inputs(copy))
+
+
+def test_a_missing_path_is_not_answered_with_the_list_of_shipped_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(tmp_path / "missing.toml"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "missing.toml: file not found" in err and "shipped:" not in err
+    assert main(["run", "heltid10", "--quiet"]) == 2  # a name: the shipped names help
+    assert "did you mean heltid_10?" in capsys.readouterr().err
+    assert main(["backtest", "--inputs", str(tmp_path / "nowhere")]) == 2
+    assert "the inputs directory does not exist" in capsys.readouterr().err

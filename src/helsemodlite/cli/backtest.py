@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import dims
+from ..errors import ConfigError
 from ..numformat import plain
 from .common import inputs_arg
 
@@ -28,6 +29,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from ..io.read import default_inputs_dir
 
     root = Path(args.inputs) if args.inputs else default_inputs_dir()
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a directory"
+        raise ConfigError(f"backtest --inputs {root}: the inputs directory {what}")
     bt = run_backtest(root / "sources", root / "assumptions")
     if args.csv:
         bt.table.to_csv(sys.stdout, index=False, lineterminator="\n")

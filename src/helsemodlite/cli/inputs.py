@@ -117,7 +117,10 @@ def _cmd_inputs_import(args: argparse.Namespace) -> int:
         )
     if args.url:
         t = table(args.table)
-        print(f"{t.id} {t.title}: download one of these and import it with --inputs DIR FILE")
+        print(
+            f"{t.id} {t.title}: download one of these, then: helsemodlite inputs import FILE "
+            f"--table {t.id} --inputs DIR"
+        )
         print(f"  JSON-stat2: {download_url(t, 'json-stat2')}")
         print(f"  CSV:        {download_url(t, 'csv')}")
         return 0

@@ -241,6 +241,11 @@ def _not_found_hint(label: str) -> str:
     stem = Path(label).name.removesuffix(".toml")
     close = difflib.get_close_matches(stem, shipped, n=1)
     guess = f"did you mean {close[0]}? " if close else ""
+    if "/" in label or "\\" in label or label.endswith(".toml"):  # a path, not a name
+        where = "" if Path(label).parent.is_dir() else f" (no folder {Path(label).parent})"
+        return f"file not found{where}" + (
+            f"; or the shipped scenario {close[0]}?" if close else ""
+        )
     return (
         f"file not found, and not the name of a shipped scenario ({guess}shipped: "
         f"{', '.join(shipped)}; see `helsemodlite scenarios list`)"
