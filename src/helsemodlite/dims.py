@@ -9,6 +9,7 @@ tuples so that they can be used as pandas categories and as numpy index position
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 BASE_YEAR: Final = 2024
@@ -67,6 +68,13 @@ PUBLICATION_ORDER: Final = (
     "lege",
 )
 """Row order of the gap table in Helsepersonellplan 2040."""
+
+
+def in_publication_order(groups: Sequence[str]) -> list[str]:
+    """``groups`` in the gap table's order, any group the publication does not have last."""
+    known = [g for g in PUBLICATION_ORDER if g in groups]
+    return known + [g for g in groups if g not in known]
+
 
 # Personnel outside the 14 groups: demand only, no supply projection (as in Helsemod).
 OUTSIDE_LABELS: Final = {

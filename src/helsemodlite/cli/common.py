@@ -41,9 +41,7 @@ def all_groups(inputs) -> list[str]:  # type: ignore[no-untyped-def]
     """Every group in the publication's order, then the Sum (``--groups``)."""
     from ..api import resolve_inputs
 
-    have = resolve_inputs(inputs).groups
-    order = [g for g in dims.PUBLICATION_ORDER if g in have]
-    return [*order, *(g for g in have if g not in order), dims.SUM_LABEL]
+    return [*dims.in_publication_order(resolve_inputs(inputs).groups), dims.SUM_LABEL]
 
 
 def inputs_arg(p: argparse.ArgumentParser) -> None:

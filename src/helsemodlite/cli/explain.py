@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from .. import dims
-from ..errors import ConfigError
 from .common import DEFAULT_YEAR_HELP, MODEL_NOTES, inputs_arg
 from .text import print_notes, printable, render_gap_table, wrap
 
@@ -17,11 +16,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     proj = project(args.scenario, inputs=args.inputs, detail=False)
     year = year_or_default(args.year, proj.years)
     print_notes(proj.notes)
-    if args.group is not None and args.group not in (*proj.inputs.groups, dims.SUM_LABEL):
-        raise ConfigError(
-            f"explain --group: unknown group {args.group!r} (expected one of "
-            f"{', '.join(proj.inputs.groups)} or {dims.SUM_LABEL})"
-        )
+    if args.group is not None:
+        from ..io.tables import check_groups
+
+        known = [*dims.in_publication_order(proj.inputs.groups), dims.SUM_LABEL]
+        check_groups(args.group, known, what="explain --group")
     if args.by_age:
         return _explain_by_age(proj, args, year)
     parts = proj.decompose()

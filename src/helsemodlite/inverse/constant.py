@@ -152,7 +152,7 @@ def solve(
     if not groups or unknown:
         raise ConfigError(
             f"solve: unknown group(s) {', '.join(map(repr, unknown)) or '(none given)'} "
-            f"(expected some of {', '.join(inputs.groups)})"
+            f"(expected some of {', '.join(dims.in_publication_order(inputs.groups))})"
         )
     if target_year not in inputs.years[1:]:
         raise ConfigError(

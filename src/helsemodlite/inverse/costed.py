@@ -169,7 +169,7 @@ def _check(
     if not groups or unknown:
         problems.append(
             f"solve: unknown group(s) {', '.join(map(repr, unknown)) or '(none given)'} "
-            f"(expected some of {', '.join(inputs.groups)})"
+            f"(expected some of {', '.join(dims.in_publication_order(inputs.groups))})"
         )
     years = inputs.years
     if target_year not in years[1:]:

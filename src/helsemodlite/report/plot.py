@@ -115,10 +115,8 @@ def _year_axis(ax: Axes, first: int, last: int) -> None:
 
 def _panel_groups(groups: Sequence[str] | None, available: Sequence[str]) -> list[str]:
     """Sum first, then the publication's order (or the groups asked for, checked)."""
-    order = [g for g in dims.PUBLICATION_ORDER if g in available]
-    order += [g for g in available if g not in order]
     if groups is None:
-        return [dims.SUM_LABEL, *order]
+        return [dims.SUM_LABEL, *dims.in_publication_order(available)]
     return list(check_groups(groups, [*available, dims.SUM_LABEL], what="plot: groups"))
 
 
