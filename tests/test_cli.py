@@ -144,3 +144,19 @@ def test_commands_use_one_blas_thread_unless_told_otherwise() -> None:
 
     _single_threaded_blas()  # numpy is loaded in this session: nothing changes
     assert dict(os.environ) == before
+
+
+def test_docs_lists_and_prints_the_pages_messages_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every docs/NAME.md of the checkout is a page of `helsemodlite docs` (the wheel carries
+    them too: .ci/run checks an installed wheel)."""
+    root = Path(__file__).resolve().parents[1] / "docs"
+    assert main(["docs"]) == 0
+    listing = capsys.readouterr().out
+    for page in root.glob("*.md"):
+        assert f"\n{page.stem} " in listing, page.stem
+    assert main(["docs", "docs/calibration.md"]) == 0
+    assert capsys.readouterr().out == (root / "calibration.md").read_text(encoding="utf-8")
+    assert main(["docs", "solve", "--path"]) == 0
+    assert Path(capsys.readouterr().out.strip()).samefile(root / "solve.md")
+    assert main(["docs", "calibraton"]) == 2
+    assert "did you mean calibration?" in capsys.readouterr().err

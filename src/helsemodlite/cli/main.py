@@ -15,6 +15,7 @@ from . import (
     backtest,
     calibrate,
     compare,
+    docs,
     explain,
     explore,
     inputs,
@@ -41,9 +42,11 @@ COMMANDS = (
     inputs,
     calibrate,
     backtest,
+    docs,
 )
 """The groups of commands in the order ``--help`` lists them: projecting and comparing first,
-then explaining, uncertainty, the inverse and the explorer, last the scenarios and the inputs."""
+then explaining, uncertainty, the inverse and the explorer, the scenarios and the inputs, and
+the documentation last."""
 
 
 def build_parser() -> argparse.ArgumentParser:
