@@ -406,7 +406,7 @@ def compare_record(
     return {
         "helsemodlite_version": __version__,
         "kind": "compare",
-        "environment": environment(),
+        "environment": environment(uses=("xlsxwriter",)),
         "scenarios": [as_scenario(r).to_dict() for r in refs],
         "combined": bool(combined),
         "years": [int(c) for c in table.columns if isinstance(c, int)],

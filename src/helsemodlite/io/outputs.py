@@ -67,19 +67,19 @@ def _inputs_label(directory: Path | None) -> str | None:
     return str(directory)
 
 
-_RECORDED_PACKAGES = ("numpy", "pandas", "pyarrow")
-_RECORDED_IF_LOADED = ("scipy", "statsmodels", "matplotlib", "xlsxwriter")
+_RECORDED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels")
 
 
-def environment() -> dict[str, str]:
-    """Versions that can change a result: Python and the numerical libraries, and those this
-    process loaded that shape a result or a file (scipy and statsmodels for a fit, matplotlib
-    and XlsxWriter for a report's charts and workbook)."""
+def environment(uses: tuple[str, ...] = ()) -> dict[str, str]:
+    """Versions that can change a result: Python and the numerical libraries (scipy and
+    statsmodels where this process loaded them), and ``uses``, the libraries that wrote the
+    files (XlsxWriter for a workbook)."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    loaded = [n for n in _RECORDED_IF_LOADED if n in sys.modules]
-    for name in (*_RECORDED_PACKAGES, *loaded):
+    for name in (*_RECORDED_PACKAGES, *uses):
+        if name in ("scipy", "statsmodels") and name not in sys.modules:
+            continue
         try:
             out[name] = version(name)
         except PackageNotFoundError:
