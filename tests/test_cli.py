@@ -128,7 +128,7 @@ def test_commands_use_one_blas_thread_unless_told_otherwise() -> None:
     import os
 
     code = (
-        "from helsemodlite.cli.main import _single_threaded_blas as f; f(); import os, numpy; "
+        "from helsemodlite.cli.entry import _single_threaded_blas as f; f(); import os, numpy; "
         "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))"
     )
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
@@ -140,7 +140,7 @@ def test_commands_use_one_blas_thread_unless_told_otherwise() -> None:
     before = dict(os.environ)
     import numpy  # noqa: F401
 
-    from helsemodlite.cli.main import _single_threaded_blas
+    from helsemodlite.cli.entry import _single_threaded_blas
 
     _single_threaded_blas()  # numpy is loaded in this session: nothing changes
     assert dict(os.environ) == before
@@ -158,5 +158,28 @@ def test_docs_lists_and_prints_the_pages_messages_name(capsys: pytest.CaptureFix
     assert capsys.readouterr().out == (root / "calibration.md").read_text(encoding="utf-8")
     assert main(["docs", "solve", "--path"]) == 0
     assert Path(capsys.readouterr().out.strip()).samefile(root / "solve.md")
+    assert main(["docs", "--path"]) == 0
+    assert Path(capsys.readouterr().out.strip()).samefile(root)
     assert main(["docs", "calibraton"]) == 2
     assert "did you mean calibration?" in capsys.readouterr().err
+
+
+def test_a_terminal_without_norwegian_letters_gets_escapes_not_a_traceback() -> None:
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    for argv in (["gap-table"], ["docs", "solve"], ["scenarios", "show", "heltid_10"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "helsemodlite", *argv], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    assert (
+        "ettersp\\xf8rsel"
+        in subprocess.run(
+            [sys.executable, "-m", "helsemodlite", "gap-table"],
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )

@@ -30,6 +30,11 @@ def test_number(value: float, kwargs: dict[str, object], text: str) -> None:
     assert number(value, **kwargs) == text  # type: ignore[arg-type]
 
 
+def test_not_a_number_is_a_dash_not_nan() -> None:
+    for bad in (math.nan, math.inf, -math.inf):
+        assert number(bad, sign=True) == "–" and arsverk(bad) == "–"
+
+
 def test_arsverk_rounds_to_the_nearest_hundred_as_the_publication() -> None:
     assert arsverk(-42374.0, minus="-") == "-42 400"
     assert arsverk(-49.9) == "0"  # no "-0"

@@ -5,6 +5,7 @@ kernels, compare with the reference, and run scenarios to output files. Returns 
 from __future__ import annotations
 
 import hashlib
+import numbers
 import os
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -495,7 +496,9 @@ def write_report(
     from .report.provenance import collect
 
     if isinstance(out, str) and not out.strip():  # Path("") would be the current directory
-        raise ConfigError("report: the output folder is empty; give a directory, e.g. rapport")
+        raise ConfigError(
+            "report: the output folder (--out) is empty; give a directory, e.g. rapport"
+        )
     target = as_out_path(out, "out")
     refs = (
         []
@@ -803,7 +806,7 @@ def solve(
     target_year = _whole("target_year", target_year)
     start_year = None if start_year is None else _whole("start_year", start_year)
     until = None if until is None else _whole("until", until)
-    if isinstance(target_gap, bool) or not isinstance(target_gap, int | float):
+    if isinstance(target_gap, bool) or not isinstance(target_gap, numbers.Real):
         raise ConfigError(f"solve: target_gap must be a number of årsverk, got {target_gap!r}")
     inp = resolve_inputs(inputs)
     if costs is None:

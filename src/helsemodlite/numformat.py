@@ -11,6 +11,8 @@ copied into a spreadsheet or a program still reads as negative.
 
 from __future__ import annotations
 
+import math
+
 MINUS = "\u2212"
 """The minus sign (U+2212), as Norwegian typesetting writes it."""
 THIN = "\u202f"
@@ -21,7 +23,9 @@ def number(
     value: float, decimals: int = 0, *, sign: bool = False, sep: str = " ", minus: str = MINUS
 ) -> str:
     """``value`` with ``decimals`` places in Norwegian print: ``-12345.6`` → ``−12 346``;
-    ``sign=True`` writes a plus before positive values (``+1 660``)."""
+    ``sign=True`` writes a plus before positive values (``+1 660``); not a number: "–"."""
+    if not math.isfinite(value):
+        return "–"
     text = f"{abs(float(value)):,.{decimals}f}".replace(",", "\0").replace(".", ",")
     text = text.replace("\0", sep)
     if text.strip("0,") == "" or value == 0:  # rounds to zero: no sign
@@ -39,4 +43,6 @@ def plain(value: float, decimals: int = 0, *, sign: bool = False) -> str:
 def arsverk(value: float, step: int = 100, *, sep: str = " ", minus: str = MINUS) -> str:
     """Årsverk rounded to the nearest ``step`` (100 as in the publication), in Norwegian
     print."""
+    if not math.isfinite(value):
+        return "–"
     return number(round(float(value) / step) * step, sep=sep, minus=minus)

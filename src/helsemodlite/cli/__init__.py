@@ -5,12 +5,12 @@ Bad input (inputs directory, scenario file, arguments) exits with code 2 and a m
 the file and key or column, without a traceback and without writing anything.
 
 One module per group of commands, each with its ``register`` (the arguments) and its
-``_cmd_*`` functions; :mod:`.main` builds the parser from them and runs the command; the
+``_cmd_*`` functions; :mod:`.entry` builds the parser from them and runs the command; the
 printing helpers are in :mod:`.text`, the shared options in :mod:`.common`. Only these modules
 print. Every module imports pandas, numpy and the model inside its functions, so ``--help``
 and a bad argument answer without loading them.
 """
 
-from .main import main
+from .entry import main
 
 __all__ = ["main"]

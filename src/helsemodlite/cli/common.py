@@ -11,7 +11,7 @@ EXIT_BAD_INPUT = 2
 CSV_DIALECTS = ("standard", "excel-no")
 """As :data:`helsemodlite.io.tables.CSV_DIALECTS` (kept here so ``--help`` needs no pandas)."""
 MODEL_NOTES = ("build", "calibration")
-"""The notes a command that uses ``model/`` prints first (``set_defaults(notes=...)``; main):
+"""The notes a command that uses ``model/`` prints first (``set_defaults(notes=...)``; cli.entry):
 model/ older than the sources or assumptions beside it (io.build_record), and a calibration
 fitted on other inputs."""
 DEFAULT_YEAR_HELP = "year {} (default 2040, or the inputs' last year before it)"

@@ -38,6 +38,9 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     if folder is None:
         raise ConfigError("docs: the documentation is not installed with this copy of helsemodlite")
     pages = _pages(folder)
+    if args.page is None and args.path:
+        print(printable(str(folder)))
+        return 0
     if args.page is None:
         width = max(map(len, pages))
         print(printable(f"Dokumentasjonen ({folder}); les en side med `helsemodlite docs NAVN`:\n"))
@@ -54,7 +57,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     if args.path:
         print(printable(str(pages[name])))
     else:
-        sys.stdout.write(pages[name].read_text(encoding="utf-8"))
+        sys.stdout.write(printable(pages[name].read_text(encoding="utf-8")))
     return 0
 
 
@@ -69,5 +72,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "page", nargs="?", metavar="PAGE", help="a page, e.g. calibration or docs/calibration.md"
     )
-    p.add_argument("--path", action="store_true", help="print where the page is, not the page")
+    p.add_argument(
+        "--path", action="store_true", help="print where the page (or, alone, the folder) is"
+    )
     p.set_defaults(func=_cmd_docs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .text import printable
+
 
 def _cmd_scenarios_list(args: argparse.Namespace) -> int:
     from ..scenarios.files import shipped_catalogue
@@ -29,7 +31,7 @@ def _cmd_scenarios_schema(args: argparse.Namespace) -> int:
 def _cmd_scenarios_show(args: argparse.Namespace) -> int:
     from ..scenarios.files import scenario_text
 
-    sys.stdout.write(scenario_text(args.name))
+    sys.stdout.write(printable(scenario_text(args.name)))
     return 0
 
 

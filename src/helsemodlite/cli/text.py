@@ -66,6 +66,9 @@ def print_notes(notes: Sequence[str]) -> None:
 
 def printable(text: str) -> str:
     """Text that any terminal encoding can print: undecodable bytes of file names (lone
-    surrogates) and unencodable characters shown as escapes instead of raising."""
-    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-    return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    surrogates) and unencodable characters shown as escapes instead of raising, on standard
+    output and standard error alike (the escapes are ASCII, so both passes keep them)."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        text = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    return text

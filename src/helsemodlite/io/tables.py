@@ -318,7 +318,7 @@ class Projection(ProjectionData):
         gap: ``basisår`` (the base-year gap, shortage included) plus the changes since."""
         from ..model.decompose import DRIVERS, decompose
 
-        self._check_draw(draw)
+        draw = self._check_draw(draw)
         if "path" not in self.meta:
             raise ConfigError("decompose(): this projection does not keep its paths")
         plan: Any = self.meta["plan"]
@@ -349,7 +349,7 @@ class Projection(ProjectionData):
         the growth of demand, period by period (docs/model.md, "Decomposition")."""
         from ..model.decompose import POPULATION_BANDS, population_demand_by_age
 
-        self._check_draw(draw)
+        draw = self._check_draw(draw)
         plan: Any = self.meta.get("plan")
         if plan is None:
             raise ConfigError("demand_by_age(): this projection does not keep its plan")
@@ -369,7 +369,7 @@ class Projection(ProjectionData):
         årsverk."""
         from ..model.decompose import supply_by_source
 
-        self._check_draw(draw)
+        draw = self._check_draw(draw)
         if "path" not in self.meta:
             raise ConfigError("supply_by_source(): this projection does not keep its paths")
         plan: Any = self.meta["plan"]
@@ -425,7 +425,7 @@ class Projection(ProjectionData):
         if years is None:
             years, note = default_years(self.years)
         years = check_years(years, self.years)
-        self._check_draw(draw)
+        draw = self._check_draw(draw)
         cols = [self.years.index(y) for y in years]
         gap = self.gap[draw][cols]  # (year, group)
         order = [g for g in dims.PUBLICATION_ORDER if g in self.inputs.groups] + [
@@ -445,7 +445,7 @@ class Projection(ProjectionData):
         employed (N·P), årsverk and the flows of the year (persons). Needs a single-draw run
         with detail (the default of :func:`helsemodlite.project`)."""
         cells = self.supply_result.cells
-        self._check_draw(draw)
+        draw = self._check_draw(draw)
         if not cells:
             raise ConfigError(
                 "this projection was run without detail (project(..., detail=False) and "
@@ -468,7 +468,7 @@ class Projection(ProjectionData):
         """Demand by year, service area and staffing category (long: year, service, category,
         demand), with the calibrated demand trend and the demand-side measures; the base-year
         shortage is a group-level term and not in it."""
-        self._check_draw(draw)
+        draw = self._check_draw(draw)
         inp = self.inputs
         cats = list(inp.groups) + list(inp.outside)
         idx = pd.MultiIndex.from_product(

@@ -57,11 +57,14 @@ class ProjectionData:
     def n_draws(self) -> int:
         return len(self.scenarios)
 
-    def _check_draw(self, draw: int) -> None:
-        if not 0 <= whole(draw, "draw") < self.n_draws:
+    def _check_draw(self, draw: int) -> int:
+        """``draw`` as an index of this projection's draws (0.0 and np.int64(0) are 0)."""
+        index = whole(draw, "draw")
+        if not 0 <= index < self.n_draws:
             raise ConfigError(
                 f"draw {draw!r} is out of range: this projection has draws 0..{self.n_draws - 1}"
             )
+        return index
 
     def unmatched_notes(self) -> list[str]:
         """A note per scenario and group where further education found no one to move at

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..numformat import number
+from ..numformat import plain
 from . import engine
 from .inputs import Inputs
 from .projection import ProjectionData
@@ -99,7 +99,7 @@ def _negative_demand_notes(inputs: Inputs, names: tuple[str, ...], demand: np.nd
         first = int(np.argmax(demand[d, :, g] < -0.5))
         out.append(
             f"{names[d]}: demand for {inputs.groups[g]} is negative from {inputs.years[first]} "
-            f"({number(demand[d, first, g])} årsverk): the measures leave less observed demand "
+            f"({plain(demand[d, first, g])} årsverk): the measures leave less observed demand "
             "than the group's base-year surplus, carried as a negative shortage"
         )
     return out

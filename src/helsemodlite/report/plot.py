@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ import pandas as pd
 from .. import dims
 from ..errors import ConfigError
 from ..io.tables import AGE_BANDS, Projection, check_groups, check_years
+from ..numformat import plain
 from ..scenarios.combine import COMBINED, SUM_OF_SINGLES
 from . import labels as lb
 
@@ -207,8 +208,8 @@ def _horizon(years: Sequence[int], horizon: int | None) -> int:
 def _projections(projections: Projection | Sequence[Projection]) -> list[Projection]:
     if isinstance(projections, Projection):
         items = [projections]
-    elif isinstance(projections, Sequence) and not isinstance(projections, str):
-        items = list(projections)
+    elif isinstance(projections, Iterable) and not isinstance(projections, str | bytes):
+        items = list(projections)  # a list, a tuple, a generator, an array of projections
     else:
         items = []
     if not items or not all(isinstance(p, Projection) for p in items):
@@ -323,7 +324,7 @@ def supply_demand(
     demand exceeds supply (a shortage, already in the base year for most groups) and green
     where supply exceeds it; each panel states the base-year and last-year gap."""
     proj = _projections(projection)[0]
-    proj._check_draw(draw)
+    draw = proj._check_draw(draw)
     years = list(proj.years)
     last = _horizon(years, horizon)
     shown = [i for i, y in enumerate(years) if y <= last]
@@ -488,6 +489,7 @@ def demand_by_service(
     inp = proj.inputs
     wanted = years if years is not None else (proj.years[0], min(2040, proj.years[-1]))
     years = check_years(wanted, proj.years)
+    draw = proj._check_draw(draw)
     cells = proj.services(draw=draw)
     cells = cells[cells.year.isin(years)]
     by_service = cells.pivot_table(index="service", columns="year", values="demand", aggfunc="sum")
@@ -607,7 +609,7 @@ def _drivers_of(
     if "basisår" not in values or abs(sum(values.values()) - gap) > 0.5:
         raise ConfigError(
             f"plot.gap_waterfall: decomposition has no drivers of {group} in {year} that add "
-            f"up to this projection's gap ({lb.number(gap)}); give projection.decompose(draw="
+            f"up to this projection's gap ({plain(gap)}); give projection.decompose(draw="
             f"{draw}) of the projection drawn"
         )
     return values
@@ -629,6 +631,7 @@ def gap_waterfall(
     proj = _projections(projection)[0]
     (year,) = check_years((year,), proj.years)
     _panel_groups([group], proj.inputs.groups)
+    draw = proj._check_draw(draw)
     parts = proj.decompose(draw=draw) if decomposition is None else decomposition
     values = _drivers_of(parts, proj, draw, group, year)
     start = values.pop("basisår")

@@ -102,8 +102,19 @@ def _single_threaded_blas() -> None:
         os.environ.setdefault(var, "1")
 
 
+def _escape_what_the_terminal_cannot_show() -> None:
+    """A terminal or pipe whose encoding lacks æ, ø, å or − (PYTHONIOENCODING=ascii, an old
+    Windows console) gets escapes such as \\xe5 instead of a UnicodeEncodeError from the first
+    Norwegian heading."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure) and getattr(stream, "errors", None) == "strict":
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _single_threaded_blas()
+    _escape_what_the_terminal_cannot_show()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
