@@ -353,7 +353,7 @@ def test_out_paths_that_cannot_be_replaced(
     assert main(["run", "heltid_10", "--quiet", "--out", out]) == 2
     assert needle in capsys.readouterr().err
     assert main(["report", "--draws", "0", "--out", out]) == 2
-    assert ("output folder is empty" if not out else needle) in capsys.readouterr().err
+    assert ("output folder (--out) is empty" if not out else needle) in capsys.readouterr().err
     assert sorted(work.iterdir()) == []
 
 
