@@ -55,7 +55,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     shown = [y for y in (2025, 2030, 2035, 2040) if y in sol.gaps.index]
     if sol.target_year not in shown:
         shown = sorted({*shown, sol.target_year})
-    table = pd_table(sol, groups, shown)
+    table = _gap_rows(sol, groups, shown)
     print()
     print(printable(render_gap_table(table, "Gap, årsverk: referanse og løst", header="")))
     if out is not None:
@@ -176,7 +176,8 @@ def _solve_costed(args: argparse.Namespace, groups: list[str], levers: list[str]
     return 0
 
 
-def pd_table(sol, groups: list[str], years: list[int]):  # type: ignore[no-untyped-def]
+def _gap_rows(sol, groups: list[str], years: list[int]):  # type: ignore[no-untyped-def]
+    """Per group a row of the reference gap and one of the solved gap, a column per year."""
     import pandas as pd
 
     rows = {}
