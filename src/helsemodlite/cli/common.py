@@ -44,6 +44,13 @@ def all_groups(inputs) -> list[str]:  # type: ignore[no-untyped-def]
     return [*dims.in_publication_order(resolve_inputs(inputs).groups), dims.SUM_LABEL]
 
 
+def scenarios_arg(p: argparse.ArgumentParser, nargs: str) -> None:
+    """The positional SCENARIO arguments ("+": at least one, "*": none is the reference)."""
+    p.add_argument(
+        "scenarios", nargs=nargs, metavar="SCENARIO", help="scenario TOML files or shipped names"
+    )
+
+
 def inputs_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--inputs",

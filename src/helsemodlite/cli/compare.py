@@ -8,7 +8,7 @@ import sys
 from .. import dims
 from ..errors import ConfigError
 from ..numformat import plain
-from .common import MODEL_NOTES, all_groups, check_csv_options, csv_args, inputs_arg
+from .common import MODEL_NOTES, all_groups, check_csv_options, csv_args, inputs_arg, scenarios_arg
 from .text import format_arsverk, print_notes, printable, wrap
 
 COMPARE_TITLES = {
@@ -136,9 +136,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "reference, årsverk). --out DIR writes it as CSV and Excel (docs/scenarios.md, "
         '"Comparing scenarios").',
     )
-    p.add_argument(
-        "scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped names"
-    )
+    scenarios_arg(p, "+")
     p.add_argument(
         "--combined",
         action="store_true",

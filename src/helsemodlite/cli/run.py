@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import DEFAULT_YEAR_HELP, MODEL_NOTES, check_csv_options, csv_args, inputs_arg
+from .common import (
+    DEFAULT_YEAR_HELP,
+    MODEL_NOTES,
+    check_csv_options,
+    csv_args,
+    inputs_arg,
+    scenarios_arg,
+)
 from .text import print_notes, printable, render_gap_table
 
 
@@ -89,9 +96,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inputs_arg(p)
     p.set_defaults(func=_cmd_gap_table, notes=MODEL_NOTES)
     p = sub.add_parser("run", help="run scenario files and write their outputs")
-    p.add_argument(
-        "scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files or shipped names"
-    )
+    scenarios_arg(p, "+")
     p.add_argument(
         "--out",
         metavar="DIR",
@@ -114,9 +119,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "chart as PNG, report.xlsx (one sheet per table) and run.json. With no scenario it "
         "reports the reference run (docs/report.md).",
     )
-    p.add_argument(
-        "scenarios", nargs="*", metavar="SCENARIO", help="scenario TOML files or shipped names"
-    )
+    scenarios_arg(p, "*")
     p.add_argument(
         "--out",
         metavar="DIR",

@@ -11,7 +11,7 @@ from typing import Any
 from .. import dims
 from ..errors import ConfigError
 from ..numformat import plain
-from .common import DEFAULT_YEAR_HELP, MODEL_NOTES, inputs_arg
+from .common import DEFAULT_YEAR_HELP, MODEL_NOTES, inputs_arg, scenarios_arg
 from .text import print_notes, printable, progress, render_gap_table, wrap
 
 
@@ -254,7 +254,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "is the reference. With a scenario, the same draws run with and without its measures, "
         "so the interval of the effect is the effect's own.",
     )
-    p.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    scenarios_arg(p, "*")
     p.add_argument("--draws", type=int, default=1000, help="number of draws (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
     p.add_argument("--chunk", type=int, default=1000, help="draws per chunk (default 1000)")
